@@ -1,0 +1,95 @@
+// The contract between the engine and a module's DSP code.
+//
+// Threading: kernels run on the render thread (a slot worker, or the offline renderer).
+// The constructor may allocate (it runs when a patch is applied, not per block).
+// `process`, `gate` and `reset` must never allocate, throw on purpose, log, await or do I/O.
+//
+// Determinism: all mutable DSP state lives in `state` (and, for modules with memory such as
+// delay lines, in the arrays returned by `stateArrays`), so the engine can snapshot and
+// restore a kernel bit-exactly and a respawned slot can be made identical to the survivor.
+
+import type { ModuleSpec } from './spec.js';
+
+/**
+ * One parameter as the kernel sees it for the sub-block being processed. Owned and filled by
+ * the engine (smoothing ramps and modulation already applied and clamped to the param range).
+ */
+export interface ParamSignal {
+  /** True when the value is the same for every sample of the current sub-block. */
+  isConstant: boolean;
+  /** The value when `isConstant` (always kept equal to the last sample's value). */
+  value: number;
+  /** Per-sample values, indexed like the audio buffers; valid in [start, end) when not constant. */
+  readonly buffer: Float64Array;
+}
+
+/** One audio input as the kernel sees it. Rebound by the engine when the patch changes. */
+export interface InputPort {
+  /** False when nothing is connected (then `buffer` is all zeros). */
+  connected: boolean;
+  buffer: Float32Array;
+}
+
+export interface KernelContext {
+  readonly sampleRate: number;
+  /** Largest sub-block the engine will ever ask for; buffers have this length. */
+  readonly maxBlock: number;
+  /** Deterministic per-instance seed (derived from the engine seed and the module id). */
+  readonly seed: number;
+}
+
+/** What the engine hands a kernel at construction, in spec order. */
+export interface KernelIo {
+  readonly params: readonly ParamSignal[];
+  readonly inputs: readonly InputPort[];
+  /** One buffer per declared output, length `maxBlock`. */
+  readonly outputs: readonly Float32Array[];
+}
+
+export abstract class Kernel {
+  /** Every mutable scalar of the kernel's DSP state. Sized in the constructor. */
+  abstract readonly state: Float64Array;
+
+  constructor(
+    protected readonly ctx: KernelContext,
+    protected readonly io: KernelIo,
+  ) {}
+
+  /**
+   * Renders samples [start, end) of the output buffers. Reads params and inputs over the same
+   * range. Must give bit-identical results however the timeline is cut into [start, end) calls,
+   * and whether a param arrives as constant or as a buffer holding that same value.
+   */
+  abstract process(start: number, end: number): void;
+
+  /** Gate on/off at the current sample (only called when the spec declares `gate: true`). */
+  gate(_on: boolean): void {}
+
+  /** Back to the state of a freshly constructed kernel (with the same seed). */
+  reset(): void {
+    this.state.fill(0);
+    for (const a of this.extraStateArrays()) a.fill(0);
+    this.init();
+  }
+
+  /** Re-establishes the initial state after `state` was zeroed (e.g. RNG seeds). */
+  protected init(): void {}
+
+  /** Additional state arrays (delay lines); empty for most modules. */
+  protected extraStateArrays(): readonly (Float64Array | Float32Array)[] {
+    return [];
+  }
+
+  /** All state arrays in a fixed order: used by snapshot/restore. */
+  stateArrays(): readonly (Float64Array | Float32Array)[] {
+    return [this.state, ...this.extraStateArrays()];
+  }
+}
+
+export type KernelConstructor = new (ctx: KernelContext, io: KernelIo) => Kernel;
+
+/** A registered module: its spec and its kernel class. */
+export interface ModuleDefinition {
+  readonly spec: ModuleSpec;
+  readonly kernel: KernelConstructor;
+}

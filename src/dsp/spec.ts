@@ -1,0 +1,134 @@
+// Declarative module specs: the single source for patch validation, OSC validation,
+// /engine/schema and the generated module reference. Pure data; no engine imports.
+
+/** Units shown to users; `enum` params carry `labels` and hold the label index as value. */
+export type ParamUnit = 'Hz' | 'ms' | 's' | 'cents' | 'dB' | 'ratio' | 'level' | 'octaves' | 'enum';
+
+export interface ParamSpec {
+  /** Identifier used in patches and OSC (`/mod/<id>/<param>`). `[a-z][a-z0-9_]*`. */
+  readonly id: string;
+  readonly unit: ParamUnit;
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /**
+   * Linear ramp time for live changes, in ms (per-sample ramp, never per-block steps).
+   * 0 = applied at the exact sample (enum params, times of envelopes).
+   */
+  readonly smoothingMs: number;
+  /** Display/UI hint only: how the range is best swept. */
+  readonly scale: 'linear' | 'exp';
+  /** For `unit: 'enum'`: the labels; the value is the label's index. */
+  readonly labels?: readonly string[];
+  /** Old-API names accepted for this param (e.g. `frequency` for `freq`). */
+  readonly aliases?: readonly string[];
+  /** False for params that cannot take modulation connections (enums always). Default true. */
+  readonly modulatable?: boolean;
+  readonly doc: string;
+}
+
+export interface PortSpec {
+  /** Port id: `[a-z][a-z0-9_]*`. The first input is the default target of `"to": "<module>"`. */
+  readonly id: string;
+  readonly doc: string;
+}
+
+export interface ModuleSpec {
+  /** Registry key, stable forever: `[a-z][a-z0-9_]*`. */
+  readonly type: string;
+  readonly doc: string;
+  readonly params: readonly ParamSpec[];
+  readonly inputs: readonly PortSpec[];
+  readonly outputs: readonly PortSpec[];
+  /** True when the module reacts to `/gate/<id>`. */
+  readonly gate: boolean;
+  /**
+   * True when output does not depend on how the timeline is cut into blocks
+   * (every module so far: all processing is per-sample with state carried across calls).
+   */
+  readonly blockSizeInvariant: boolean;
+  /**
+   * True when silent (all-zero) inputs always give silent output; false for sources
+   * (oscillators, noise, LFOs, envelopes with no input).
+   */
+  readonly silentInSilentOut: boolean;
+}
+
+/** Alias of a module type kept for the old API: same kernel, different param defaults. */
+export interface TypeAlias {
+  readonly alias: string;
+  readonly type: string;
+  readonly defaults: Readonly<Record<string, number>>;
+  readonly doc: string;
+}
+
+export const ID_PATTERN = /^[a-z][a-z0-9_]*$/;
+
+/** Checks a spec's internal consistency; returns human-readable problems (empty when valid). */
+export function specProblems(spec: ModuleSpec): string[] {
+  const problems: string[] = [];
+  const where = `module '${spec.type}'`;
+  if (!ID_PATTERN.test(spec.type)) problems.push(`${where}: type must match ${ID_PATTERN}`);
+  if (spec.doc.trim() === '') problems.push(`${where}: doc is empty`);
+  if (spec.outputs.length === 0) problems.push(`${where}: has no outputs`);
+  const names = new Set<string>();
+  const claim = (name: string, what: string): void => {
+    if (!ID_PATTERN.test(name)) problems.push(`${where}: ${what} '${name}' must match ${ID_PATTERN}`);
+    if (names.has(name)) problems.push(`${where}: name '${name}' is used twice (params, aliases and ports share one namespace)`);
+    names.add(name);
+  };
+  for (const p of spec.params) {
+    const at = `${where} param '${p.id}'`;
+    claim(p.id, 'param');
+    for (const a of p.aliases ?? []) claim(a, 'param alias');
+    if (!(Number.isFinite(p.min) && Number.isFinite(p.max) && p.min < p.max)) problems.push(`${at}: needs finite min < max`);
+    if (!(p.default >= p.min && p.default <= p.max)) problems.push(`${at}: default ${p.default} outside [${p.min}, ${p.max}]`);
+    if (!(p.smoothingMs >= 0 && p.smoothingMs <= 1000)) problems.push(`${at}: smoothingMs must be in [0, 1000]`);
+    if (p.doc.trim() === '') problems.push(`${at}: doc is empty`);
+    if (p.unit === 'enum') {
+      const labels = p.labels ?? [];
+      if (labels.length < 2) problems.push(`${at}: enum needs at least two labels`);
+      if (p.min !== 0 || p.max !== labels.length - 1) problems.push(`${at}: enum range must be [0, labels.length - 1]`);
+      if (!Number.isInteger(p.default)) problems.push(`${at}: enum default must be an index`);
+      if (p.smoothingMs !== 0) problems.push(`${at}: enum params cannot be smoothed`);
+      if (p.modulatable !== false) problems.push(`${at}: enum params must declare modulatable: false`);
+      for (const l of labels) if (!ID_PATTERN.test(l)) problems.push(`${at}: label '${l}' must match ${ID_PATTERN}`);
+    } else if (p.labels !== undefined) {
+      problems.push(`${at}: only enum params have labels`);
+    }
+  }
+  for (const port of spec.inputs) claim(port.id, 'input');
+  const outNames = new Set<string>();
+  for (const port of spec.outputs) {
+    if (!ID_PATTERN.test(port.id)) problems.push(`${where}: output '${port.id}' must match ${ID_PATTERN}`);
+    if (outNames.has(port.id)) problems.push(`${where}: output '${port.id}' declared twice`);
+    outNames.add(port.id);
+  }
+  return problems;
+}
+
+/** Finds a param by id or alias. */
+export function findParam(spec: ModuleSpec, name: string): ParamSpec | undefined {
+  return spec.params.find((p) => p.id === name || (p.aliases?.includes(name) ?? false));
+}
+
+/**
+ * Converts a user value (number, boolean, or enum label) to the param's numeric value.
+ * Returns undefined when the value has the wrong type or is not a known label; the range is
+ * checked separately by the caller so that it can report which rule failed.
+ */
+export function paramValueFromInput(param: ParamSpec, value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string' && param.unit === 'enum') {
+    const index = param.labels?.indexOf(value.toLowerCase()) ?? -1;
+    return index >= 0 ? index : undefined;
+  }
+  return undefined;
+}
+
+/** Returns the label for enum values, the number otherwise (used when serialising patches). */
+export function paramValueForOutput(param: ParamSpec, value: number): number | string {
+  if (param.unit === 'enum') return param.labels?.[Math.round(value)] ?? value;
+  return value;
+}

@@ -1,0 +1,88 @@
+// Runs one kernel directly, without the engine: for module unit tests and the conformance
+// suite. Params are given per call either as constants or as per-sample arrays.
+
+import type { InputPort, Kernel, ModuleDefinition, ParamSignal } from '../../src/dsp/kernel.js';
+
+export interface HarnessOptions {
+  sampleRate?: number;
+  maxBlock?: number;
+  seed?: number;
+  /** Param values by id (defaults from the spec otherwise). */
+  params?: Record<string, number>;
+}
+
+export class KernelHarness {
+  readonly kernel: Kernel;
+  readonly params: ParamSignal[];
+  readonly inputs: InputPort[];
+  readonly outputs: Float32Array[];
+  readonly sampleRate: number;
+  readonly maxBlock: number;
+
+  constructor(readonly definition: ModuleDefinition, options: HarnessOptions = {}) {
+    this.sampleRate = options.sampleRate ?? 48000;
+    this.maxBlock = options.maxBlock ?? 128;
+    const spec = definition.spec;
+    this.params = spec.params.map((p) => ({
+      isConstant: true,
+      value: options.params?.[p.id] ?? p.default,
+      buffer: new Float64Array(this.maxBlock),
+    }));
+    this.inputs = spec.inputs.map(() => ({ connected: false, buffer: new Float32Array(this.maxBlock) }));
+    this.outputs = spec.outputs.map(() => new Float32Array(this.maxBlock));
+    this.kernel = new definition.kernel(
+      { sampleRate: this.sampleRate, maxBlock: this.maxBlock, seed: options.seed ?? 12345 },
+      { params: this.params, inputs: this.inputs, outputs: this.outputs },
+    );
+  }
+
+  paramIndex(id: string): number {
+    const i = this.definition.spec.params.findIndex((p) => p.id === id);
+    if (i < 0) throw new Error(`no param ${id}`);
+    return i;
+  }
+
+  inputIndex(id: string): number {
+    const i = this.definition.spec.inputs.findIndex((p) => p.id === id);
+    if (i < 0) throw new Error(`no input ${id}`);
+    return i;
+  }
+
+  setParam(id: string, value: number): void {
+    const p = this.params[this.paramIndex(id)]!;
+    p.isConstant = true;
+    p.value = value;
+  }
+
+  /**
+   * Renders `frames` samples in blocks of `block`, returning each output as one array.
+   * `inputs` maps input ids to whole-signal arrays (at least `frames` long); `paramCurves`
+   * maps param ids to per-sample values (presented to the kernel as non-constant buffers).
+   */
+  render(
+    frames: number,
+    opts: { block?: number; inputs?: Record<string, Float32Array>; paramCurves?: Record<string, Float64Array> } = {},
+  ): Float32Array[] {
+    const block = opts.block ?? this.maxBlock;
+    if (block > this.maxBlock) throw new Error('block larger than maxBlock');
+    const result = this.outputs.map(() => new Float32Array(frames));
+    for (const [id, signal] of Object.entries(opts.inputs ?? {})) {
+      this.inputs[this.inputIndex(id)]!.connected = signal.length > 0;
+    }
+    for (let pos = 0; pos < frames; pos += block) {
+      const n = Math.min(block, frames - pos);
+      for (const [id, signal] of Object.entries(opts.inputs ?? {})) {
+        this.inputs[this.inputIndex(id)]!.buffer.set(signal.subarray(pos, pos + n), 0);
+      }
+      for (const [id, curve] of Object.entries(opts.paramCurves ?? {})) {
+        const p = this.params[this.paramIndex(id)]!;
+        p.isConstant = false;
+        p.buffer.set(curve.subarray(pos, pos + n), 0);
+        p.value = curve[pos + n - 1]!;
+      }
+      this.kernel.process(0, n);
+      this.outputs.forEach((out, k) => result[k]!.set(out.subarray(0, n), pos));
+    }
+    return result;
+  }
+}
