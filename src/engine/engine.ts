@@ -1,0 +1,327 @@
+// The DSP engine: live module instances, the render plan, timed events and the frame clock.
+// The same class renders offline (`chronus render`) and inside each live slot worker, so
+// offline and live output are bit-identical for the same patch, events and seed.
+//
+// Threading: one render thread owns an Engine. `render` and `schedule*` never allocate;
+// `applyPatch`, `snapshot` and `restore` allocate and run between blocks.
+
+import type { ResolvedPatch } from '../patch/document.js';
+import { MASTER_ID } from '../patch/document.js';
+import {
+  EVENT_GATE,
+  EVENT_PARAM,
+  EVENT_PARAM_IMMEDIATE,
+  EVENT_RESET,
+  EventQueue,
+} from './event-queue.js';
+import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
+import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
+import type { EngineSnapshot } from './snapshot.js';
+
+export interface EngineOptions {
+  readonly sampleRate: number;
+  /** Largest number of frames one `render` call may ask for. */
+  readonly maxBlock: number;
+  readonly seed?: number;
+  /** Capacity of the timed event queue. */
+  readonly eventCapacity?: number;
+  /** Capacity of the module fault log. */
+  readonly faultCapacity?: number;
+}
+
+/** Counters kept by the engine; plain numbers, read between blocks. */
+export interface EngineCounters {
+  framesRendered: number;
+  eventsApplied: number;
+  /** Events refused because the queue was full. */
+  eventsDropped: number;
+  /** Events whose frame had already passed when they were scheduled (applied at once). */
+  eventsLate: number;
+  moduleFaults: number;
+  patchesApplied: number;
+}
+
+export class Engine {
+  readonly sampleRate: number;
+  readonly maxBlock: number;
+  readonly seed: number;
+  readonly counters: EngineCounters = {
+    framesRendered: 0,
+    eventsApplied: 0,
+    eventsDropped: 0,
+    eventsLate: 0,
+    moduleFaults: 0,
+    patchesApplied: 0,
+  };
+  /** Number of frames rendered so far: the engine's clock. */
+  frame = 0;
+
+  private readonly silence: Float32Array;
+  private readonly events: EventQueue;
+  private readonly byId = new Map<string, ModuleInstance>();
+  private readonly byHandle = new Map<number, ModuleInstance>();
+  private plan: RenderPlan | undefined;
+  private nextHandle = 1;
+  // Fault log: a ring the host drains between blocks (handle, code, frame).
+  private readonly faultHandles: Int32Array;
+  private readonly faultCodes: Int32Array;
+  private readonly faultFrames: Float64Array;
+  private faultWrite = 0;
+  private faultRead = 0;
+
+  constructor(options: EngineOptions) {
+    if (!(options.maxBlock >= 1 && Number.isInteger(options.maxBlock))) throw new Error('maxBlock must be a positive integer');
+    this.sampleRate = options.sampleRate;
+    this.maxBlock = options.maxBlock;
+    this.seed = (options.seed ?? 1) >>> 0;
+    this.silence = new Float32Array(options.maxBlock);
+    this.events = new EventQueue(options.eventCapacity ?? 4096);
+    const faults = options.faultCapacity ?? 256;
+    this.faultHandles = new Int32Array(faults);
+    this.faultCodes = new Int32Array(faults);
+    this.faultFrames = new Float64Array(faults);
+  }
+
+  // ---------------------------------------------------------------- patches
+
+  /**
+   * Makes `patch` the live patch at the current frame. Instances whose id and type are kept
+   * keep their DSP state; their params ramp to the patch's values. New ones start fresh.
+   */
+  applyPatch(patch: ResolvedPatch): void {
+    const ordered: ModuleInstance[] = [];
+    for (const m of patch.modules) {
+      const existing = this.byId.get(m.id);
+      if (existing !== undefined && existing.type === m.type) {
+        m.params.forEach((value, p) => {
+          if (existing.params.target(p) !== value) existing.params.setTarget(p, value);
+        });
+        ordered.push(existing);
+      } else {
+        const handle = this.nextHandle++;
+        const instance = new ModuleInstance(
+          m.id, m.type, handle, m.definition, m.params,
+          this.sampleRate, this.maxBlock, instanceSeed(this.seed, m.id), this.silence,
+        );
+        ordered.push(instance);
+      }
+    }
+    this.byId.clear();
+    this.byHandle.clear();
+    for (const instance of ordered) {
+      this.byId.set(instance.id, instance);
+      this.byHandle.set(instance.handle, instance);
+    }
+    this.plan = compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
+    this.counters.patchesApplied++;
+  }
+
+  /** Live instance by module id (main-thread helpers and tests). */
+  instance(id: string): ModuleInstance | undefined {
+    return this.byId.get(id);
+  }
+
+  instances(): ModuleInstance[] {
+    return this.plan === undefined ? [] : this.plan.steps.map((s) => s.instance);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Param change at `frame` (smoothed). Past frames apply at the next rendered sample. */
+  scheduleParam(frame: number, handle: number, param: number, value: number): boolean {
+    return this.schedule(frame, EVENT_PARAM, handle, param, value);
+  }
+
+  /** Param change at `frame` without smoothing. */
+  scheduleParamImmediate(frame: number, handle: number, param: number, value: number): boolean {
+    return this.schedule(frame, EVENT_PARAM_IMMEDIATE, handle, param, value);
+  }
+
+  scheduleGate(frame: number, handle: number, on: boolean): boolean {
+    return this.schedule(frame, EVENT_GATE, handle, 0, on ? 1 : 0);
+  }
+
+  /** Revives a faulted module (fresh DSP state) at `frame`. */
+  scheduleReset(frame: number, handle: number): boolean {
+    return this.schedule(frame, EVENT_RESET, handle, 0, 0);
+  }
+
+  get pendingEvents(): number {
+    return this.events.size;
+  }
+
+  private schedule(frame: number, kind: number, handle: number, index: number, value: number): boolean {
+    if (frame < this.frame) {
+      this.counters.eventsLate++;
+      frame = this.frame;
+    }
+    if (!this.events.push(frame, kind, handle, index, value)) {
+      this.counters.eventsDropped++;
+      return false;
+    }
+    return true;
+  }
+
+  private applyEvent(kind: number, handle: number, index: number, value: number): void {
+    const instance = this.byHandle.get(handle);
+    this.counters.eventsApplied++;
+    if (instance === undefined) return;
+    switch (kind) {
+      case EVENT_PARAM:
+        instance.params.setTarget(index, value);
+        break;
+      case EVENT_PARAM_IMMEDIATE:
+        instance.params.setImmediate(index, value);
+        break;
+      case EVENT_GATE:
+        if (instance.fault !== FAULT_NONE) break;
+        try {
+          instance.kernel.gate(value !== 0);
+        } catch {
+          this.recordFault(instance, FAULT_THROW);
+        }
+        break;
+      case EVENT_RESET:
+        instance.revive();
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  /**
+   * Renders the next `frames` frames (≤ maxBlock) into `left`/`right` [0, frames), applying
+   * every event at its exact frame by splitting the block there.
+   */
+  render(left: Float32Array, right: Float32Array, frames: number): void {
+    const plan = this.plan;
+    if (plan === undefined || frames > this.maxBlock) {
+      left.fill(0, 0, frames);
+      right.fill(0, 0, frames);
+      this.frame += frames;
+      return;
+    }
+    const events = this.events;
+    const blockStart = this.frame;
+    let pos = 0;
+    while (pos < frames) {
+      const now = blockStart + pos;
+      while (events.peekFrame() <= now) {
+        this.applyEvent(events.headKind(), events.headHandle(), events.headIndex(), events.headValue());
+        events.shift();
+      }
+      const nextEvent = events.peekFrame() - blockStart;
+      const end = nextEvent < frames ? nextEvent : frames;
+      this.renderRange(plan, pos, end);
+      const masterOut = plan.master.outputs;
+      left.set(masterOut[0]!.subarray(pos, end), pos);
+      right.set(masterOut[1]!.subarray(pos, end), pos);
+      pos = end;
+    }
+    this.frame = blockStart + frames;
+    this.counters.framesRendered += frames;
+  }
+
+  private renderRange(plan: RenderPlan, start: number, end: number): void {
+    const steps = plan.steps;
+    for (let s = 0; s < steps.length; s++) {
+      const step = steps[s]!;
+      const instance = step.instance;
+      if (instance.fault !== FAULT_NONE) continue;
+      const mixes = step.mixes;
+      for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
+      instance.params.fill(start, end);
+      try {
+        instance.kernel.process(start, end);
+      } catch {
+        this.recordFault(instance, FAULT_THROW);
+        continue;
+      }
+      const outputs = instance.outputs;
+      for (let o = 0; o < outputs.length; o++) {
+        const out = outputs[o]!;
+        let sum = 0;
+        for (let i = start; i < end; i++) sum += out[i]!;
+        // sum - sum is 0 for any finite sum, NaN for NaN or ±Infinity.
+        if (sum - sum !== 0) {
+          this.recordFault(instance, FAULT_NON_FINITE);
+          break;
+        }
+      }
+    }
+  }
+
+  private recordFault(instance: ModuleInstance, code: number): void {
+    instance.markFaulted(code);
+    this.counters.moduleFaults++;
+    const capacity = this.faultCodes.length;
+    if (this.faultWrite - this.faultRead < capacity) {
+      const slot = this.faultWrite % capacity;
+      this.faultHandles[slot] = instance.handle;
+      this.faultCodes[slot] = code;
+      this.faultFrames[slot] = this.frame;
+      this.faultWrite++;
+    }
+  }
+
+  /** Hands each logged fault to `report` (between blocks; may allocate in the callback). */
+  drainFaults(report: (moduleId: string, code: number, frame: number) => void): void {
+    const capacity = this.faultCodes.length;
+    while (this.faultRead < this.faultWrite) {
+      const slot = this.faultRead % capacity;
+      const instance = this.byHandle.get(this.faultHandles[slot]!);
+      report(instance?.id ?? `#${this.faultHandles[slot]}`, this.faultCodes[slot]!, this.faultFrames[slot]!);
+      this.faultRead++;
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Copies the complete render state at the current block boundary (allocates). */
+  snapshot(): EngineSnapshot {
+    return {
+      frame: this.frame,
+      nextHandle: this.nextHandle,
+      seed: this.seed,
+      instances: this.instances().map((m) => ({
+        id: m.id,
+        type: m.type,
+        handle: m.handle,
+        fault: m.fault,
+        ramp: m.params.ramp.slice(),
+        state: m.kernel.stateArrays().map((a) => a.slice()),
+      })),
+      events: this.events.toArray(),
+    };
+  }
+
+  /**
+   * Restores a snapshot taken from an engine with the same patch applied (the caller applies
+   * the same resolved patch first). Throws when the module sets differ.
+   */
+  restore(snapshot: EngineSnapshot): void {
+    const live = this.instances();
+    if (live.length !== snapshot.instances.length) throw new Error('snapshot does not match the live patch');
+    this.byHandle.clear();
+    for (const saved of snapshot.instances) {
+      const instance = this.byId.get(saved.id);
+      if (instance === undefined || instance.type !== saved.type) {
+        throw new Error(`snapshot module '${saved.id}' (${saved.type}) not in the live patch`);
+      }
+      instance.handle = saved.handle;
+      instance.fault = saved.fault;
+      instance.params.ramp.set(saved.ramp);
+      const arrays = instance.kernel.stateArrays();
+      if (arrays.length !== saved.state.length) throw new Error(`snapshot state of '${saved.id}' has the wrong shape`);
+      arrays.forEach((a, k) => a.set(saved.state[k]!));
+      if (instance.fault !== FAULT_NONE) for (const out of instance.outputs) out.fill(0);
+      this.byHandle.set(instance.handle, instance);
+    }
+    this.events.clear();
+    for (const [frame, kind, handle, index, value] of snapshot.events) this.events.push(frame, kind, handle, index, value);
+    this.frame = snapshot.frame;
+    this.nextHandle = snapshot.nextHandle;
+  }
+}

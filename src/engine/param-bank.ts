@@ -1,0 +1,145 @@
+// Per-instance parameter state: per-sample linear smoothing ramps plus summed modulation,
+// clamped to the param range, presented to the kernel as ParamSignals.
+//
+// Threading: render thread. `fill`, `setTarget` and `setImmediate` never allocate.
+// The modulation bindings are replaced (allocating) only when a patch is compiled.
+
+import type { ParamSignal } from '../dsp/kernel.js';
+import type { ParamSpec } from '../dsp/spec.js';
+
+/** Scalars of one param's smoothing state, in the layout of `ParamBank.ramp`. */
+const CURRENT = 0;
+const TARGET = 1;
+const STEP = 2;
+const REMAINING = 3;
+export const RAMP_FIELDS = 4;
+
+export class ParamBank {
+  readonly signals: ParamSignal[];
+  /** Smoothing state, RAMP_FIELDS per param: current, target, step, remaining samples. */
+  readonly ramp: Float64Array;
+  private readonly rampSamples: Float64Array;
+  private readonly min: Float64Array;
+  private readonly max: Float64Array;
+  /** Per param: the source buffers and depths of its modulation connections. */
+  private modSources: Float32Array[][];
+  private modAmounts: Float64Array[];
+
+  constructor(
+    readonly specs: readonly ParamSpec[],
+    initial: readonly number[],
+    sampleRate: number,
+    maxBlock: number,
+  ) {
+    const n = specs.length;
+    this.signals = specs.map((_, p) => ({ isConstant: true, value: initial[p]!, buffer: new Float64Array(maxBlock) }));
+    this.ramp = new Float64Array(n * RAMP_FIELDS);
+    this.rampSamples = new Float64Array(n);
+    this.min = new Float64Array(n);
+    this.max = new Float64Array(n);
+    this.modSources = specs.map(() => []);
+    this.modAmounts = specs.map(() => new Float64Array(0));
+    specs.forEach((spec, p) => {
+      this.rampSamples[p] = Math.round((spec.smoothingMs * sampleRate) / 1000);
+      this.min[p] = spec.min;
+      this.max[p] = spec.max;
+      this.ramp[p * RAMP_FIELDS + CURRENT] = initial[p]!;
+      this.ramp[p * RAMP_FIELDS + TARGET] = initial[p]!;
+    });
+  }
+
+  /** Compile time: the modulation connections of param `p` (replaces the previous ones). */
+  bindModulation(p: number, sources: Float32Array[], amounts: number[]): void {
+    this.modSources[p] = sources;
+    this.modAmounts[p] = Float64Array.from(amounts);
+  }
+
+  isModulated(p: number): boolean {
+    return this.modSources[p]!.length > 0;
+  }
+
+  /** The value the param is heading to (what a client last set). */
+  target(p: number): number {
+    return this.ramp[p * RAMP_FIELDS + TARGET]!;
+  }
+
+  current(p: number): number {
+    return this.ramp[p * RAMP_FIELDS + CURRENT]!;
+  }
+
+  /** Starts a ramp to `value` over the param's smoothing time (immediate when it has none). */
+  setTarget(p: number, value: number): void {
+    const r = p * RAMP_FIELDS;
+    const samples = this.rampSamples[p]!;
+    const ramp = this.ramp;
+    ramp[r + TARGET] = value;
+    if (samples <= 0 || ramp[r + CURRENT] === value) {
+      ramp[r + CURRENT] = value;
+      ramp[r + REMAINING] = 0;
+      ramp[r + STEP] = 0;
+    } else {
+      ramp[r + STEP] = (value - ramp[r + CURRENT]!) / samples;
+      ramp[r + REMAINING] = samples;
+    }
+  }
+
+  /** Jumps to `value` at once (new modules, restores). */
+  setImmediate(p: number, value: number): void {
+    const r = p * RAMP_FIELDS;
+    this.ramp[r + CURRENT] = value;
+    this.ramp[r + TARGET] = value;
+    this.ramp[r + STEP] = 0;
+    this.ramp[r + REMAINING] = 0;
+  }
+
+  /** Prepares every signal for samples [start, end): constant fast path, or per-sample values. */
+  fill(start: number, end: number): void {
+    const ramp = this.ramp;
+    const signals = this.signals;
+    for (let p = 0; p < signals.length; p++) {
+      const signal = signals[p]!;
+      const r = p * RAMP_FIELDS;
+      const sources = this.modSources[p]!;
+      let remaining = ramp[r + REMAINING]!;
+      if (remaining === 0 && sources.length === 0) {
+        signal.isConstant = true;
+        signal.value = ramp[r + CURRENT]!;
+        continue;
+      }
+      const buffer = signal.buffer;
+      let current = ramp[r + CURRENT]!;
+      if (remaining > 0) {
+        const step = ramp[r + STEP]!;
+        const target = ramp[r + TARGET]!;
+        for (let i = start; i < end; i++) {
+          if (remaining > 0) {
+            remaining--;
+            current = remaining === 0 ? target : current + step;
+          }
+          buffer[i] = current;
+        }
+        ramp[r + CURRENT] = current;
+        ramp[r + REMAINING] = remaining;
+      } else {
+        buffer.fill(current, start, end);
+      }
+      if (sources.length > 0) {
+        const amounts = this.modAmounts[p]!;
+        for (let s = 0; s < sources.length; s++) {
+          const source = sources[s]!;
+          const amount = amounts[s]!;
+          for (let i = start; i < end; i++) buffer[i] += amount * source[i]!;
+        }
+        const lo = this.min[p]!;
+        const hi = this.max[p]!;
+        for (let i = start; i < end; i++) {
+          const v = buffer[i]!;
+          // NaN from a broken source compares false both ways: pin it to the low end.
+          buffer[i] = v >= lo ? (v <= hi ? v : hi) : lo;
+        }
+      }
+      signal.isConstant = false;
+      signal.value = buffer[end - 1]!;
+    }
+  }
+}
