@@ -46,6 +46,8 @@ export interface KernelIo {
   readonly outputs: readonly Float32Array[];
 }
 
+const NO_EXTRA_STATE: readonly (Float64Array | Float32Array)[] = Object.freeze([]);
+
 export abstract class Kernel {
   /** Every mutable scalar of the kernel's DSP state. Sized in the constructor. */
   abstract readonly state: Float64Array;
@@ -68,7 +70,8 @@ export abstract class Kernel {
   /** Back to the state of a freshly constructed kernel (with the same seed). */
   reset(): void {
     this.state.fill(0);
-    for (const a of this.extraStateArrays()) a.fill(0);
+    const extra = this.extraStateArrays();
+    for (let i = 0; i < extra.length; i++) extra[i]!.fill(0);
     this.init();
   }
 
@@ -77,7 +80,7 @@ export abstract class Kernel {
 
   /** Additional state arrays (delay lines); empty for most modules. */
   protected extraStateArrays(): readonly (Float64Array | Float32Array)[] {
-    return [];
+    return NO_EXTRA_STATE;
   }
 
   /** All state arrays in a fixed order: used by snapshot/restore. */

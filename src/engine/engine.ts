@@ -17,6 +17,7 @@ import {
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
 import type { EngineSnapshot } from './snapshot.js';
+import { EngineCounters } from './engine-counters.js';
 
 export interface EngineOptions {
   readonly sampleRate: number;
@@ -29,32 +30,13 @@ export interface EngineOptions {
   readonly faultCapacity?: number;
 }
 
-/** Counters kept by the engine; plain numbers, read between blocks. */
-export interface EngineCounters {
-  framesRendered: number;
-  eventsApplied: number;
-  /** Events refused because the queue was full. */
-  eventsDropped: number;
-  /** Events whose frame had already passed when they were scheduled (applied at once). */
-  eventsLate: number;
-  moduleFaults: number;
-  patchesApplied: number;
-}
-
 export class Engine {
   readonly sampleRate: number;
   readonly maxBlock: number;
   readonly seed: number;
-  readonly counters: EngineCounters = {
-    framesRendered: 0,
-    eventsApplied: 0,
-    eventsDropped: 0,
-    eventsLate: 0,
-    moduleFaults: 0,
-    patchesApplied: 0,
-  };
-  /** Number of frames rendered so far: the engine's clock. */
-  frame = 0;
+  readonly counters = new EngineCounters();
+  // The frame clock lives in a typed array: see EngineCounters for why.
+  private readonly clock = new Float64Array(1);
 
   private readonly silence: Float32Array;
   private readonly events: EventQueue;
@@ -80,6 +62,11 @@ export class Engine {
     this.faultHandles = new Int32Array(faults);
     this.faultCodes = new Int32Array(faults);
     this.faultFrames = new Float64Array(faults);
+  }
+
+  /** Number of frames rendered so far: the engine's clock. */
+  get frame(): number {
+    return this.clock[0]!;
   }
 
   // ---------------------------------------------------------------- patches
@@ -113,7 +100,7 @@ export class Engine {
       this.byHandle.set(instance.handle, instance);
     }
     this.plan = compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
-    this.counters.patchesApplied++;
+    this.counters.countPatchApplied();
   }
 
   /** Live instance by module id (main-thread helpers and tests). */
@@ -152,11 +139,11 @@ export class Engine {
 
   private schedule(frame: number, kind: number, handle: number, index: number, value: number): boolean {
     if (frame < this.frame) {
-      this.counters.eventsLate++;
+      this.counters.countEventLate();
       frame = this.frame;
     }
     if (!this.events.push(frame, kind, handle, index, value)) {
-      this.counters.eventsDropped++;
+      this.counters.countEventDropped();
       return false;
     }
     return true;
@@ -164,7 +151,7 @@ export class Engine {
 
   private applyEvent(kind: number, handle: number, index: number, value: number): void {
     const instance = this.byHandle.get(handle);
-    this.counters.eventsApplied++;
+    this.counters.countEventApplied();
     if (instance === undefined) return;
     switch (kind) {
       case EVENT_PARAM:
@@ -200,11 +187,11 @@ export class Engine {
     if (plan === undefined || frames > this.maxBlock) {
       left.fill(0, 0, frames);
       right.fill(0, 0, frames);
-      this.frame += frames;
+      this.clock[0] = this.frame + frames;
       return;
     }
     const events = this.events;
-    const blockStart = this.frame;
+    const blockStart = this.clock[0]!;
     let pos = 0;
     while (pos < frames) {
       const now = blockStart + pos;
@@ -213,15 +200,21 @@ export class Engine {
         events.shift();
       }
       const nextEvent = events.peekFrame() - blockStart;
-      const end = nextEvent < frames ? nextEvent : frames;
+      // `| 0`: frames come out of a Float64Array as doubles; kernels are compiled for small
+      // integers and would deoptimise on a double index.
+      const end = (nextEvent < frames ? nextEvent : frames) | 0;
       this.renderRange(plan, pos, end);
-      const masterOut = plan.master.outputs;
-      left.set(masterOut[0]!.subarray(pos, end), pos);
-      right.set(masterOut[1]!.subarray(pos, end), pos);
+      // Index loops, not subarray(): a view per sub-block would allocate.
+      const masterLeft = plan.master.outputs[0]!;
+      const masterRight = plan.master.outputs[1]!;
+      for (let i = pos; i < end; i++) {
+        left[i] = masterLeft[i]!;
+        right[i] = masterRight[i]!;
+      }
       pos = end;
     }
-    this.frame = blockStart + frames;
-    this.counters.framesRendered += frames;
+    this.clock[0] = blockStart + frames;
+    this.counters.addFrames(frames);
   }
 
   private renderRange(plan: RenderPlan, start: number, end: number): void {
@@ -255,7 +248,7 @@ export class Engine {
 
   private recordFault(instance: ModuleInstance, code: number): void {
     instance.markFaulted(code);
-    this.counters.moduleFaults++;
+    this.counters.countModuleFault();
     const capacity = this.faultCodes.length;
     if (this.faultWrite - this.faultRead < capacity) {
       const slot = this.faultWrite % capacity;
@@ -321,7 +314,7 @@ export class Engine {
     }
     this.events.clear();
     for (const [frame, kind, handle, index, value] of snapshot.events) this.events.push(frame, kind, handle, index, value);
-    this.frame = snapshot.frame;
+    this.clock[0] = snapshot.frame;
     this.nextHandle = snapshot.nextHandle;
   }
 }

@@ -4,7 +4,7 @@
 // Threading: render thread. `fill`, `setTarget` and `setImmediate` never allocate.
 // The modulation bindings are replaced (allocating) only when a patch is compiled.
 
-import type { ParamSignal } from '../dsp/kernel.js';
+import { ParamSignalCell } from '../dsp/param-signal.js';
 import type { ParamSpec } from '../dsp/spec.js';
 
 /** Scalars of one param's smoothing state, in the layout of `ParamBank.ramp`. */
@@ -15,7 +15,7 @@ const REMAINING = 3;
 export const RAMP_FIELDS = 4;
 
 export class ParamBank {
-  readonly signals: ParamSignal[];
+  readonly signals: ParamSignalCell[];
   /** Smoothing state, RAMP_FIELDS per param: current, target, step, remaining samples. */
   readonly ramp: Float64Array;
   private readonly rampSamples: Float64Array;
@@ -32,7 +32,7 @@ export class ParamBank {
     maxBlock: number,
   ) {
     const n = specs.length;
-    this.signals = specs.map((_, p) => ({ isConstant: true, value: initial[p]!, buffer: new Float64Array(maxBlock) }));
+    this.signals = specs.map((_, p) => new ParamSignalCell(initial[p]!, maxBlock));
     this.ramp = new Float64Array(n * RAMP_FIELDS);
     this.rampSamples = new Float64Array(n);
     this.min = new Float64Array(n);
@@ -121,7 +121,9 @@ export class ParamBank {
         ramp[r + CURRENT] = current;
         ramp[r + REMAINING] = remaining;
       } else {
-        buffer.fill(current, start, end);
+        // A loop, not buffer.fill(current): passing a non-integer double to a builtin boxes
+        // it (one HeapNumber per call, measured).
+        for (let i = start; i < end; i++) buffer[i] = current;
       }
       if (sources.length > 0) {
         const amounts = this.modAmounts[p]!;

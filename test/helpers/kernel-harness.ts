@@ -1,7 +1,8 @@
 // Runs one kernel directly, without the engine: for module unit tests and the conformance
 // suite. Params are given per call either as constants or as per-sample arrays.
 
-import type { InputPort, Kernel, ModuleDefinition, ParamSignal } from '../../src/dsp/kernel.js';
+import type { InputPort, Kernel, ModuleDefinition } from '../../src/dsp/kernel.js';
+import { ParamSignalCell } from '../../src/dsp/param-signal.js';
 
 export interface HarnessOptions {
   sampleRate?: number;
@@ -13,7 +14,7 @@ export interface HarnessOptions {
 
 export class KernelHarness {
   readonly kernel: Kernel;
-  readonly params: ParamSignal[];
+  readonly params: ParamSignalCell[];
   readonly inputs: InputPort[];
   readonly outputs: Float32Array[];
   readonly sampleRate: number;
@@ -23,11 +24,7 @@ export class KernelHarness {
     this.sampleRate = options.sampleRate ?? 48000;
     this.maxBlock = options.maxBlock ?? 128;
     const spec = definition.spec;
-    this.params = spec.params.map((p) => ({
-      isConstant: true,
-      value: options.params?.[p.id] ?? p.default,
-      buffer: new Float64Array(this.maxBlock),
-    }));
+    this.params = spec.params.map((p) => new ParamSignalCell(options.params?.[p.id] ?? p.default, this.maxBlock));
     this.inputs = spec.inputs.map(() => ({ connected: false, buffer: new Float32Array(this.maxBlock) }));
     this.outputs = spec.outputs.map(() => new Float32Array(this.maxBlock));
     this.kernel = new definition.kernel(

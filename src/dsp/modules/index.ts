@@ -1,11 +1,26 @@
 // Every built-in module, registered in one place. Both the main thread and the render threads
 // call `createRegistry()`, so they agree on specs.
 
+import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
+import { adsrModule } from './adsr.js';
+import { filterModule } from './filter.js';
+import { lfoModule } from './lfo.js';
+import { mixerModule } from './mixer.js';
+import { noiseModule } from './noise.js';
+import { oscModule } from './osc.js';
+import { outModule } from './out.js';
 import { vcaModule } from './vca.js';
+
+export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
+  oscModule, noiseModule, lfoModule, adsrModule, filterModule, mixerModule, vcaModule, outModule,
+];
 
 export function createRegistry(): ModuleRegistry {
   const registry = new ModuleRegistry();
-  for (const m of [vcaModule]) registry.register(m.spec, m.kernel);
+  for (const m of BUILT_IN_MODULES) registry.register(m.spec, m.kernel);
+  // Type names of the old Python system, kept so its clients and patches still work.
+  registry.registerAlias({ alias: 'simple_sine', type: 'osc', defaults: { waveform: 0 }, doc: 'The old API\'s sine oscillator: an `osc` with waveform sine.' });
+  registry.registerAlias({ alias: 'biquad_filter', type: 'filter', defaults: {}, doc: 'The old API\'s filter: a `filter` (same modes 0 lp, 1 hp, 2 bp).' });
   return registry;
 }

@@ -1,0 +1,218 @@
+// adsr: attack/decay/sustain/release envelope, gated by `/gate/<id>` at the exact sample.
+//
+// Contract (level y in [0, 1]; times are read live, per sample, from the params):
+// - Output: with `in` connected, out = in × y; with nothing connected, out = y (a modulation
+//   source).
+// - Gate on: attack from the CURRENT level (retrigger without reset, so no click), also during
+//   release or decay. Gate off (unless idle or already releasing): release from the current
+//   level, also during attack.
+// - linear curve:
+//   attack rises at slope 1/attack (full scale per attack time), so from level L it takes
+//   (1 − L)·attack; decay falls at slope (1 − sustain)/decay, i.e. from 1 to sustain in exactly
+//   `decay`; sustain holds the live `sustain` param; release falls at slope L_off/release
+//   (L_off = level at gate-off), i.e. to 0 in exactly `release`.
+// - exp curve: each segment a → b over T samples follows y(n) = b' + (a − b')·c^n with the
+//   overshoot target b' = b + r·(b − a) and c = (r / (1 + r))^(1/T), so y(T) = b exactly
+//   (N. Redmon, "Envelope generators — ADSR", EarLevel Engineering, 2013). Ratios (Redmon's):
+//   r = 0.3 for attack (convex, like an RC charging towards a higher rail), r = 0.0001 for
+//   decay and release (close to a pure exponential: −60 dB of the span at ≈ 0.74·T). The
+//   segment durations are those of the linear curve: attack from L takes (1 − L)·attack,
+//   decay 1 → sustain takes `decay`, release takes `release`.
+//   Midpoints (n = T/2): attack from 0 is at 1 − 0.32449 = 0.6755 (linear: 0.5); decay is at
+//   sustain + 0.0099(1 − sustain) (linear: halfway); release from L at 0.0099·L.
+// - Param changes mid-segment take effect at the next sample without a level jump: the
+//   segment is rebuilt from the current level with the remaining time the linear curve would
+//   need (linear: only the slope changes). Raising `sustain` above the level during decay ends
+//   the decay (the engine ramps `sustain`, so the level follows it without a step).
+// - A segment ends (and the level snaps to its target) when within 1e-9 of it.
+
+import { Kernel } from '../kernel.js';
+import type { ModuleDefinition } from '../kernel.js';
+import type { ModuleSpec } from '../spec.js';
+
+export const adsrSpec: ModuleSpec = {
+  type: 'adsr',
+  doc:
+    'ADSR envelope triggered by /gate. With `in` connected, out = in × envelope; otherwise out = envelope (0–1). ' +
+    'Gate on restarts the attack from the current level (no reset, no click); gate off releases from the current level. ' +
+    'linear: attack rises at full scale per `attack`, decay reaches sustain in exactly `decay`, release reaches 0 in exactly `release`. ' +
+    'exp: Redmon-style exponential segments with the same durations (attack ratio 0.3, decay/release ratio 0.0001).',
+  params: [
+    { id: 'attack', unit: 'ms', min: 0.1, max: 10000, default: 10, smoothingMs: 0, scale: 'exp', doc: 'Attack time: rise from 0 to 1 (from level L the attack takes (1 − L)·attack). Read live.' },
+    { id: 'decay', unit: 'ms', min: 0.1, max: 10000, default: 100, smoothingMs: 0, scale: 'exp', doc: 'Decay time: fall from 1 to the sustain level, exactly. Read live.' },
+    { id: 'sustain', unit: 'level', min: 0, max: 1, default: 0.7, smoothingMs: 5, scale: 'linear', doc: 'Sustain level (0–1), followed live while the gate is held.' },
+    { id: 'release', unit: 'ms', min: 0.1, max: 10000, default: 200, smoothingMs: 0, scale: 'exp', doc: 'Release time: fall from the level at gate-off to 0, exactly. Read live.' },
+    {
+      id: 'curve', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, scale: 'linear', labels: ['linear', 'exp'], modulatable: false,
+      doc: 'Segment shape: linear ramps, or exponential (Redmon) segments ending at the same times.',
+    },
+  ],
+  inputs: [{ id: 'in', doc: 'Signal multiplied by the envelope; when unconnected the envelope itself is output.' }],
+  outputs: [{ id: 'out', doc: 'in × envelope, or the envelope (0–1) when `in` is unconnected.' }],
+  gate: true,
+  blockSizeInvariant: true,
+  silentInSilentOut: false,
+};
+
+const PARAM_ATTACK = 0;
+const PARAM_DECAY = 1;
+const PARAM_SUSTAIN = 2;
+const PARAM_RELEASE = 3;
+const PARAM_CURVE = 4;
+
+const IDLE = 0;
+const ATTACK = 1;
+const DECAY = 2;
+const SUSTAIN = 3;
+const RELEASE = 4;
+
+// State layout.
+const S_STAGE = 0;
+const S_LEVEL = 1;
+/** Level at gate-off. */
+const S_REL_START = 2;
+/** Linear: per-sample increment; exp: the coefficient c. */
+const S_STEP = 3;
+/** Exp: overshoot target b'. */
+const S_OVER = 4;
+/** Time param (ms) the current segment was built with; −1 = rebuild at the next sample. */
+const S_SEG_TIME = 5;
+const S_SEG_SUSTAIN = 6;
+const S_SEG_CURVE = 7;
+const STATE_SIZE = 8;
+
+const RATIO_ATTACK = 0.3;
+const RATIO_DECAY_RELEASE = 0.0001;
+/** ln(r / (1 + r)): c = exp(LN / T). T = 0 gives c = 0 (an immediate step to b'; then clamped). */
+const LN_ATTACK = Math.log(RATIO_ATTACK / (1 + RATIO_ATTACK));
+const LN_DECAY_RELEASE = Math.log(RATIO_DECAY_RELEASE / (1 + RATIO_DECAY_RELEASE));
+/** A segment ends when the level is this close to its target. */
+const END_EPS = 1e-9;
+
+export class AdsrKernel extends Kernel {
+  readonly state = new Float64Array(STATE_SIZE);
+  private readonly samplesPerMs = this.ctx.sampleRate / 1000;
+
+  override gate(on: boolean): void {
+    const s = this.state;
+    if (on) {
+      s[S_STAGE] = ATTACK;
+      s[S_SEG_TIME] = -1;
+    } else if (s[S_STAGE] !== IDLE && s[S_STAGE] !== RELEASE) {
+      s[S_STAGE] = RELEASE;
+      s[S_REL_START] = s[S_LEVEL];
+      s[S_SEG_TIME] = -1;
+    }
+  }
+
+  process(start: number, end: number): void {
+    const out = this.io.outputs[0];
+    const inPort = this.io.inputs[0];
+    const connected = inPort.connected;
+    const input = inPort.buffer;
+    const p = this.io.params;
+    const attack = p[PARAM_ATTACK];
+    const decay = p[PARAM_DECAY];
+    const sustain = p[PARAM_SUSTAIN];
+    const release = p[PARAM_RELEASE];
+    const curve = p[PARAM_CURVE];
+    const spm = this.samplesPerMs;
+
+    const s = this.state;
+    let stage = s[S_STAGE];
+    let y = s[S_LEVEL];
+    const relStart = s[S_REL_START];
+    let step = s[S_STEP];
+    let over = s[S_OVER];
+    let segTime = s[S_SEG_TIME];
+    let segSus = s[S_SEG_SUSTAIN];
+    let segCurve = s[S_SEG_CURVE];
+
+    for (let i = start; i < end; i++) {
+      if (stage === SUSTAIN) {
+        y = sustain.isConstant ? sustain.value : sustain.buffer[i];
+      } else if (stage === ATTACK) {
+        const t = attack.isConstant ? attack.value : attack.buffer[i];
+        const cv = curve.isConstant ? curve.value : curve.buffer[i];
+        if (t !== segTime || cv !== segCurve) {
+          segTime = t;
+          segCurve = cv;
+          const n = Math.max(t * spm, 1);
+          if (cv >= 0.5) {
+            const rem = 1 - y;
+            over = 1 + RATIO_ATTACK * rem;
+            step = Math.exp(LN_ATTACK / (rem * n));
+          } else {
+            step = 1 / n;
+          }
+        }
+        y = segCurve >= 0.5 ? over + (y - over) * step : y + step;
+        if (y >= 1 - END_EPS) {
+          y = 1;
+          stage = DECAY;
+          segTime = -1;
+        }
+      } else if (stage === DECAY) {
+        const sus = sustain.isConstant ? sustain.value : sustain.buffer[i];
+        if (y <= sus + END_EPS) {
+          // Sustain reached (or raised above the level): hold it.
+          y = sus;
+          stage = SUSTAIN;
+        } else {
+          const t = decay.isConstant ? decay.value : decay.buffer[i];
+          const cv = curve.isConstant ? curve.value : curve.buffer[i];
+          if (t !== segTime || sus !== segSus || cv !== segCurve) {
+            segTime = t;
+            segSus = sus;
+            segCurve = cv;
+            const n = Math.max(t * spm, 1);
+            if (cv >= 0.5) {
+              // Remaining time as on the linear curve: (y − sus) at slope (1 − sus)/n.
+              const rem = y - sus;
+              over = sus - RATIO_DECAY_RELEASE * rem;
+              step = Math.exp(LN_DECAY_RELEASE / ((n * rem) / (1 - sus)));
+            } else {
+              step = (1 - sus) / n;
+            }
+          }
+          y = segCurve >= 0.5 ? over + (y - over) * step : y - step;
+          if (y <= sus + END_EPS) {
+            y = sus;
+            stage = SUSTAIN;
+          }
+        }
+      } else if (stage === RELEASE) {
+        const t = release.isConstant ? release.value : release.buffer[i];
+        const cv = curve.isConstant ? curve.value : curve.buffer[i];
+        if (t !== segTime || cv !== segCurve) {
+          segTime = t;
+          segCurve = cv;
+          const n = Math.max(t * spm, 1);
+          if (cv >= 0.5) {
+            // Remaining time as on the linear curve: y at slope relStart/n.
+            over = -RATIO_DECAY_RELEASE * y;
+            step = relStart > 0 ? Math.exp(LN_DECAY_RELEASE / ((n * y) / relStart)) : 0;
+          } else {
+            step = relStart / n;
+          }
+        }
+        y = segCurve >= 0.5 ? over + (y - over) * step : y - step;
+        if (y <= END_EPS) {
+          y = 0;
+          stage = IDLE;
+        }
+      }
+      out[i] = connected ? input[i] * y : y;
+    }
+
+    s[S_STAGE] = stage;
+    s[S_LEVEL] = y;
+    s[S_STEP] = step;
+    s[S_OVER] = over;
+    s[S_SEG_TIME] = segTime;
+    s[S_SEG_SUSTAIN] = segSus;
+    s[S_SEG_CURVE] = segCurve;
+  }
+}
+
+export const adsrModule: ModuleDefinition = { spec: adsrSpec, kernel: AdsrKernel };

@@ -1,0 +1,234 @@
+// filter: 2-pole state-variable filter, trapezoidal ("topology-preserving transform") form
+// (V. Zavalishin, "The Art of VA Filter Design", ch. 4; A. Simper, "Linear Trap SVF",
+// Cytomic technical paper, 2013):
+//   g = tan(π·fc/fs), k = 1/Q, a1 = 1/(1 + g(g + k)), a2 = g·a1, a3 = g·a2
+//   v3 = v0 − ic2;  v1 = a1·ic1 + a2·v3;  v2 = ic2 + a2·ic1 + a3·v3
+//   ic1 ← 2·v1 − ic1;  ic2 ← 2·v2 − ic2
+//   lp = v2, hp = v0 − k·v1 − v2, bp = k·v1 (0 dB peak), notch = v0 − k·v1.
+// Stable for any g > 0, k > 0, so arbitrarily fast cutoff sweeps cannot blow up.
+// Between control points with fixed g, k the state update is evaluated in its expanded
+// (algebraically identical) form
+//   ic1 ← (2a1 − 1)·ic1 + 2a2·v3,  ic2 ← (1 − 2a3)·ic2 + 2a2·ic1 + 2a3·v0
+// which shortens the recursion's dependency chain (latency-bound loop, ~10 % faster in V8);
+// while g, k are interpolated the textbook form is used (fewer operations: that loop is
+// throughput-bound). Which form runs depends only on the state (are g, k moving?), never on
+// block cutting or on constant-vs-buffer presentation, so outputs stay bit-reproducible.
+// The states are the trapezoidal integrators' in both forms.
+//
+// Control rate: the effective cutoff fc = cutoff·2^fm (clamped to [10 Hz, 0.49·fs]) and
+// k = 1/q are evaluated every CONTROL_PERIOD samples on a sample counter kept in state (not
+// on block boundaries), and g, k are interpolated linearly from the previous control point's
+// values to the new ones over the following CONTROL_PERIOD samples (a CONTROL_PERIOD-sample
+// lag). a1..a3 are recomputed per sample from the interpolated g, k. When nothing moves the
+// increments are exactly 0, so constant and buffered presentations give the same bits.
+// Integrator states below 1e-20 are flushed to 0 (denormals) and non-finite states (from a
+// non-finite input) are reset to 0, both at control points so the result stays independent
+// of how the timeline is cut.
+
+import { Kernel } from '../kernel.js';
+import type { ModuleDefinition } from '../kernel.js';
+import type { ModuleSpec } from '../spec.js';
+
+export const filterSpec: ModuleSpec = {
+  type: 'filter',
+  doc:
+    'Resonant 2-pole state-variable filter (trapezoidal/TPT SVF, Zavalishin; Simper 2013): low-, high-, band-pass (0 dB peak) or notch, ' +
+    '12 dB/octave. Effective cutoff = cutoff × 2^fm (fm in octaves), updated every 16 samples with linear interpolation.',
+  params: [
+    {
+      id: 'mode', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, scale: 'linear', labels: ['lp', 'hp', 'bp', 'notch'],
+      aliases: ['filter_mode'], modulatable: false,
+      doc: 'Response: lp (0), hp (1), bp (2, 0 dB at the cutoff), notch (3). Indices match the old API.',
+    },
+    { id: 'cutoff', unit: 'Hz', min: 20, max: 20000, default: 1000, smoothingMs: 10, scale: 'exp', aliases: ['freq'], doc: 'Cutoff (lp/hp: −3 dB point at q = 0.707) or centre frequency (bp/notch).' },
+    { id: 'q', unit: 'ratio', min: 0.1, max: 20, default: 0.707, smoothingMs: 10, scale: 'exp', aliases: ['resonance'], doc: 'Resonance Q = 1/k (0.707 = Butterworth, no peak).' },
+  ],
+  inputs: [
+    { id: 'in', doc: 'Audio to filter.' },
+    { id: 'fm', doc: 'Cutoff modulation in octaves: effective cutoff = cutoff × 2^fm, clamped to [10 Hz, 0.49 × sample rate].' },
+  ],
+  outputs: [{ id: 'out', doc: 'Filtered audio.' }],
+  gate: false,
+  blockSizeInvariant: true,
+  silentInSilentOut: true,
+};
+
+const PARAM_MODE = 0;
+const PARAM_CUTOFF = 1;
+const PARAM_Q = 2;
+const INPUT_IN = 0;
+const INPUT_FM = 1;
+
+/** Samples between control points (a power of two). */
+const CONTROL_PERIOD = 16;
+const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
+const MIN_CUTOFF_HZ = 10;
+const MAX_CUTOFF_RATIO = 0.49;
+const MIN_Q = 0.01;
+const DENORMAL = 1e-20;
+
+// Output mix out = M_V0·v0 + M_V1·k·v1 + M_V2·v2, indexed by mode.
+const M_V0 = [0, 1, 0, 1] as const;
+const M_V1 = [0, -1, 1, -1] as const;
+const M_V2 = [1, -1, 0, 0] as const;
+
+// State layout.
+const S_IC1 = 0;
+const S_IC2 = 1;
+/** Position in the control period, 0..CONTROL_PERIOD−1 (0 = control point at this sample). */
+const S_PHASE = 2;
+/** Interpolation start (the previous control point's target), per-sample increment, target. */
+const S_G0 = 3;
+const S_DG = 4;
+const S_GT = 5;
+const S_K0 = 6;
+const S_DK = 7;
+const S_KT = 8;
+/** 1 after the first control point (the first one starts without interpolation). */
+const S_READY = 9;
+/** Effective cutoff (Hz) and q that gT, kT were computed from: unchanged values skip tan/div. */
+const S_FC = 10;
+const S_Q = 11;
+const STATE_SIZE = 12;
+
+export class FilterKernel extends Kernel {
+  readonly state = new Float64Array(STATE_SIZE);
+  private readonly piOverFs = Math.PI / this.ctx.sampleRate;
+  private readonly maxCutoff = MAX_CUTOFF_RATIO * this.ctx.sampleRate;
+
+  process(start: number, end: number): void {
+    const out = this.io.outputs[0];
+    const input = this.io.inputs[INPUT_IN].buffer;
+    const fmPort = this.io.inputs[INPUT_FM];
+    const fmConnected = fmPort.connected;
+    const fm = fmPort.buffer;
+    const p = this.io.params;
+    const modeP = p[PARAM_MODE];
+    const cutoffP = p[PARAM_CUTOFF];
+    const qP = p[PARAM_Q];
+    const modeConst = modeP.isConstant;
+    const piOverFs = this.piOverFs;
+    const maxCutoff = this.maxCutoff;
+
+    const s = this.state;
+    let ic1 = s[S_IC1];
+    let ic2 = s[S_IC2];
+    let phase = s[S_PHASE];
+    let g0 = s[S_G0];
+    let dg = s[S_DG];
+    let gT = s[S_GT];
+    let k0 = s[S_K0];
+    let dk = s[S_DK];
+    let kT = s[S_KT];
+    let ready = s[S_READY];
+    let lastFc = s[S_FC];
+    let lastQ = s[S_Q];
+
+    let i = start;
+    while (i < end) {
+      if (phase === 0) {
+        // Control point: new targets from the values at this sample.
+        let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
+        if (fmConnected) fc *= Math.pow(2, fm[i]);
+        if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
+        else if (fc > maxCutoff) fc = maxCutoff;
+        let q = qP.isConstant ? qP.value : qP.buffer[i];
+        if (!(q > MIN_Q)) q = MIN_Q;
+        // Interpolate from the previous target (none at the very first control point).
+        g0 = gT;
+        k0 = kT;
+        if (fc !== lastFc) {
+          lastFc = fc;
+          gT = Math.tan(fc * piOverFs);
+        }
+        if (q !== lastQ) {
+          lastQ = q;
+          kT = 1 / q;
+        }
+        if (ready === 0) {
+          g0 = gT;
+          k0 = kT;
+          ready = 1;
+        }
+        dg = (gT - g0) * INV_CONTROL_PERIOD;
+        dk = (kT - k0) * INV_CONTROL_PERIOD;
+        // Denormal flush / NaN recovery, on the sample clock.
+        if (!(Math.abs(ic1) >= DENORMAL)) ic1 = 0;
+        else if (ic1 - ic1 !== 0) ic1 = 0;
+        if (!(Math.abs(ic2) >= DENORMAL)) ic2 = 0;
+        else if (ic2 - ic2 !== 0) ic2 = 0;
+      }
+      // Chunk up to the next control point (one sample at a time if `mode` changes per sample).
+      let n = CONTROL_PERIOD - phase;
+      if (n > end - i) n = end - i;
+      if (!modeConst) n = 1;
+      const mode = modeIndex(modeConst ? modeP.value : modeP.buffer[i]);
+      const m0 = M_V0[mode];
+      const s1 = M_V1[mode];
+      const m2 = M_V2[mode];
+      const stop = i + n;
+      if (dg === 0 && dk === 0) {
+        const g = g0;
+        const k = k0;
+        const a1 = 1 / (1 + g * (g + k));
+        const a2 = g * a1;
+        const a3 = g * a2;
+        const b11 = 2 * a1 - 1;
+        const b12 = 2 * a2;
+        const b22 = 1 - 2 * a3;
+        const b20 = 2 * a3;
+        const m1 = s1 * k;
+        for (; i < stop; i++) {
+          const v0 = input[i];
+          const v3 = v0 - ic2;
+          const v1 = a1 * ic1 + a2 * v3;
+          const v2 = ic2 + a2 * ic1 + a3 * v3;
+          const next1 = b11 * ic1 + b12 * v3;
+          ic2 = b22 * ic2 + b12 * ic1 + b20 * v0;
+          ic1 = next1;
+          out[i] = m0 * v0 + m1 * v1 + m2 * v2;
+        }
+      } else {
+        let j = phase;
+        for (; i < stop; i++, j++) {
+          const g = g0 + dg * j;
+          const k = k0 + dk * j;
+          const a1 = 1 / (1 + g * (g + k));
+          const a2 = g * a1;
+          const a3 = g * a2;
+          const v0 = input[i];
+          const v3 = v0 - ic2;
+          const v1 = a1 * ic1 + a2 * v3;
+          const v2 = ic2 + a2 * ic1 + a3 * v3;
+          ic1 = 2 * v1 - ic1;
+          ic2 = 2 * v2 - ic2;
+          out[i] = m0 * v0 + s1 * k * v1 + m2 * v2;
+        }
+      }
+      phase = (phase + n) & (CONTROL_PERIOD - 1);
+    }
+
+    s[S_IC1] = ic1;
+    s[S_IC2] = ic2;
+    s[S_PHASE] = phase;
+    s[S_G0] = g0;
+    s[S_DG] = dg;
+    s[S_GT] = gT;
+    s[S_K0] = k0;
+    s[S_DK] = dk;
+    s[S_KT] = kT;
+    s[S_READY] = ready;
+    s[S_FC] = lastFc;
+    s[S_Q] = lastQ;
+  }
+}
+
+/** Enum value → mode index 0..3 (rounded, clamped; NaN → lp). */
+function modeIndex(v: number): 0 | 1 | 2 | 3 {
+  if (v >= 2.5) return 3;
+  if (v >= 1.5) return 2;
+  if (v >= 0.5) return 1;
+  return 0;
+}
+
+export const filterModule: ModuleDefinition = { spec: filterSpec, kernel: FilterKernel };

@@ -1,0 +1,362 @@
+// osc: band-limited audio oscillator (sine, saw, square/pulse, triangle) with linear FM.
+//
+// Instantaneous frequency f = freq · 2^(detune/1200) + fm (Hz), limited to ±fs/2; negative f
+// runs the phase backwards. Phase is a double in [0, 1). Saw and pulse discontinuities are
+// corrected with BLEP residuals, triangle corners with BLAMP residuals (see lib/blep.ts); the
+// pulse is the difference of two saws (phases p and p - pw), so pulse-width modulation stays
+// band-limited. Every waveform goes through the same correction ring, so the output has a
+// fixed latency of BLEP_HALF (8) samples and switching waveform never shifts it in time.
+// `gain` is applied at the ring output (no latency).
+
+import { Kernel } from '../kernel.js';
+import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
+import type { ModuleSpec } from '../spec.js';
+import { addResidual, BLAMP_TABLE, BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../lib/blep.js';
+import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
+
+export const OSC_WAVEFORMS = ['sine', 'saw', 'square', 'triangle'] as const;
+
+export const oscSpec: ModuleSpec = {
+  type: 'osc',
+  doc:
+    'Band-limited oscillator: sine, saw, square (pulse width `pw`) and triangle, with linear FM. ' +
+    'Output is delayed by 8 samples (band-limiting kernel latency).',
+  params: [
+    { id: 'waveform', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, scale: 'linear', labels: OSC_WAVEFORMS, modulatable: false, doc: 'Waveform.' },
+    { id: 'freq', unit: 'Hz', min: 0.1, max: 20000, default: 440, smoothingMs: 5, scale: 'exp', aliases: ['frequency'], doc: 'Frequency before detune and FM.' },
+    { id: 'detune', unit: 'cents', min: -1200, max: 1200, default: 0, smoothingMs: 5, scale: 'linear', doc: 'Pitch offset: frequency × 2^(detune/1200).' },
+    { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, scale: 'linear', aliases: ['amp', 'amplitude'], doc: 'Output level (peak of the naive waveform).' },
+    { id: 'pw', unit: 'ratio', min: 0.05, max: 0.95, default: 0.5, smoothingMs: 5, scale: 'linear', doc: 'Pulse width of the square wave (fraction of the cycle spent high).' },
+  ],
+  inputs: [{ id: 'fm', doc: 'Linear FM in Hz, added to the detuned frequency (may make it negative).' }],
+  outputs: [{ id: 'out', doc: 'Audio, within about ±gain.' }],
+  gate: false,
+  blockSizeInvariant: true,
+  silentInSilentOut: false,
+};
+
+const P_WAVEFORM = 0;
+const P_FREQ = 1;
+const P_DETUNE = 2;
+const P_GAIN = 3;
+const P_PW = 4;
+const IN_FM = 0;
+
+const WAVE_SINE = 0;
+const WAVE_SAW = 1;
+const WAVE_SQUARE = 2;
+
+// State layout.
+const S_PHASE = 0; // main phase in [0, 1)
+const S_PHASE_B = 1; // pulse: phase of the subtracted saw, tracks p - pw (mod 1)
+const S_PW_PREV = 2; // pulse: pw of the previous sample
+const S_WAVE = 3; // waveform of the previous run (-1 before the first sample)
+const S_DETUNE = 4; // detune value the cached factor belongs to
+const S_FACTOR = 5; // 2^(detune/1200) for S_DETUNE
+const S_POS = 6; // ring slot of the next sample to generate
+const S_DT = 7; // phase increment of the current call when it is constant (scratch)
+const S_EVENT = 8; // tau, amount of the event being added (scratch for addResidual)
+const S_RING = 10; // BLEP_TAPS slots: output accumulated ahead of time
+const STATE_SIZE = S_RING + BLEP_TAPS;
+
+const TWO_PI = 2 * Math.PI;
+
+// Ring geometry as module-local literals: V8 does not constant-fold imported bindings inside hot
+// loops (measured: ~1.5 ns/sample slower), so they are restated here and checked at load.
+const HALF = 8;
+const MASK = 15;
+if (HALF !== BLEP_HALF || MASK !== BLEP_MASK) throw new Error('osc: ring geometry out of sync with lib/blep.ts');
+
+// Calling convention inside the kernel: no double crosses a call boundary, as argument or
+// result, because a call the JIT does not inline (it may run out of inlining budget when the
+// engine's render loop inlines kernels) boxes it: a heap allocation on the render thread.
+// Doubles travel through `state` instead, e.g. an event's tau and amount are written to
+// state[S_EVENT], state[S_EVENT + 1] for addResidual.
+
+export class OscKernel extends Kernel {
+  readonly state = new Float64Array(STATE_SIZE);
+  private readonly invSampleRate: number;
+  /** Per-sample phase increments for the current call when they are not constant (scratch). */
+  private readonly increments: Float64Array;
+
+  constructor(ctx: KernelContext, io: KernelIo) {
+    super(ctx, io);
+    this.invSampleRate = 1 / ctx.sampleRate;
+    this.increments = new Float64Array(ctx.maxBlock);
+    this.init();
+  }
+
+  protected override init(): void {
+    this.state[S_WAVE] = -1;
+    this.state[S_DETUNE] = 0;
+    this.state[S_FACTOR] = 1;
+  }
+
+  process(start: number, end: number): void {
+    const perSample = this.computeIncrements(start, end);
+    const waveform = this.io.params[P_WAVEFORM];
+    const st = this.state;
+    let i = start;
+    while (i < end) {
+      const runEnd = enumRunEnd(waveform, i, end);
+      const wave = enumIndexAt(waveform, i, 4);
+      if (wave !== st[S_WAVE]) {
+        st[S_WAVE] = wave;
+        if (wave === WAVE_SQUARE) this.startPulse(i);
+      }
+      if (wave === WAVE_SAW) this.renderSaw(i, runEnd, perSample);
+      else if (wave === WAVE_SQUARE) this.renderPulse(i, runEnd, perSample);
+      else if (wave === WAVE_SINE) this.renderSine(i, runEnd, perSample);
+      else this.renderTriangle(i, runEnd, perSample);
+      i = runEnd;
+    }
+  }
+
+  /**
+   * When the phase increment is the same for all of [start, end) (constant freq and detune, no
+   * FM), stores it in state[S_DT] and returns false; otherwise fills `increments` and returns
+   * true. Both paths evaluate the same expression, so constant and buffer presentations of a
+   * param give identical increments. 2^(detune/1200) is recomputed only when detune changes.
+   */
+  private computeIncrements(start: number, end: number): boolean {
+    const st = this.state;
+    const freq = this.io.params[P_FREQ];
+    const detune = this.io.params[P_DETUNE];
+    const fm = this.io.inputs[IN_FM];
+    const inv = this.invSampleRate;
+    let lastDetune = st[S_DETUNE];
+    let factor = st[S_FACTOR];
+    if (freq.isConstant && detune.isConstant && !fm.connected) {
+      const d = detune.value;
+      if (d !== lastDetune) {
+        st[S_DETUNE] = d;
+        st[S_FACTOR] = factor = Math.pow(2, d / 1200);
+      }
+      // Increment limited to ±0.5 (±fs/2); NaN (from a broken FM source) becomes 0.
+      const dt = freq.value * factor * inv;
+      st[S_DT] = dt > 0.5 ? 0.5 : dt < -0.5 ? -0.5 : dt === dt ? dt : 0;
+      return false;
+    }
+    const dts = this.increments;
+    const freqConstant = freq.isConstant;
+    const freqValue = freq.value;
+    const freqBuffer = freq.buffer;
+    const detuneConstant = detune.isConstant;
+    const detuneValue = detune.value;
+    const detuneBuffer = detune.buffer;
+    const fmConnected = fm.connected;
+    const fmBuffer = fm.buffer;
+    for (let i = start; i < end; i++) {
+      const d = detuneConstant ? detuneValue : detuneBuffer[i];
+      if (d !== lastDetune) {
+        lastDetune = d;
+        factor = Math.pow(2, d / 1200);
+      }
+      const f = (freqConstant ? freqValue : freqBuffer[i]) * factor;
+      const dt = fmConnected ? (f + fmBuffer[i]) * inv : f * inv;
+      dts[i] = dt > 0.5 ? 0.5 : dt < -0.5 ? -0.5 : dt === dt ? dt : 0; // same limit as above
+    }
+    st[S_DETUNE] = lastDetune;
+    st[S_FACTOR] = factor;
+    return true;
+  }
+
+  /** Aligns the second saw of the pulse with the main phase when the square wave starts. */
+  private startPulse(i: number): void {
+    const st = this.state;
+    const pwParam = this.io.params[P_PW];
+    const pw = pwParam.isConstant ? pwParam.value : pwParam.buffer[i];
+    let b = st[S_PHASE] - pw;
+    if (b < 0) b += 1;
+    if (b >= 1) b = 0;
+    st[S_PHASE_B] = b;
+    st[S_PW_PREV] = pw;
+  }
+
+  // Loop shape shared by the renderers: the phase wraps at most once per sample (|dt| ≤ 0.5);
+  // `k` is the wrap direction (+1 forwards past 1, -1 backwards past 0, 0 none). Rare cases
+  // (backward wraps, the rounding edge, multiple pulse wraps) reuse the arithmetic of the common
+  // forward case rather than having code of their own: an operation that has never run has no
+  // JIT type feedback, and reaching it deoptimises the loop, which then runs unoptimised for a
+  // while, allocating heap numbers on the render thread. The triangle is branch-free for the
+  // same reason (a slow oscillator would otherwise reach its second half only after warm-up).
+
+  private renderSine(from: number, to: number, perSample: boolean): void {
+    const st = this.state;
+    const out = this.io.outputs[0];
+    const gain = this.io.params[P_GAIN];
+    const gainConstant = gain.isConstant;
+    const gainValue = gain.value;
+    const gainBuffer = gain.buffer;
+    const dtConstant = st[S_DT];
+    const dts = this.increments;
+    let phase = st[S_PHASE];
+    let pos = st[S_POS] | 0;
+    for (let i = from; i < to; i++) {
+      let p = phase + (perSample ? dts[i] : dtConstant);
+      const k = p >= 1 ? 1 : p < 0 ? -1 : 0;
+      if (k !== 0) {
+        p -= k;
+        if (p >= 1) p = 0; // -tiny + 1 rounded to 1
+      }
+      phase = p;
+      st[S_RING + pos] += Math.sin(TWO_PI * p);
+      const o = S_RING + ((pos + HALF) & MASK);
+      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      st[o] = 0;
+      pos = (pos + 1) & MASK;
+    }
+    st[S_PHASE] = phase;
+    st[S_POS] = pos;
+  }
+
+  /** Saw 2p - 1: a jump of -2 (forwards) or +2 (backwards) where the phase wraps. */
+  private renderSaw(from: number, to: number, perSample: boolean): void {
+    const st = this.state;
+    const out = this.io.outputs[0];
+    const gain = this.io.params[P_GAIN];
+    const gainConstant = gain.isConstant;
+    const gainValue = gain.value;
+    const gainBuffer = gain.buffer;
+    const dtConstant = st[S_DT];
+    const dts = this.increments;
+    let phase = st[S_PHASE];
+    let pos = st[S_POS] | 0;
+    for (let i = from; i < to; i++) {
+      const dt = perSample ? dts[i] : dtConstant;
+      const base = (pos + HALF) & MASK;
+      let p = phase + dt;
+      const k = p >= 1 ? 1 : p < 0 ? -1 : 0;
+      if (k !== 0) {
+        p -= k;
+        if (p >= 1) p = 0; // -tiny + 1 rounded onto the wrap point: no jump happened
+        else {
+          st[S_EVENT] = (p - (k > 0 ? 0 : 1)) / dt;
+          st[S_EVENT + 1] = -2 * k;
+          addResidual(BLEP_TABLE, st, S_RING, base, S_EVENT);
+        }
+      }
+      phase = p;
+      st[S_RING + pos] += 2 * p - 1;
+      const o = S_RING + base;
+      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      st[o] = 0;
+      pos = (pos + 1) & MASK;
+    }
+    st[S_PHASE] = phase;
+    st[S_POS] = pos;
+  }
+
+  /**
+   * Pulse = saw(pB) - saw(p) + 2·pw - 1 with pB ≡ p - pw: +1 while p < pw, -1 after. pB is
+   * advanced by dt - Δpw so its wraps (the falling edges) are detected like the main phase's.
+   * A pw jump of more than about half a cycle in one sample can wrap pB more than once: it is
+   * then wrapped without band-limiting.
+   */
+  private renderPulse(from: number, to: number, perSample: boolean): void {
+    const st = this.state;
+    const out = this.io.outputs[0];
+    const gain = this.io.params[P_GAIN];
+    const gainConstant = gain.isConstant;
+    const gainValue = gain.value;
+    const gainBuffer = gain.buffer;
+    const pwParam = this.io.params[P_PW];
+    const pwConstant = pwParam.isConstant;
+    const pwValue = pwParam.value;
+    const pwBuffer = pwParam.buffer;
+    const dtConstant = st[S_DT];
+    const dts = this.increments;
+    let phase = st[S_PHASE];
+    let phaseB = st[S_PHASE_B];
+    let pwPrev = st[S_PW_PREV];
+    let pos = st[S_POS] | 0;
+    for (let i = from; i < to; i++) {
+      const dt = perSample ? dts[i] : dtConstant;
+      const pw = pwConstant ? pwValue : pwBuffer[i];
+      const base = (pos + HALF) & MASK;
+      let p = phase + dt;
+      const k = p >= 1 ? 1 : p < 0 ? -1 : 0;
+      if (k !== 0) {
+        p -= k;
+        if (p >= 1) p = 0;
+        else {
+          st[S_EVENT] = (p - (k > 0 ? 0 : 1)) / dt;
+          st[S_EVENT + 1] = 2 * k;
+          addResidual(BLEP_TABLE, st, S_RING, base, S_EVENT);
+        }
+      }
+      const dtB = dt - (pw - pwPrev);
+      let b = phaseB + dtB;
+      const kb = b >= 1 || b < 0 ? Math.floor(b) : 0;
+      if (kb !== 0) {
+        b -= kb;
+        if (b >= 1) b = 0;
+        else if (kb === 1 || kb === -1) {
+          st[S_EVENT] = (b - (kb > 0 ? 0 : 1)) / dtB;
+          st[S_EVENT + 1] = -2 * kb;
+          addResidual(BLEP_TABLE, st, S_RING, base, S_EVENT);
+        }
+      }
+      phase = p;
+      phaseB = b;
+      pwPrev = pw;
+      st[S_RING + pos] += 2 * (b - p) + 2 * pw - 1;
+      const o = S_RING + base;
+      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      st[o] = 0;
+      pos = (pos + 1) & MASK;
+    }
+    st[S_PHASE] = phase;
+    st[S_PHASE_B] = phaseB;
+    st[S_PW_PREV] = pwPrev;
+    st[S_POS] = pos;
+  }
+
+  /**
+   * Triangle: -1 at p = 0, +1 at p = 0.5. Its slope (per sample) changes by +8|dt| at p = 0 and
+   * by -8|dt| at p = 0.5, whichever way the phase runs.
+   */
+  private renderTriangle(from: number, to: number, perSample: boolean): void {
+    const st = this.state;
+    const out = this.io.outputs[0];
+    const gain = this.io.params[P_GAIN];
+    const gainConstant = gain.isConstant;
+    const gainValue = gain.value;
+    const gainBuffer = gain.buffer;
+    const dtConstant = st[S_DT];
+    const dts = this.increments;
+    let phase = st[S_PHASE];
+    let pos = st[S_POS] | 0;
+    for (let i = from; i < to; i++) {
+      const dt = perSample ? dts[i] : dtConstant;
+      const base = (pos + HALF) & MASK;
+      const u = phase + dt;
+      let p = u;
+      const k = u >= 1 ? 1 : u < 0 ? -1 : 0;
+      if (k !== 0) {
+        p -= k;
+        if (p >= 1) p = 0;
+        else {
+          st[S_EVENT] = (p - (k > 0 ? 0 : 1)) / dt;
+          st[S_EVENT + 1] = 8 * Math.abs(dt);
+          addResidual(BLAMP_TABLE, st, S_RING, base, S_EVENT);
+        }
+      }
+      if (phase < 0.5 ? u >= 0.5 : u < 0.5) {
+        st[S_EVENT] = (u - 0.5) / dt;
+        st[S_EVENT + 1] = -8 * Math.abs(dt);
+        addResidual(BLAMP_TABLE, st, S_RING, base, S_EVENT);
+      }
+      phase = p;
+      st[S_RING + pos] += 1 - 4 * Math.abs(p - 0.5);
+      const o = S_RING + base;
+      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      st[o] = 0;
+      pos = (pos + 1) & MASK;
+    }
+    st[S_PHASE] = phase;
+    st[S_POS] = pos;
+  }
+}
+
+export const oscModule: ModuleDefinition = { spec: oscSpec, kernel: OscKernel };

@@ -1,0 +1,436 @@
+// Patch validation: document (unknown JSON) → ResolvedPatch + normalised PatchDocument, or
+// every error at once. Order of checks: structure (schema.ts), then modules and params, then
+// connections, then cycles. An element that fails a check is left out of the checks that
+// depend on it (a connection to a module of unknown type is not reported again), so each
+// error is reported once, while independent problems are all reported.
+
+import type { ModuleDefinition } from '../dsp/kernel.js';
+import type { ModuleRegistry } from '../dsp/registry.js';
+import { ID_PATTERN, findParam, paramValueForOutput, paramValueFromInput } from '../dsp/spec.js';
+import type { ModuleSpec, ParamSpec } from '../dsp/spec.js';
+import { MASTER_ID, PATCH_FORMAT, PATCH_VERSION } from './document.js';
+import type {
+  ParamInput,
+  PatchConnection,
+  PatchDocument,
+  PatchError,
+  PatchModule,
+  PatchResult,
+  ResolvedConnection,
+  ResolvedModule,
+  ResolvedPatch,
+} from './document.js';
+import { formatPath, patchError, type PatchErrorCode } from './errors.js';
+import { findCycles, formatCycle, topologicalSort, type GraphEdge } from './graph.js';
+import { MODULE_ID_PATTERN, checkStructure, type SalvagedModule } from './schema.js';
+
+export interface Endpoint {
+  readonly module: string;
+  /** Output, input or param name; absent for the module's first output/input. */
+  readonly port?: string;
+}
+
+/** Parses `"<module>"` or `"<module>.<port>"`; undefined when malformed. */
+export function parseEndpoint(text: string): Endpoint | undefined {
+  const parts = text.split('.');
+  const [module, port] = parts;
+  if (parts.length > 2 || module === undefined || !MODULE_ID_PATTERN.test(module)) return undefined;
+  if (port === undefined) return { module };
+  return ID_PATTERN.test(port) ? { module, port } : undefined;
+}
+
+/** Validates a parsed JSON document against the registry. Never throws on bad input. */
+export function validatePatch(input: unknown, registry: ModuleRegistry): PatchResult {
+  const structure = checkStructure(input);
+  const v = new Validation(structure.errors);
+  if (!structure.readable) return { ok: false, errors: v.errors };
+  const modules = resolveModules(structure.modules, registry, v);
+  const connections = resolveConnections(structure.connections, modules, v);
+  const live = [...modules.entries.values()].filter(isLive);
+  const edges: GraphEdge[] = connections
+    .filter((c) => !(c.resolved.kind === 'input' && breaksFeedback(liveSpec(modules, c.resolved.to))))
+    .map((c) => ({ from: c.resolved.from, to: c.resolved.to }));
+  const nodes = live.map((m) => m.id);
+  for (const cycle of findCycles(nodes, edges)) {
+    const first = cycle[0] as string;
+    const last = cycle[cycle.length - 1] as string;
+    const closing = connections.find((c) => c.resolved.from === last && c.resolved.to === first);
+    v.add('E_CYCLE', ['connections', closing?.index ?? 0], `connections form a loop: ${formatCycle(cycle)} (a loop needs a module that delays its input)`);
+  }
+  if (v.errors.length > 0) return { ok: false, errors: v.errors };
+
+  const byId = new Map(live.map((m) => [m.id, m]));
+  const patch: ResolvedPatch = {
+    modules: topologicalSort(nodes, edges).order.map((id) => {
+      const m = byId.get(id) as LiveModule;
+      return { id, type: m.definition.spec.type, definition: m.definition, params: m.values };
+    }),
+    connections: connections.map((c) => c.resolved),
+  };
+  const specOf = (id: string): ModuleSpec => (byId.get(id) as LiveModule).definition.spec;
+  const document: PatchDocument = {
+    format: PATCH_FORMAT,
+    version: PATCH_VERSION,
+    modules: live.map((m) => moduleToDocument(m.id, m.definition.spec, m.values, (i) => m.explicit[i] === true)),
+    connections: patch.connections.map((c) => connectionToDocument(c, specOf)),
+  };
+  return { ok: true, patch, document };
+}
+
+/** Parses JSON text (E_JSON when malformed), then validates it. */
+export function validatePatchText(text: string, registry: ModuleRegistry): PatchResult {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, errors: [patchError('E_JSON', '', e instanceof Error ? e.message : String(e))] };
+  }
+  return validatePatch(input, registry);
+}
+
+/**
+ * Serialises a resolved patch (e.g. after live param changes) as a document with every param
+ * explicit, modules in render order and explicit `<module>.<port>` endpoints. Validating the
+ * result gives back the same resolved patch.
+ */
+export function patchDocumentFromResolved(patch: ResolvedPatch): PatchDocument {
+  const byId = new Map<string, ResolvedModule>(patch.modules.map((m) => [m.id, m]));
+  const specOf = (id: string): ModuleSpec => {
+    const m = byId.get(id);
+    if (m === undefined) throw new Error(`resolved patch: connection names unknown module '${id}'`);
+    return m.definition.spec;
+  };
+  return {
+    format: PATCH_FORMAT,
+    version: PATCH_VERSION,
+    modules: patch.modules.map((m) => moduleToDocument(m.id, m.definition.spec, m.params, () => true)),
+    connections: patch.connections.map((c) => connectionToDocument(c, specOf)),
+  };
+}
+
+// ---- error collection ----
+
+class Validation {
+  constructor(readonly errors: PatchError[]) {}
+
+  add(code: PatchErrorCode, path: readonly (string | number)[], message: string): void {
+    this.errors.push(patchError(code, formatPath(path), message));
+  }
+}
+
+// ---- modules ----
+
+interface LiveModule {
+  readonly id: string;
+  readonly definition: ModuleDefinition;
+  /** Every param value in spec order. */
+  readonly values: number[];
+  /** Per param: set by the document or by the type alias (kept when saving). */
+  readonly explicit: boolean[];
+}
+
+/** A declared id whose module is unusable (its error is already reported). */
+interface BrokenModule {
+  readonly id: string;
+  readonly definition: undefined;
+}
+
+type ModuleEntry = LiveModule | BrokenModule;
+
+interface ModuleTable {
+  /** By id, in document order (the implicit master output last). */
+  readonly entries: Map<string, ModuleEntry>;
+  /** Declared ids that are malformed: endpoints naming them are not reported again. */
+  readonly badIds: Set<string>;
+}
+
+function isLive(m: ModuleEntry): m is LiveModule {
+  return m.definition !== undefined;
+}
+
+function liveSpec(table: ModuleTable, id: string): ModuleSpec {
+  return (table.entries.get(id) as LiveModule).definition.spec;
+}
+
+/**
+ * Whether connections into a module of this spec may close a feedback loop (a module that
+ * delays its input). ModuleSpec has no delay declaration yet, so no module does: every cycle
+ * is refused. When the spec gains one, read it here.
+ */
+function breaksFeedback(_spec: ModuleSpec): boolean {
+  return false;
+}
+
+function resolveModules(items: readonly SalvagedModule[], registry: ModuleRegistry, v: Validation): ModuleTable {
+  const entries = new Map<string, ModuleEntry>();
+  const badIds = new Set<string>();
+  const firstIndex = new Map<string, number>();
+  const broken = (id: string): void => {
+    if (!entries.has(id)) entries.set(id, { id, definition: undefined });
+  };
+  items.forEach((item, i) => {
+    const m = item.module;
+    let usable = true;
+    if (item.id !== undefined) {
+      const first = firstIndex.get(item.id);
+      if (!MODULE_ID_PATTERN.test(item.id)) {
+        v.add('E_BAD_ID', ['modules', i, 'id'], `module id ${JSON.stringify(item.id)} must match ${MODULE_ID_PATTERN.source}`);
+        badIds.add(item.id);
+        usable = false;
+      } else if (first !== undefined) {
+        v.add('E_DUPLICATE_ID', ['modules', i, 'id'], `module id '${item.id}' is already used by modules[${first}]`);
+        usable = false;
+      } else {
+        firstIndex.set(item.id, i);
+      }
+    }
+    if (m === undefined) {
+      if (usable && item.id !== undefined) broken(item.id);
+      return;
+    }
+    const resolved = registry.resolve(m.type);
+    if (resolved === undefined) {
+      v.add('E_UNKNOWN_TYPE', ['modules', i, 'type'], `unknown module type '${m.type}' (known: ${knownTypes(registry)})`);
+      if (usable) broken(m.id);
+      return;
+    }
+    const spec = resolved.definition.spec;
+    if (m.id === MASTER_ID && spec.type !== MASTER_ID) {
+      v.add('E_MASTER', ['modules', i, 'type'], `module id '${MASTER_ID}' is reserved for the master output (type '${MASTER_ID}'), got type '${m.type}'`);
+      usable = false;
+    } else if (spec.type === MASTER_ID && m.id !== MASTER_ID) {
+      v.add('E_MASTER', ['modules', i, 'id'], `the master output (type '${MASTER_ID}') must have id '${MASTER_ID}', got '${m.id}'`);
+      usable = false;
+    }
+    const params = resolveParams(spec, resolved.defaults, m.params ?? {}, i, v);
+    if (usable) entries.set(m.id, { id: m.id, definition: resolved.definition, ...params });
+    else if (MODULE_ID_PATTERN.test(m.id)) broken(m.id);
+  });
+  if (!entries.has(MASTER_ID)) {
+    const master = registry.resolve(MASTER_ID);
+    if (master === undefined) {
+      v.add('E_MASTER', [], `the module registry has no '${MASTER_ID}' type for the master output`);
+    } else {
+      const params = resolveParams(master.definition.spec, master.defaults, {}, items.length, v);
+      entries.set(MASTER_ID, { id: MASTER_ID, definition: master.definition, ...params });
+    }
+  }
+  return { entries, badIds };
+}
+
+function knownTypes(registry: ModuleRegistry): string {
+  return [...registry.types(), ...registry.typeAliases().map((a) => a.alias)].sort().join(', ');
+}
+
+function paramIndex(spec: ModuleSpec, name: string): number {
+  const p = findParam(spec, name);
+  return p === undefined ? -1 : spec.params.indexOf(p);
+}
+
+/** Spec defaults, then the type alias defaults, then the document's values. */
+function resolveParams(
+  spec: ModuleSpec,
+  aliasDefaults: Readonly<Record<string, number>>,
+  given: Readonly<Record<string, ParamInput>>,
+  moduleIndex: number,
+  v: Validation,
+): { values: number[]; explicit: boolean[] } {
+  const values = spec.params.map((p) => p.default);
+  const explicit = spec.params.map(() => false);
+  for (const [name, value] of Object.entries(aliasDefaults)) {
+    const i = paramIndex(spec, name);
+    if (i >= 0) {
+      values[i] = value;
+      explicit[i] = true;
+    }
+  }
+  const setBy = new Map<number, string>();
+  for (const [name, raw] of Object.entries(given)) {
+    const path = ['modules', moduleIndex, 'params', name];
+    const i = paramIndex(spec, name);
+    const p = spec.params[i];
+    if (p === undefined) {
+      const known = spec.params.map((q) => q.id).join(', ') || 'none';
+      v.add('E_UNKNOWN_PARAM', path, `module type '${spec.type}' has no param '${name}' (params: ${known})`);
+      continue;
+    }
+    const previous = setBy.get(i);
+    if (previous !== undefined) {
+      v.add('E_DUPLICATE_PARAM', path, `'${name}' sets param '${p.id}', already set by '${previous}'`);
+      continue;
+    }
+    setBy.set(i, name);
+    const value = paramValue(p, raw, path, v);
+    if (value !== undefined) {
+      values[i] = value;
+      explicit[i] = true;
+    }
+  }
+  return { values, explicit };
+}
+
+/** Converts and range-checks one param value; reports and returns undefined when invalid. */
+function paramValue(p: ParamSpec, raw: ParamInput, path: readonly (string | number)[], v: Validation): number | undefined {
+  if (p.unit === 'enum') {
+    const labels = (p.labels ?? []).join(', ');
+    if (typeof raw === 'boolean') {
+      v.add('E_PARAM_TYPE', path, `'${p.id}' takes a label (${labels}) or an index, got a boolean`);
+      return undefined;
+    }
+    if (typeof raw === 'number' && !Number.isInteger(raw)) {
+      v.add('E_PARAM_TYPE', path, `'${p.id}' index must be an integer, got ${raw} (labels: ${labels})`);
+      return undefined;
+    }
+    const value = paramValueFromInput(p, raw);
+    if (value === undefined) {
+      v.add('E_PARAM_TYPE', path, `'${p.id}' has no label ${JSON.stringify(raw)} (labels: ${labels})`);
+      return undefined;
+    }
+    if (value < p.min || value > p.max) {
+      v.add('E_PARAM_RANGE', path, `'${p.id}' index ${value} is outside ${p.min}..${p.max} (labels: ${labels})`);
+      return undefined;
+    }
+    return value;
+  }
+  const value = typeof raw === 'string' ? undefined : paramValueFromInput(p, raw);
+  if (value === undefined) {
+    v.add('E_PARAM_TYPE', path, `'${p.id}' takes a number (${p.unit}), got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  if (value < p.min || value > p.max) {
+    v.add('E_PARAM_RANGE', path, `'${p.id}' = ${value} is outside [${p.min}, ${p.max}] ${p.unit}`);
+    return undefined;
+  }
+  return value;
+}
+
+// ---- connections ----
+
+interface IndexedConnection {
+  /** Index in the document's `connections`. */
+  readonly index: number;
+  readonly resolved: ResolvedConnection;
+}
+
+function resolveConnections(items: readonly (PatchConnection | undefined)[], table: ModuleTable, v: Validation): IndexedConnection[] {
+  const result: IndexedConnection[] = [];
+  const firstIndex = new Map<string, number>();
+  items.forEach((c, j) => {
+    if (c === undefined) return;
+    const source = lookupEndpoint(c.from, ['connections', j, 'from'], table, v);
+    const fromOutput = source === undefined ? undefined : resolveOutput(source, c.from, j, v);
+    const dest = lookupEndpoint(c.to, ['connections', j, 'to'], table, v);
+    const target = dest === undefined ? undefined : resolveTarget(dest, c.to, j, v);
+    const amount = c.amount ?? 1;
+    if (target?.param !== undefined) {
+      const span = target.param.max - target.param.min;
+      if (Math.abs(amount) > span) {
+        v.add('E_BAD_AMOUNT', ['connections', j, 'amount'], `modulation depth ${amount} exceeds the span of '${target.param.id}' (${span} ${target.param.unit})`);
+        return;
+      }
+    }
+    if (source === undefined || dest === undefined || fromOutput === undefined || target === undefined) return;
+    const resolved: ResolvedConnection = {
+      from: source.module.id,
+      fromOutput,
+      to: dest.module.id,
+      kind: target.kind,
+      toIndex: target.index,
+      amount,
+    };
+    const key = [resolved.from, resolved.fromOutput, resolved.to, resolved.kind, resolved.toIndex].join('\u0000');
+    const first = firstIndex.get(key);
+    if (first !== undefined) {
+      v.add('E_DUPLICATE_CONNECTION', ['connections', j], `connection ${c.from} → ${c.to} duplicates connections[${first}]`);
+      return;
+    }
+    firstIndex.set(key, j);
+    result.push({ index: j, resolved });
+  });
+  return result;
+}
+
+interface FoundEndpoint {
+  readonly module: LiveModule;
+  readonly port: string | undefined;
+}
+
+/** Finds the endpoint's module; reports and returns undefined when it cannot be used. */
+function lookupEndpoint(text: string, path: readonly (string | number)[], table: ModuleTable, v: Validation): FoundEndpoint | undefined {
+  const ep = parseEndpoint(text);
+  if (ep === undefined) {
+    if (!table.badIds.has(text.split('.')[0] as string)) {
+      v.add('E_BAD_ENDPOINT', path, `endpoint ${JSON.stringify(text)} must be '<module>' or '<module>.<port>'`);
+    }
+    return undefined;
+  }
+  const entry = table.entries.get(ep.module);
+  if (entry === undefined) {
+    v.add('E_UNKNOWN_MODULE', path, `no module '${ep.module}' in this patch`);
+    return undefined;
+  }
+  return isLive(entry) ? { module: entry, port: ep.port } : undefined;
+}
+
+function resolveOutput(source: FoundEndpoint, text: string, j: number, v: Validation): number | undefined {
+  const spec = source.module.definition.spec;
+  if (source.port === undefined) return 0;
+  const index = spec.outputs.findIndex((o) => o.id === source.port);
+  if (index < 0) {
+    const outputs = spec.outputs.map((o) => o.id).join(', ');
+    v.add('E_UNKNOWN_PORT', ['connections', j, 'from'], `'${text}': module '${source.module.id}' (${spec.type}) has no output '${source.port}' (outputs: ${outputs})`);
+    return undefined;
+  }
+  return index;
+}
+
+interface Target {
+  readonly kind: 'input' | 'param';
+  readonly index: number;
+  readonly param?: ParamSpec;
+}
+
+function resolveTarget(dest: FoundEndpoint, text: string, j: number, v: Validation): Target | undefined {
+  const spec = dest.module.definition.spec;
+  const path = ['connections', j, 'to'];
+  const where = `module '${dest.module.id}' (${spec.type})`;
+  if (dest.port === undefined) {
+    if (spec.inputs.length > 0) return { kind: 'input', index: 0 };
+    v.add('E_UNKNOWN_PORT', path, `'${text}': ${where} has no audio input; target one of its params as '${dest.module.id}.<param>'`);
+    return undefined;
+  }
+  const input = spec.inputs.findIndex((p) => p.id === dest.port);
+  if (input >= 0) return { kind: 'input', index: input };
+  const param = paramIndex(spec, dest.port);
+  const p = spec.params[param];
+  if (p === undefined) {
+    const names = [...spec.inputs.map((q) => q.id), ...spec.params.map((q) => q.id)].join(', ') || 'none';
+    v.add('E_UNKNOWN_PORT', path, `'${text}': ${where} has no input or param '${dest.port}' (inputs and params: ${names})`);
+    return undefined;
+  }
+  if (p.modulatable === false || p.unit === 'enum') {
+    v.add('E_NOT_MODULATABLE', path, `'${text}': param '${p.id}' of ${where} cannot take modulation connections`);
+    return undefined;
+  }
+  return { kind: 'param', index: param, param: p };
+}
+
+// ---- serialisation ----
+
+/** A module entry of a document; params (canonical ids, enum labels) where `include(i)`. */
+function moduleToDocument(id: string, spec: ModuleSpec, values: readonly number[], include: (i: number) => boolean): PatchModule {
+  const params: Record<string, ParamInput> = {};
+  spec.params.forEach((p, i) => {
+    if (include(i)) params[p.id] = paramValueForOutput(p, values[i] as number);
+  });
+  return Object.keys(params).length > 0 ? { id, type: spec.type, params } : { id, type: spec.type };
+}
+
+/** A connection with explicit `<module>.<port>` endpoints; amount only when not 1. */
+function connectionToDocument(c: ResolvedConnection, specOf: (id: string) => ModuleSpec): PatchConnection {
+  const from = `${c.from}.${(specOf(c.from).outputs[c.fromOutput] as { id: string }).id}`;
+  const toSpec = specOf(c.to);
+  const port = c.kind === 'input' ? toSpec.inputs[c.toIndex] : toSpec.params[c.toIndex];
+  const to = `${c.to}.${(port as { id: string }).id}`;
+  return c.amount === 1 ? { from, to } : { from, to, amount: c.amount };
+}

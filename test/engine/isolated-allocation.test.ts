@@ -1,0 +1,47 @@
+// No allocation on the audio path: every kernel (with constant and with per-sample params) and
+// the engine's render loop, each probed in a fresh child process (a clean JIT: in a shared test
+// process, earlier tests change V8's inlining decisions and can hide or cause boxing).
+//
+// What this guards, found the hard way: a double that crosses a non-inlined call, or that is
+// stored in an object field V8 has generalised to a tagged representation, is boxed into a
+// new HeapNumber on every use. tsconfig sets useDefineForClassFields: false because define
+// semantics initialise declared fields to undefined, which generalises them.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { BUILT_IN_MODULES } from '../../src/dsp/modules/index.js';
+import { HEAP_GROWTH_LIMIT } from '../helpers/allocation.js';
+
+const child = fileURLToPath(new URL('../helpers/allocation-child.js', import.meta.url));
+const BLOCKS = '60000';
+
+function probe(target: string, mode = 'const'): { collections: number; heapGrowth: number } {
+  const r = spawnSync(process.execPath, [child, target, BLOCKS, mode], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { collections: number; heapGrowth: number };
+}
+
+for (const def of BUILT_IN_MODULES) {
+  for (const mode of ['const', 'sweep']) {
+    test(`${def.spec.type} (${mode === 'const' ? 'constant' : 'per-sample'} params): process allocates nothing over ${BLOCKS} blocks`, () => {
+      const result = probe(def.spec.type, mode);
+      assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
+      assert.ok(result.heapGrowth < HEAP_GROWTH_LIMIT, `heap grew ${result.heapGrowth} bytes`);
+    });
+  }
+}
+
+/**
+ * The engine probe also schedules a gate every 32 blocks; scheduling may box the event's
+ * frame (a double) once per event when the call is not inlined: ~16 bytes per command, not
+ * per block. The budget allows that for the probe's 1,875 events on top of JIT bookkeeping.
+ */
+const ENGINE_HEAP_GROWTH_LIMIT = HEAP_GROWTH_LIMIT + 1875 * 64;
+
+test(`engine render loop (every module, modulation, sums, gates): allocates nothing per block over ${BLOCKS} blocks`, () => {
+  const result = probe('engine');
+  assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
+  assert.ok(result.heapGrowth < ENGINE_HEAP_GROWTH_LIMIT, `heap grew ${result.heapGrowth} bytes`);
+});
