@@ -3,7 +3,9 @@
 
 import { Command, InvalidArgumentError } from 'commander';
 import { runDocs } from './docs-command.js';
+import { OscClient, parseCliArg } from '../control/osc-client.js';
 import { UsageError, runRender } from './render-command.js';
+import { runServe } from './serve-command.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -38,6 +40,70 @@ program
   });
 
 program
+  .command('serve')
+  .description('run the real-time server (OSC over UDP and TCP)')
+  .option('--port <n>', 'OSC port (UDP and TCP)', integer, 5005)
+  .option('--host <addr>', 'address to bind (beyond loopback: no authentication, see --allow-from)', '127.0.0.1')
+  .option('--rate <hz>', 'sample rate', integer, 48000)
+  .option('--block <frames>', 'block size', integer, 128)
+  .option('--lead <blocks>', 'blocks the renderers keep ready ahead of the output', integer, 8)
+  .option('--sink <kind>', 'auto | device | null', 'auto')
+  .option('--patch <file>', 'patch to start with (default: sine1 → adsr1 → filter1 → out)')
+  .option('--slots <n>', 'DSP slots rendering in lockstep: 2 (failover) or 1', integer, 2)
+  .option('--data-dir <dir>', 'folder for recordings/ and patches/', './chronus-data')
+  .option('--seed <n>', 'seed for noise and random modules', integer, 1)
+  .option('--allow-from <cidrs>', 'only accept OSC from these addresses (comma-separated IPv4 CIDRs)')
+  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string }) => {
+    await runServe(opts);
+  });
+
+program
+  .command('send')
+  .description('send one OSC message to a server (and print the reply with --wait)')
+  .argument('<address>', 'OSC address, e.g. /gate/adsr1')
+  .argument('[args...]', 'arguments: numbers, true/false, or strings')
+  .option('--host <addr>', 'server address', '127.0.0.1')
+  .option('--port <n>', 'server port', integer, 5005)
+  .option('--wait', 'wait for the reply and print it', false)
+  .action(async (address: string, args: string[], opts: { host: string; port: number; wait: boolean }) => {
+    const client = new OscClient(opts.host, opts.port);
+    try {
+      if (!opts.wait) {
+        await client.send(address, ...args.map(parseCliArg));
+        return;
+      }
+      const reply = await client.request(address, args.map(parseCliArg), 3000);
+      process.stdout.write(`${reply.address} ${reply.args.map((a) => JSON.stringify(a)).join(' ')}\n`);
+      if (reply.address === '/fail') process.exitCode = 1;
+    } catch (error) {
+      process.stderr.write(`chronus send: ${(error as Error).message} (is the server running on ${opts.host}:${opts.port}?)\n`);
+      process.exitCode = 1;
+    } finally {
+      client.close();
+    }
+  });
+
+program
+  .command('status')
+  .description('print the server status (/engine/status), readably')
+  .option('--host <addr>', 'server address', '127.0.0.1')
+  .option('--port <n>', 'server port', integer, 5005)
+  .option('--json', 'print the raw JSON', false)
+  .action(async (opts: { host: string; port: number; json: boolean }) => {
+    const client = new OscClient(opts.host, opts.port);
+    try {
+      const reply = await client.request('/engine/status', [], 3000);
+      const status = JSON.parse(String(reply.args[0])) as Record<string, unknown>;
+      process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+    } catch (error) {
+      process.stderr.write(`chronus status: ${(error as Error).message} (is the server running on ${opts.host}:${opts.port}?)\n`);
+      process.exitCode = 1;
+    } finally {
+      client.close();
+    }
+  });
+
+program
   .command('docs')
   .description('print the module reference (Markdown), or check/update README.md with --check/--write')
   .option('--write', 'rewrite the generated section of README.md')
@@ -46,13 +112,25 @@ program
     process.exitCode = runDocs({ write: opts.write === true, check: opts.check === true });
   });
 
-try {
-  program.parse();
-} catch (error) {
+function formatStatus(status: Record<string, unknown>): string {
+  const lines: string[] = [];
+  const slots = (status['slotHealth'] as Array<Record<string, unknown>> | undefined) ?? [];
+  lines.push(`${status['sampleRate']} Hz, block ${status['blockSize']}, lead ${status['lead']}, sink ${status['sink']}, up ${status['uptimeSeconds']} s`);
+  lines.push(`active slot ${status['activeSlot']}; underruns ${status['underruns']}, late cycles ${status['lateCycles']}, failovers ${status['failovers']}, divergences ${status['divergences']}, commits ${status['commits']}`);
+  for (const s of slots) {
+    const r = s['renderMs'] as Record<string, number>;
+    lines.push(`  slot ${s['slot']}: ${s['alive'] === true ? 'alive' : 'DOWN'}, ${s['blocksRendered']} blocks, render mean ${r['mean']} ms p99 ${r['p99']} ms max ${r['max']} ms`);
+  }
+  const rec = status['recording'] as Record<string, unknown> | undefined;
+  if (rec?.['recording'] === true) lines.push(`recording ${rec['path']}: ${Number(rec['seconds']).toFixed(1)} s`);
+  return `${lines.join('\n')}\n`;
+}
+
+program.parseAsync().catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`chronus: ${error.message}\n`);
     process.exitCode = 2;
   } else {
     throw error;
   }
-}
+});

@@ -74,8 +74,10 @@ export class Engine {
   /**
    * Makes `patch` the live patch at the current frame. Instances whose id and type are kept
    * keep their DSP state; their params ramp to the patch's values. New ones start fresh.
+   * `handles` (live server) gives each module the handle the supervisor assigned, so commands
+   * encoded with handles mean the same module in every slot; offline, handles are counted here.
    */
-  applyPatch(patch: ResolvedPatch): void {
+  applyPatch(patch: ResolvedPatch, handles?: ReadonlyMap<string, number>): void {
     const ordered: ModuleInstance[] = [];
     for (const m of patch.modules) {
       const existing = this.byId.get(m.id);
@@ -85,7 +87,9 @@ export class Engine {
         });
         ordered.push(existing);
       } else {
-        const handle = this.nextHandle++;
+        const assigned = handles?.get(m.id);
+        const handle = assigned ?? this.nextHandle;
+        this.nextHandle = Math.max(this.nextHandle, handle) + 1;
         const instance = new ModuleInstance(
           m.id, m.type, handle, m.definition, m.params,
           this.sampleRate, this.maxBlock, instanceSeed(this.seed, m.id), this.silence,

@@ -1,0 +1,315 @@
+// `bench engine`: the W2 workload (bench/w2.ts) rendered by the real engine and by the
+// hand-written reference loop (bench/w2-reference.ts) in the same process.
+//
+// What is measured: wall time (performance.now) of rendering S seconds of W2 audio at N voices
+// on this thread, block by block, as the offline renderer does it (score commands fed per
+// block, Engine.render, fault drain); patch compilation and engine construction are outside
+// the timed region, as are the reference's allocations. Both include the out stage (limiter
+// and clipper) and copy each block's left channel into a capture buffer (same cost for both),
+// which is compared afterwards: every round checks that the two outputs are identical.
+// Real-time factor RTF = audio seconds / wall seconds. Runs alternate engine, reference,
+// engine, ... (after one untimed warm-up of each), with a forced GC before each, so drift and
+// noise on the (shared, 2-vCPU) machine hit both alike; the engine/reference ratio is taken
+// per round, from runs that were adjacent in time. Voices at 1× = N × RTF (assumes cost linear
+// in N), then confirmed by one run of each at its estimated count.
+
+import { cpus, platform, release, arch } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { performance } from 'node:perf_hooks';
+import { Engine } from '../src/engine/engine.js';
+import { OutKernel } from '../src/dsp/modules/out.js';
+import { scheduleModuleCommand } from '../src/control/schedule.js';
+import { renderToArrays } from '../src/control/offline-render.js';
+import { buildW2, W2, type W2Build } from './w2.js';
+import { W2Reference } from './w2-reference.js';
+
+setFlagsFromString('--expose-gc');
+const forceGc = runInNewContext('gc') as () => void;
+
+export interface EngineBenchOptions {
+  readonly voices: number;
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly block: number;
+  readonly confirm: boolean;
+}
+
+const DEFAULTS: EngineBenchOptions = { voices: 256, seconds: 5, rounds: 5, block: 128, confirm: true };
+
+export const ENGINE_USAGE =
+  'engine [--voices N (256)] [--seconds S (5)] [--rounds R (5)] [--block B (128)] [--no-confirm]\n' +
+  '  W2 workload through the engine vs the hand-written reference; prints RTF, ratio and voices at 1×.';
+
+export function parseEngineOptions(args: readonly string[]): EngineBenchOptions {
+  const o = { ...DEFAULTS };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--no-confirm') {
+      o.confirm = false;
+      continue;
+    }
+    const value = Number(args[i + 1]);
+    const positive = args[i + 1] !== undefined && Number.isFinite(value) && value > 0;
+    if (a === '--voices' && positive && Number.isInteger(value)) o.voices = value;
+    else if (a === '--seconds' && positive) o.seconds = value;
+    else if (a === '--rounds' && positive && Number.isInteger(value)) o.rounds = value;
+    else if (a === '--block' && positive && Number.isInteger(value)) o.block = value;
+    else throw new Error(`bad option ${a}${args[i + 1] === undefined ? '' : ` ${args[i + 1]}`}\nusage: ${ENGINE_USAGE}`);
+    i++;
+  }
+  return o;
+}
+
+interface RunResult {
+  readonly wallS: number;
+  /** Audio seconds per wall second. */
+  readonly rtf: number;
+  readonly limited: number;
+  readonly faults: number;
+}
+
+/** Engine, driven like renderOffline (score fed per block), with an event queue sized for N. */
+function runEngine(build: W2Build, block: number, capture: Float32Array): RunResult {
+  const engine = new Engine({
+    sampleRate: W2.sampleRate,
+    maxBlock: block,
+    seed: 1,
+    eventCapacity: Math.max(4096, 2 * build.voices.count + 64),
+  });
+  engine.applyPatch(build.patch);
+  const left = new Float32Array(block);
+  const right = new Float32Array(block);
+  const score = build.score;
+  const frames = build.frames;
+  let faults = 0;
+  const onFault = (): void => {
+    faults++;
+  };
+  forceGc();
+  const t0 = performance.now();
+  let next = 0;
+  for (let done = 0; done < frames; ) {
+    const n = Math.min(block, frames - done);
+    while (next < score.length && score[next]!.frame < done + n) {
+      const timed = score[next]!;
+      if (!scheduleModuleCommand(engine, timed.frame, timed.command)) throw new Error('engine event queue full');
+      next++;
+    }
+    engine.render(left, right, n);
+    for (let i = 0; i < n; i++) capture[done + i] = left[i]!;
+    engine.drainFaults(onFault);
+    done += n;
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const out = engine.instance('out')?.kernel;
+  const limited = out instanceof OutKernel ? out.limitedSamples : Number.NaN;
+  return { wallS, rtf: frames / W2.sampleRate / wallS, limited, faults };
+}
+
+function runReference(build: W2Build, block: number, capture: Float32Array): RunResult {
+  const ref = new W2Reference(build.voices, build.gates, block);
+  const left = new Float32Array(block);
+  const right = new Float32Array(block);
+  const frames = build.frames;
+  forceGc();
+  const t0 = performance.now();
+  for (let done = 0; done < frames; ) {
+    const n = Math.min(block, frames - done);
+    ref.render(left, right, n);
+    for (let i = 0; i < n; i++) capture[done + i] = left[i]!;
+    done += n;
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  return { wallS, rtf: frames / W2.sampleRate / wallS, limited: ref.limitedSamples, faults: 0 };
+}
+
+/** Largest |a[i] - b[i]| and the number of samples that differ (numerically: ±0 are equal). */
+export function compareOutputs(a: Float32Array, b: Float32Array): { maxAbsDiff: number; differing: number } {
+  if (a.length !== b.length) throw new Error('compareOutputs: length mismatch');
+  let maxAbsDiff = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) {
+      differing++;
+      const d = Math.abs(x - y);
+      maxAbsDiff = d > maxAbsDiff || d !== d ? d : maxAbsDiff;
+    }
+  }
+  return { maxAbsDiff, differing };
+}
+
+/**
+ * The equivalence check of the test, at any size: the public offline renderer
+ * (renderToArrays) and the reference, both channels. Allocates freely (not timed).
+ */
+export function w2Equivalence(voices: number, seconds: number, block: number): {
+  frames: number;
+  left: { maxAbsDiff: number; differing: number };
+  right: { maxAbsDiff: number; differing: number };
+  peak: number;
+  limited: number;
+} {
+  const build = buildW2(voices, seconds);
+  const engineOut = renderToArrays({ patch: build.patch, score: build.score, frames: build.frames, sampleRate: W2.sampleRate, blockSize: block });
+  const ref = new W2Reference(build.voices, build.gates, block);
+  const left = new Float32Array(build.frames);
+  const right = new Float32Array(build.frames);
+  for (let done = 0; done < build.frames; ) {
+    const n = Math.min(block, build.frames - done);
+    ref.render(left.subarray(done, done + n), right.subarray(done, done + n), n);
+    done += n;
+  }
+  let peak = 0;
+  for (let i = 0; i < left.length; i++) peak = Math.max(peak, Math.abs(left[i]!));
+  return {
+    frames: build.frames,
+    left: compareOutputs(engineOut.left, left),
+    right: compareOutputs(engineOut.right, right),
+    peak,
+    limited: ref.limitedSamples,
+  };
+}
+
+interface Stats {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+function stats(values: readonly number[]): Stats {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+function machineInfo(): { node: string; cpu: string; cpus: number; os: string } {
+  const list = cpus();
+  return {
+    node: process.version,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cpus: list.length,
+    os: `${platform()} ${release()} ${arch()}`,
+  };
+}
+
+const fx = (x: number, digits = 2): string => x.toFixed(digits);
+const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+const pad = (s: string, n: number): string => s.padEnd(n);
+const lpad = (s: string, n: number): string => s.padStart(n);
+
+export async function engineBench(args: readonly string[]): Promise<void> {
+  const o = parseEngineOptions(args);
+  const machine = machineInfo();
+  const log = (line = ''): void => {
+    process.stdout.write(`${line}\n`);
+  };
+
+  log('bench engine: W2 through the engine vs a hand-written reference loop (one thread)');
+  log(`machine   node ${machine.node}, ${machine.cpu}, ${machine.cpus} logical CPUs, ${machine.os}`);
+  log(
+    `workload  W2: per voice lfo(sine) → filter.fm ×2 oct, osc(saw) → filter(lp 800 Hz, q 4) → adsr(5/50/0.5/80 ms) → out ×${W2.mixScale}/N; ` +
+      `gates on every ${W2.gatePeriodS * 1000} ms for ${W2.gateLengthS * 1000} ms, all voices together; ${W2.sampleRate} Hz; out stage (limiter, clipper) in both`,
+  );
+  log(`run       ${o.voices} voices, ${o.seconds} s of audio per run, ${o.rounds} rounds (engine, reference alternating, after 1 warm-up each), block ${o.block}`);
+
+  // Equivalence at a small size (also in test/bench/w2-equivalence.test.ts).
+  const eq = w2Equivalence(8, 1, o.block);
+  const eqText = (c: { maxAbsDiff: number; differing: number }): string =>
+    c.differing === 0 ? 'identical' : `${c.differing} samples differ, max |diff| ${c.maxAbsDiff.toExponential(3)}`;
+  log(`check     8 voices × 1 s, renderToArrays vs reference: left ${eqText(eq.left)}, right ${eqText(eq.right)} (${eq.frames} frames, peak ${fx(eq.peak, 3)})`);
+  log();
+
+  const build = buildW2(o.voices, o.seconds);
+  const captureE = new Float32Array(build.frames);
+  const captureR = new Float32Array(build.frames);
+  {
+    const warm = buildW2(o.voices, Math.min(o.seconds, 1));
+    const wE = new Float32Array(warm.frames);
+    const wR = new Float32Array(warm.frames);
+    runEngine(warm, o.block, wE);
+    runReference(warm, o.block, wR);
+  }
+
+  const header = `${pad('round', 6)}${lpad('engine RTF', 12)}${lpad('ref RTF', 12)}${lpad('engine/ref', 12)}${lpad('engine ns/v·s', 15)}${lpad('ref ns/v·s', 12)}  outputs`;
+  log(header);
+  const rtfE: number[] = [];
+  const rtfR: number[] = [];
+  const ratios: number[] = [];
+  let worstDiff = 0;
+  let differing = 0;
+  let limitedE = 0;
+  let limitedR = 0;
+  let faults = 0;
+  const nsPerVoiceSample = (r: RunResult): number => (r.wallS * 1e9) / (build.frames * o.voices);
+  for (let round = 1; round <= o.rounds; round++) {
+    const e = runEngine(build, o.block, captureE);
+    const r = runReference(build, o.block, captureR);
+    const cmp = compareOutputs(captureE, captureR);
+    worstDiff = Math.max(worstDiff, cmp.maxAbsDiff);
+    differing = Math.max(differing, cmp.differing);
+    limitedE = e.limited;
+    limitedR = r.limited;
+    faults += e.faults;
+    rtfE.push(e.rtf);
+    rtfR.push(r.rtf);
+    ratios.push(e.rtf / r.rtf);
+    log(
+      `${pad(String(round), 6)}${lpad(`${fx(e.rtf)}×`, 12)}${lpad(`${fx(r.rtf)}×`, 12)}${lpad(pct(e.rtf / r.rtf), 12)}` +
+        `${lpad(fx(nsPerVoiceSample(e), 1), 15)}${lpad(fx(nsPerVoiceSample(r), 1), 12)}  ${eqText(cmp)}`,
+    );
+  }
+  const sE = stats(rtfE);
+  const sR = stats(rtfR);
+  const sQ = stats(ratios);
+  const voicesE = Math.floor(o.voices * sE.median);
+  const voicesR = Math.floor(o.voices * sR.median);
+  log();
+  log(`${pad('', 30)}${lpad('median', 10)}${lpad('min', 10)}${lpad('max', 10)}`);
+  log(`${pad('engine RTF', 30)}${lpad(`${fx(sE.median)}×`, 10)}${lpad(`${fx(sE.min)}×`, 10)}${lpad(`${fx(sE.max)}×`, 10)}`);
+  log(`${pad('reference RTF', 30)}${lpad(`${fx(sR.median)}×`, 10)}${lpad(`${fx(sR.min)}×`, 10)}${lpad(`${fx(sR.max)}×`, 10)}`);
+  log(`${pad('engine/reference (per round)', 30)}${lpad(pct(sQ.median), 10)}${lpad(pct(sQ.min), 10)}${lpad(pct(sQ.max), 10)}`);
+  log(`${pad('voices at 1× (N × RTF)', 30)}${lpad(String(voicesE), 10)}${lpad(String(Math.floor(o.voices * sE.min)), 10)}${lpad(String(Math.floor(o.voices * sE.max)), 10)}  engine`);
+  log(`${pad('', 30)}${lpad(String(voicesR), 10)}${lpad(String(Math.floor(o.voices * sR.min)), 10)}${lpad(String(Math.floor(o.voices * sR.max)), 10)}  reference`);
+  log(`outputs   engine vs reference over every round: ${differing === 0 ? 'identical' : `${differing} samples differ, max |diff| ${worstDiff.toExponential(3)}`}; limiter active in ${limitedE} (engine) / ${limitedR} (reference) frames; module faults ${faults}`);
+
+  let confirm: { engine: { voices: number; rtf: number }; reference: { voices: number; rtf: number } } | undefined;
+  if (o.confirm) {
+    const confirmSeconds = Math.min(o.seconds, 3);
+    const bE = buildW2(voicesE, confirmSeconds);
+    const e = runEngine(bE, o.block, new Float32Array(bE.frames));
+    const bR = buildW2(voicesR, confirmSeconds);
+    const r = runReference(bR, o.block, new Float32Array(bR.frames));
+    confirm = { engine: { voices: voicesE, rtf: e.rtf }, reference: { voices: voicesR, rtf: r.rtf } };
+    log(
+      `confirm   one ${confirmSeconds} s run at the estimate: engine ${voicesE} voices → RTF ${fx(e.rtf, 3)}× (≈ ${Math.floor(voicesE * e.rtf)} voices at 1×); ` +
+        `reference ${voicesR} voices → RTF ${fx(r.rtf, 3)}× (≈ ${Math.floor(voicesR * r.rtf)})`,
+    );
+  }
+  log(`target    engine ≥ 70 % of reference: ${sQ.median >= 0.7 ? 'met' : 'NOT met'} (${pct(sQ.median)}); ≥ 2000 voices at 1×: ${voicesE >= 2000 ? 'met' : 'NOT met'} (${voicesE}); scsynth ≈ 4260`);
+
+  const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+  const statsJson = (s: Stats): Stats => ({ median: round3(s.median), min: round3(s.min), max: round3(s.max) });
+  log(
+    JSON.stringify({
+      bench: 'engine',
+      workload: 'W2',
+      voices: o.voices,
+      seconds: o.seconds,
+      rounds: o.rounds,
+      block: o.block,
+      sampleRate: W2.sampleRate,
+      engine: { rtf: statsJson(sE), voicesAt1x: voicesE, rtfs: rtfE.map(round3) },
+      reference: { rtf: statsJson(sR), voicesAt1x: voicesR, rtfs: rtfR.map(round3) },
+      ratio: { ...statsJson(sQ), ofMedians: round3(sE.median / sR.median) },
+      outputsIdentical: differing === 0,
+      maxAbsDiff: worstDiff,
+      equivalence8x1s: { left: eq.left, right: eq.right },
+      confirm: confirm ?? null,
+      machine,
+    }),
+  );
+}

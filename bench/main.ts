@@ -1,0 +1,40 @@
+// Benchmark dispatcher: `node dist/bench/main.js <name> [options]` (or `npm run bench -- <name>`).
+// Add a benchmark by adding an entry to BENCHES.
+
+import { ENGINE_USAGE, engineBench } from './engine.js';
+
+interface Bench {
+  readonly run: (args: readonly string[]) => Promise<void>;
+  readonly usage: string;
+}
+
+const BENCHES: Readonly<Record<string, Bench>> = {
+  engine: { run: engineBench, usage: ENGINE_USAGE },
+};
+
+function usage(): string {
+  const lines = Object.values(BENCHES).map((b) => `  ${b.usage.replace(/\n/g, '\n  ')}`);
+  return `usage: node dist/bench/main.js <name> [options]\nbenchmarks:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const bench = Object.hasOwn(BENCHES, name) ? BENCHES[name] : undefined;
+  if (bench === undefined) {
+    process.stderr.write(`unknown benchmark '${name}'\n${usage()}`);
+    return 2;
+  }
+  try {
+    await bench.run(args);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,443 @@
+// Hand-written reference for the W2 workload (see bench/w2.ts): the same per-sample math as the
+// engine's lfo → osc → filter → adsr → out modules, written as one flat loop over voices with
+// all state in typed arrays (struct of arrays), no module system, no allocation per block.
+// It is what the engine is measured against (bench/engine.ts), so it must stay both fast and
+// exactly equivalent; test/bench/w2-equivalence.test.ts checks it against the engine.
+//
+// Per voice and sub-block, two loops:
+//   1. lfo: sin(2π·p) per sample into a float32 scratch (as the lfo module does, per sample);
+//   2. fused osc (saw + BLEP ring) → filter (TPT SVF, control point every 16 samples) →
+//      adsr (linear) → summed into the float32 `out` bus.
+// Then the out stage (level, centre pan, non-finite guard, peak limiter, soft clipper).
+// Where the engine stores a value in a Float32Array (a module output or a mixed input), the
+// reference rounds it with Math.fround at the same point, so the two agree sample for sample
+// (compared numerically; the only possible difference is the sign of a zero, from the engine
+// adding its silent left/right inputs: 0 + -0 = +0).
+// Specialised to W2's constant params (constant freq, rate, cutoff, q, ADSR times, forward saw,
+// lp mode) as a hand-writer would, with the same expressions so the results are bit-identical:
+// e.g. the filter's k = 1/q never moves, so its interpolation increment is exactly 0.
+
+import { BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../src/dsp/lib/blep.js';
+import { W2, type W2Gates, type W2Voices } from './w2.js';
+
+// BLEP ring geometry and table resolution, as literals (V8 folds literals in hot loops, not
+// imported bindings), checked against lib/blep.ts at load.
+const HALF = 8;
+const TAPS = 16;
+const MASK = 15;
+const PHASES = 32;
+if (HALF !== BLEP_HALF || TAPS !== BLEP_TAPS || MASK !== BLEP_MASK || BLEP_TABLE.length !== (PHASES + 1) * TAPS) {
+  throw new Error('w2-reference: BLEP geometry out of sync with src/dsp/lib/blep.ts');
+}
+
+const TWO_PI = 2 * Math.PI;
+const QUARTER_PI = Math.PI / 4;
+// filter.ts constants.
+const CONTROL_PERIOD = 16;
+const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
+const MIN_CUTOFF_HZ = 10;
+const DENORMAL = 1e-20;
+// adsr.ts stages and end tolerance.
+const IDLE = 0;
+const ATTACK = 1;
+const DECAY = 2;
+const SUSTAIN = 3;
+const RELEASE = 4;
+const END_EPS = 1e-9;
+// out.ts limiter and clipper.
+const THRESHOLD = 0.95;
+const KNEE = THRESHOLD;
+const CLIP_SPAN = 1 - KNEE;
+const MAX_OUT = 1 - 2 ** -24;
+const REDUCTION_SNAP = 1e-9;
+
+// Scalars of the out stage and the clock, in a typed array (doubles stay unboxed).
+const M_FRAME = 0;
+const M_REDUCTION = 1;
+const M_LIMITED = 2;
+const M_NON_FINITE = 3;
+
+export class W2Reference {
+  readonly voices: number;
+  private readonly maxBlock: number;
+  private readonly gateFrames: Float64Array;
+  private readonly gateOn: Uint8Array;
+  private gateNext = 0;
+  private readonly misc = new Float64Array(4);
+
+  // Constants derived exactly as the modules derive them.
+  private readonly lfoInc: Float64Array; // rate / fs per voice
+  private readonly oscDt: Float64Array; // freq / fs per voice
+  private readonly gain: Float64Array; // voice amount into out.in
+  private readonly oscGain: number;
+  private readonly fmAmount: number;
+  private readonly cutoff: number;
+  private readonly k: number; // 1/q
+  private readonly piOverFs: number;
+  private readonly maxCutoff: number;
+  private readonly attackStep: number;
+  private readonly decayStep: number;
+  private readonly sustain: number;
+  private readonly releaseSamples: number;
+  private readonly outLevel: number;
+  private readonly panLeft: number;
+  private readonly panRight: number;
+  private readonly releaseCoef: number;
+
+  // Per-voice state.
+  private readonly lfoPhase: Float64Array;
+  private readonly oscPhase: Float64Array;
+  private readonly oscPos: Int32Array;
+  private readonly oscRing: Float64Array; // TAPS per voice
+  private readonly fIc1: Float64Array;
+  private readonly fIc2: Float64Array;
+  private readonly fPhase: Int32Array; // position in the control period
+  private readonly fG0: Float64Array;
+  private readonly fDg: Float64Array;
+  private readonly fGt: Float64Array;
+  private readonly fLastFc: Float64Array;
+  private readonly fReady: Int32Array;
+  private readonly envStage: Int32Array;
+  private readonly envLevel: Float64Array;
+  private readonly envRelStep: Float64Array;
+
+  // Scratch (float32, like the engine's buffers): one voice's lfo output, and the out bus.
+  private readonly lfoBuf: Float32Array;
+  private readonly mix: Float32Array;
+
+  constructor(voices: W2Voices, gates: W2Gates, maxBlock: number) {
+    const n = voices.count;
+    const fs = W2.sampleRate;
+    const inv = 1 / fs;
+    this.voices = n;
+    this.maxBlock = maxBlock;
+    this.gateFrames = gates.frames;
+    this.gateOn = gates.on;
+    this.lfoInc = new Float64Array(n);
+    this.oscDt = new Float64Array(n);
+    this.gain = Float64Array.from(voices.gain);
+    for (let v = 0; v < n; v++) {
+      this.lfoInc[v] = voices.lfoRate[v]! * inv;
+      const dt = voices.freq[v]! * 1 * inv; // osc: freq · 2^(0/1200) · (1/fs)
+      if (!(dt > 0 && dt <= 0.5)) throw new Error('w2-reference: the saw must run forwards below fs/2');
+      this.oscDt[v] = dt;
+    }
+    this.oscGain = W2.oscGain;
+    this.fmAmount = W2.fmOctaves;
+    this.cutoff = W2.cutoffHz;
+    this.k = 1 / W2.q;
+    this.piOverFs = Math.PI / fs;
+    this.maxCutoff = 0.49 * fs;
+    const spm = fs / 1000;
+    this.attackStep = 1 / Math.max(W2.attackMs * spm, 1);
+    this.decayStep = (1 - W2.sustain) / Math.max(W2.decayMs * spm, 1);
+    this.sustain = W2.sustain;
+    this.releaseSamples = Math.max(W2.releaseMs * spm, 1);
+    this.outLevel = W2.outLevel;
+    this.panLeft = Math.sin((1 - 0) * QUARTER_PI);
+    this.panRight = Math.sin((1 + 0) * QUARTER_PI);
+    this.releaseCoef = Math.exp(-1000 / (50 * fs));
+
+    this.lfoPhase = new Float64Array(n);
+    this.oscPhase = new Float64Array(n);
+    this.oscPos = new Int32Array(n);
+    this.oscRing = new Float64Array(n * TAPS);
+    this.fIc1 = new Float64Array(n);
+    this.fIc2 = new Float64Array(n);
+    this.fPhase = new Int32Array(n);
+    this.fG0 = new Float64Array(n);
+    this.fDg = new Float64Array(n);
+    this.fGt = new Float64Array(n);
+    this.fLastFc = new Float64Array(n);
+    this.fReady = new Int32Array(n);
+    this.envStage = new Int32Array(n);
+    this.envLevel = new Float64Array(n);
+    this.envRelStep = new Float64Array(n);
+    this.lfoBuf = new Float32Array(maxBlock);
+    this.mix = new Float32Array(maxBlock);
+  }
+
+  /** Frames rendered so far. */
+  get frame(): number {
+    return this.misc[M_FRAME]!;
+  }
+
+  /** Sample frames in which the out limiter reduced the gain. */
+  get limitedSamples(): number {
+    return this.misc[M_LIMITED]!;
+  }
+
+  /** Renders the next `frames` (≤ maxBlock) frames, splitting at gate frames like the engine. */
+  render(left: Float32Array, right: Float32Array, frames: number): void {
+    if (frames > this.maxBlock) throw new Error('w2-reference: block too large');
+    const blockStart = this.misc[M_FRAME]!;
+    const gateFrames = this.gateFrames;
+    let pos = 0;
+    while (pos < frames) {
+      const now = blockStart + pos;
+      while (this.gateNext < gateFrames.length && gateFrames[this.gateNext]! <= now) {
+        this.gate(this.gateOn[this.gateNext] === 1);
+        this.gateNext++;
+      }
+      const nextEvent = this.gateNext < gateFrames.length ? gateFrames[this.gateNext]! - blockStart : frames;
+      const end = (nextEvent < frames ? nextEvent : frames) | 0;
+      this.renderRange(left, right, pos, end);
+      pos = end;
+    }
+    this.misc[M_FRAME] = blockStart + frames;
+  }
+
+  /** Gate edge for every voice (adsr.gate). */
+  private gate(on: boolean): void {
+    const stage = this.envStage;
+    const level = this.envLevel;
+    const relStep = this.envRelStep;
+    const relN = this.releaseSamples;
+    for (let v = 0; v < this.voices; v++) {
+      if (on) stage[v] = ATTACK;
+      else if (stage[v] !== IDLE && stage[v] !== RELEASE) {
+        stage[v] = RELEASE;
+        relStep[v] = level[v]! / relN; // adsr: step = relStart / n at the first release sample
+      }
+    }
+  }
+
+  private renderRange(left: Float32Array, right: Float32Array, start: number, end: number): void {
+    const mix = this.mix;
+    const lfoBuf = this.lfoBuf;
+    for (let i = start; i < end; i++) mix[i] = 0;
+
+    const lfoPhase = this.lfoPhase;
+    const lfoInc = this.lfoInc;
+    const oscPhase = this.oscPhase;
+    const oscPos = this.oscPos;
+    const oscDt = this.oscDt;
+    const ring = this.oscRing;
+    const table = BLEP_TABLE;
+    const fIc1 = this.fIc1;
+    const fIc2 = this.fIc2;
+    const fPhase = this.fPhase;
+    const fG0 = this.fG0;
+    const fDg = this.fDg;
+    const fGt = this.fGt;
+    const fLastFc = this.fLastFc;
+    const fReady = this.fReady;
+    const envStage = this.envStage;
+    const envLevel = this.envLevel;
+    const envRelStep = this.envRelStep;
+    const gains = this.gain;
+    const oscGain = this.oscGain;
+    const fmAmount = this.fmAmount;
+    const cutoff = this.cutoff;
+    const k = this.k;
+    const piOverFs = this.piOverFs;
+    const maxCutoff = this.maxCutoff;
+    const attackStep = this.attackStep;
+    const decayStep = this.decayStep;
+    const sus = this.sustain;
+    const susEnd = sus + END_EPS;
+    const attackEnd = 1 - END_EPS;
+
+    for (let v = 0; v < this.voices; v++) {
+      // 1. lfo (sine, depth 1, offset 0), per sample.
+      let lp = lfoPhase[v]!;
+      const linc = lfoInc[v]!;
+      for (let i = start; i < end; i++) {
+        lfoBuf[i] = Math.sin(TWO_PI * lp);
+        lp += linc;
+        if (lp >= 1) lp -= 1;
+      }
+      lfoPhase[v] = lp;
+
+      // 2. osc → filter → adsr → bus.
+      let phase = oscPhase[v]!;
+      const dt = oscDt[v]!;
+      let pos = oscPos[v]!;
+      const r0 = v * TAPS;
+      let ic1 = fIc1[v]!;
+      let ic2 = fIc2[v]!;
+      let cph = fPhase[v]!;
+      let g0 = fG0[v]!;
+      let dg = fDg[v]!;
+      let gT = fGt[v]!;
+      let lastFc = fLastFc[v]!;
+      let ready = fReady[v]!;
+      let stage = envStage[v]!;
+      let y = envLevel[v]!;
+      const relStep = envRelStep[v]!;
+      const gain = gains[v]!;
+      for (let i = start; i < end; i++) {
+        // osc: naive saw 2p - 1 into the ring, BLEP residual (step -2) at each wrap, output
+        // BLEP_HALF samples later.
+        const base = (pos + HALF) & MASK;
+        let p = phase + dt;
+        if (p >= 1) {
+          p -= 1;
+          let x = (p / dt) * PHASES; // tau · PHASES
+          if (!(x > 0)) x = 0;
+          else if (x > PHASES) x = PHASES;
+          let row = x | 0;
+          if (row === PHASES) row = PHASES - 1;
+          const frac = x - row;
+          const t0 = row * TAPS;
+          for (let j = 0; j < TAPS; j++) {
+            const a = table[t0 + j]!;
+            const b = table[t0 + TAPS + j]!;
+            ring[r0 + ((base + j) & MASK)] += -2 * (a + frac * (b - a));
+          }
+        }
+        phase = p;
+        ring[r0 + pos] += 2 * p - 1;
+        const o = r0 + base;
+        const v0 = Math.fround(oscGain * ring[o]!);
+        ring[o] = 0;
+        pos = (pos + 1) & MASK;
+
+        // filter: control point every 16 samples (cutoff · 2^fm, g = tan(π·fc/fs)), g
+        // interpolated linearly in between; k = 1/q is constant.
+        if (cph === 0) {
+          let fc = cutoff * Math.pow(2, Math.fround(fmAmount * lfoBuf[i]!));
+          if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
+          else if (fc > maxCutoff) fc = maxCutoff;
+          g0 = gT;
+          if (fc !== lastFc) {
+            lastFc = fc;
+            gT = Math.tan(fc * piOverFs);
+          }
+          if (ready === 0) {
+            g0 = gT;
+            ready = 1;
+          }
+          dg = (gT - g0) * INV_CONTROL_PERIOD;
+          if (!(Math.abs(ic1) >= DENORMAL)) ic1 = 0;
+          else if (ic1 - ic1 !== 0) ic1 = 0;
+          if (!(Math.abs(ic2) >= DENORMAL)) ic2 = 0;
+          else if (ic2 - ic2 !== 0) ic2 = 0;
+        }
+        let lp2: number;
+        if (dg === 0) {
+          // g not moving: the filter's expanded (shorter dependency chain) update.
+          const g = g0;
+          const a1 = 1 / (1 + g * (g + k));
+          const a2 = g * a1;
+          const a3 = g * a2;
+          const v3 = v0 - ic2;
+          lp2 = ic2 + a2 * ic1 + a3 * v3;
+          const next1 = (2 * a1 - 1) * ic1 + 2 * a2 * v3;
+          ic2 = (1 - 2 * a3) * ic2 + 2 * a2 * ic1 + 2 * a3 * v0;
+          ic1 = next1;
+        } else {
+          const g = g0 + dg * cph;
+          const a1 = 1 / (1 + g * (g + k));
+          const a2 = g * a1;
+          const a3 = g * a2;
+          const v3 = v0 - ic2;
+          const v1 = a1 * ic1 + a2 * v3;
+          lp2 = ic2 + a2 * ic1 + a3 * v3;
+          ic1 = 2 * v1 - ic1;
+          ic2 = 2 * lp2 - ic2;
+        }
+        cph = (cph + 1) & (CONTROL_PERIOD - 1);
+        const filtered = Math.fround(lp2);
+
+        // adsr, linear segments.
+        if (stage === SUSTAIN) {
+          y = sus;
+        } else if (stage === ATTACK) {
+          y = y + attackStep;
+          if (y >= attackEnd) {
+            y = 1;
+            stage = DECAY;
+          }
+        } else if (stage === DECAY) {
+          if (y <= susEnd) {
+            y = sus;
+            stage = SUSTAIN;
+          } else {
+            y = y - decayStep;
+            if (y <= susEnd) {
+              y = sus;
+              stage = SUSTAIN;
+            }
+          }
+        } else if (stage === RELEASE) {
+          y = y - relStep;
+          if (y <= END_EPS) {
+            y = 0;
+            stage = IDLE;
+          }
+        }
+        mix[i] += gain * Math.fround(filtered * y);
+      }
+      oscPhase[v] = phase;
+      oscPos[v] = pos;
+      fIc1[v] = ic1;
+      fIc2[v] = ic2;
+      fPhase[v] = cph;
+      fG0[v] = g0;
+      fDg[v] = dg;
+      fGt[v] = gT;
+      fLastFc[v] = lastFc;
+      fReady[v] = ready;
+      envStage[v] = stage;
+      envLevel[v] = y;
+    }
+
+    // out: level, centre pan, non-finite guard, linked peak limiter, soft clipper (out.ts).
+    const misc = this.misc;
+    const level = this.outLevel;
+    const gl = this.panLeft;
+    const gr = this.panRight;
+    const rho = this.releaseCoef;
+    let r = misc[M_REDUCTION]!;
+    let limited = misc[M_LIMITED]!;
+    let nonFinite = misc[M_NON_FINITE]!;
+    for (let i = start; i < end; i++) {
+      const m = mix[i]! * level;
+      let l = m * gl;
+      let rr = m * gr;
+      if (l - l !== 0) {
+        l = 0;
+        nonFinite++;
+      }
+      if (rr - rr !== 0) {
+        rr = 0;
+        nonFinite++;
+      }
+      r *= rho;
+      if (r < REDUCTION_SNAP) r = 0;
+      const al = l < 0 ? -l : l;
+      const ar = rr < 0 ? -rr : rr;
+      const peak = al > ar ? al : ar;
+      let g = 1 - r;
+      if (peak * g > THRESHOLD) {
+        g = THRESHOLD / peak;
+        r = 1 - g;
+      }
+      if (r !== 0) {
+        limited++;
+        l *= g;
+        rr *= g;
+      }
+      const aL = l < 0 ? -l : l;
+      if (aL > KNEE) {
+        const u = (aL - KNEE) / CLIP_SPAN;
+        let c = KNEE + (CLIP_SPAN * u) / (1 + u);
+        if (c > MAX_OUT) c = MAX_OUT;
+        l = l < 0 ? -c : c;
+      }
+      const aR = rr < 0 ? -rr : rr;
+      if (aR > KNEE) {
+        const u = (aR - KNEE) / CLIP_SPAN;
+        let c = KNEE + (CLIP_SPAN * u) / (1 + u);
+        if (c > MAX_OUT) c = MAX_OUT;
+        rr = rr < 0 ? -c : c;
+      }
+      left[i] = l;
+      right[i] = rr;
+    }
+    misc[M_REDUCTION] = r;
+    misc[M_LIMITED] = limited;
+    misc[M_NON_FINITE] = nonFinite;
+  }
+}

@@ -1,0 +1,258 @@
+// The OSC command table: every address the server answers, with its argument schema, its doc
+// line and its handler. `docs/osc.md` is generated from this table (a test keeps it current).
+// Handlers never throw to the transport: the dispatcher turns exceptions into /fail E_INTERNAL.
+//
+// Threading: main thread.
+
+import type { ModuleSpec } from '../dsp/spec.js';
+import { parseModuleCommand } from './address.js';
+import type { ServerContext } from './server-context.js';
+
+export type OscValue = number | string | boolean | null;
+
+export type Reply =
+  | { readonly ok: true; readonly args?: readonly OscValue[] }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly type: 'string' | 'number' | 'value';
+  readonly optional?: boolean;
+}
+
+export interface CommandCall {
+  readonly ctx: ServerContext;
+  readonly address: string;
+  /** Address segments after the command's prefix (for `/mod/<id>/<param>`, `/gate/<id>`). */
+  readonly path: readonly string[];
+  readonly args: readonly OscValue[];
+  readonly client: string;
+  /** Frame from a bundle timetag, when the message came in a timed bundle. */
+  readonly frame: number | undefined;
+}
+
+export interface CommandEntry {
+  /** Exact address, or a prefix ending in '/' for addresses with path parameters. */
+  readonly address: string;
+  /** Shown in docs, e.g. `/mod/<id>/<param>`. */
+  readonly usage: string;
+  readonly args: readonly ArgSpec[];
+  readonly doc: string;
+  /** 'opt-in': replies only to clients that asked with /notify 1 (high-rate commands). */
+  readonly reply: 'always' | 'opt-in';
+  /** Number of path segments after the prefix (prefix entries only). */
+  readonly pathSegments?: number;
+  /** Success replies go to this address with the reply args alone (instead of /done <address> ...). */
+  readonly replyAddress?: string;
+  readonly handler: (call: CommandCall) => Reply | Promise<Reply>;
+}
+
+export const done = (...args: OscValue[]): Reply => ({ ok: true, args });
+export const failure = (code: string, message: string): Reply => ({ ok: false, code, message });
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/** File names given over OSC: plain names inside the data folder, never paths. */
+export function checkName(name: string): Reply | undefined {
+  if (name.includes('/') || name.includes('\\') || name.includes('..') || !NAME_PATTERN.test(name)) {
+    return failure('E_BAD_NAME', `'${name}' is not a plain file name ([A-Za-z0-9_.-], no '/', no '..')`);
+  }
+  return undefined;
+}
+
+function moduleCommand(call: CommandCall, address: string): Reply {
+  const lookup = (id: string): ModuleSpec | undefined => call.ctx.editor.resolved.modules.find((m) => m.id === id)?.definition.spec;
+  const parsed = parseModuleCommand(address, call.args, lookup);
+  if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
+  const frame = call.ctx.sendModuleCommand(parsed.command, call.frame);
+  if (frame === undefined) return failure('E_BUSY', 'command ring full; try again');
+  if (parsed.command.kind === 'param') {
+    const spec = lookup(parsed.command.id)!;
+    call.ctx.editor.recordParam(parsed.command.id, spec.params[parsed.command.param]!.id, parsed.command.value);
+  }
+  return done(frame);
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    address: '/mod/', usage: '/mod/<id>/<param>', pathSegments: 2, reply: 'opt-in',
+    args: [{ name: 'value', type: 'value' }],
+    doc: 'Set a param of a live module (smoothed per sample). Old names `frequency`, `resonance`, `filter_mode` are aliases. Replies `/done <address> <frame>` only to /notify subscribers; errors always.',
+    handler: (call) => moduleCommand(call, call.address),
+  },
+  {
+    address: '/gate/', usage: '/gate/<id>', pathSegments: 1, reply: 'always',
+    args: [{ name: 'on', type: 'value' }],
+    doc: 'Gate an envelope: 1/0, true/false, "on"/"off". Replies `/done <address> <frame>`.',
+    handler: (call) => moduleCommand(call, call.address),
+  },
+  {
+    address: '/module/reset', usage: '/module/reset', reply: 'always',
+    args: [{ name: 'id', type: 'string' }],
+    doc: 'Bring a module muted by a fault (threw, NaN/Inf) back with fresh state.',
+    handler: (call) => moduleCommand(call, '/module/reset'),
+  },
+  {
+    address: '/patch/create', usage: '/patch/create', reply: 'always',
+    args: [{ name: 'id', type: 'string' }, { name: 'type', type: 'string' }],
+    doc: 'Add a module to the staged patch. Re-creating an existing id with the same type keeps it.',
+    handler: ({ ctx, args }) => editReply(ctx.editor.create(args[0] as string, args[1] as string)),
+  },
+  {
+    address: '/patch/connect', usage: '/patch/connect', reply: 'always',
+    args: [{ name: 'from', type: 'string' }, { name: 'to', type: 'string' }, { name: 'amount', type: 'number', optional: true }],
+    doc: 'Connect `<id>[.<output>]` to `<id>[.<input>]` or `<id>.<param>` in the staged patch (amount: gain, or modulation depth in the param unit).',
+    handler: ({ ctx, args }) => editReply(ctx.editor.connect(args[0] as string, args[1] as string, args[2] as number | undefined)),
+  },
+  {
+    address: '/patch/disconnect', usage: '/patch/disconnect', reply: 'always',
+    args: [{ name: 'from', type: 'string' }, { name: 'to', type: 'string' }],
+    doc: 'Remove a connection from the staged patch.',
+    handler: ({ ctx, args }) => editReply(ctx.editor.disconnect(args[0] as string, args[1] as string)),
+  },
+  {
+    address: '/patch/delete', usage: '/patch/delete', reply: 'always',
+    args: [{ name: 'id', type: 'string' }],
+    doc: 'Remove a module and its connections from the staged patch.',
+    handler: ({ ctx, args }) => editReply(ctx.editor.delete(args[0] as string)),
+  },
+  {
+    address: '/patch/set', usage: '/patch/set', reply: 'always',
+    args: [{ name: 'id', type: 'string' }, { name: 'param', type: 'string' }, { name: 'value', type: 'value' }],
+    doc: 'Set a param in the staged patch (takes effect at commit).',
+    handler: ({ ctx, args }) => editReply(ctx.editor.set(args[0] as string, args[1] as string, args[2] as number | string | boolean)),
+  },
+  {
+    address: '/patch/clear', usage: '/patch/clear', reply: 'always', args: [],
+    doc: 'Empty the staged patch (only the master `out` remains).',
+    handler: ({ ctx }) => editReply(ctx.editor.clear()),
+  },
+  {
+    address: '/patch/commit', usage: '/patch/commit', reply: 'always', args: [],
+    doc: 'Validate the whole staged patch and apply it to every slot at one block boundary; unchanged modules keep their state. Replies `/done /patch/commit <frame>`, or `/fail /patch/commit E_PATCH_INVALID <every error>` (nothing changes).',
+    handler: ({ ctx }) => ctx.commit(),
+  },
+  {
+    address: '/patch/abort', usage: '/patch/abort', reply: 'always', args: [],
+    doc: 'Drop the staged changes (the staged patch becomes a copy of the live one).',
+    handler: ({ ctx }) => {
+      ctx.editor.abort();
+      return done();
+    },
+  },
+  {
+    address: '/patch/get', usage: '/patch/get', reply: 'always',
+    args: [{ name: 'which', type: 'string', optional: true }],
+    doc: 'Reply `/done /patch/get <json>` with the live patch (or the staged one with argument "staged").',
+    handler: ({ ctx, args }) => {
+      if (args[0] !== undefined && args[0] !== 'live' && args[0] !== 'staged') return failure('E_BAD_ARGS', 'which must be "live" or "staged"');
+      return done(JSON.stringify(args[0] === 'staged' ? ctx.editor.staged : ctx.editor.live));
+    },
+  },
+  {
+    address: '/patch/save', usage: '/patch/save', reply: 'always',
+    args: [{ name: 'name', type: 'string' }],
+    doc: 'Save the live patch as `<data-dir>/patches/<name>.json` (atomic write). Replies with the path.',
+    handler: ({ ctx, args }) => checkName(args[0] as string) ?? ctx.savePatch(args[0] as string),
+  },
+  {
+    address: '/patch/load', usage: '/patch/load', reply: 'always',
+    args: [{ name: 'name', type: 'string' }],
+    doc: 'Load `<data-dir>/patches/<name>.json`, validate it and commit it (replies like /patch/commit).',
+    handler: ({ ctx, args }) => checkName(args[0] as string) ?? ctx.loadPatch(args[0] as string),
+  },
+  {
+    address: '/record/start', usage: '/record/start', reply: 'always',
+    args: [{ name: 'name', type: 'string', optional: true }],
+    doc: 'Record what the sink plays to `<data-dir>/recordings/<name>.wav` (16-bit stereo; default name from the date). Replies with the path.',
+    handler: ({ ctx, args }) => (args[0] === undefined ? undefined : checkName(args[0] as string)) ?? ctx.startRecording(args[0] as string | undefined),
+  },
+  {
+    address: '/record/stop', usage: '/record/stop', reply: 'always', args: [],
+    doc: 'Stop recording and finalise the file. Replies `/done /record/stop <path> <seconds>`.',
+    handler: ({ ctx }) => ctx.stopRecording(),
+  },
+  {
+    address: '/record/status', usage: '/record/status', reply: 'always', args: [],
+    doc: 'Reply `/done /record/status <recording 0|1> <seconds> <bytes> <path>`.',
+    handler: ({ ctx }) => {
+      const s = ctx.recordingStatus();
+      return done(s.recording ? 1 : 0, s.seconds, s.bytes, s.path ?? '');
+    },
+  },
+  {
+    address: '/engine/status', usage: '/engine/status', reply: 'always', args: [], replyAddress: '/engine/status.reply',
+    doc: 'Reply `/engine/status.reply <json>`: rate, block, lead, sink, active slot, per-slot health, underruns, late cycles, failovers, divergences, commits, uptime.',
+    handler: ({ ctx }) => ({ ok: true, args: [JSON.stringify(ctx.status())] }),
+  },
+  {
+    address: '/engine/schema', usage: '/engine/schema', reply: 'always', args: [],
+    doc: 'Reply `/done /engine/schema <json>`: every module spec (params, units, ranges, ports) and type alias.',
+    handler: ({ ctx }) => done(JSON.stringify(ctx.schema())),
+  },
+  {
+    address: '/engine/switch', usage: '/engine/switch', reply: 'always', args: [],
+    doc: 'Make the other slot active at the next block (gapless: the slots render in lockstep). Replies with the new active slot.',
+    handler: ({ ctx }) => done(ctx.switchActive()),
+  },
+  {
+    address: '/sync', usage: '/sync', reply: 'always', replyAddress: '/synced',
+    args: [{ name: 'id', type: 'value' }],
+    doc: 'Reply `/synced <id>` once every command sent before it has been applied by every slot.',
+    handler: async ({ ctx, args }) => {
+      await ctx.sync();
+      return { ok: true, args: [args[0] ?? null] };
+    },
+  },
+  {
+    address: '/notify', usage: '/notify', reply: 'always',
+    args: [{ name: 'on', type: 'value', optional: true }],
+    doc: 'Subscribe this client (1, default) or unsubscribe it (0) to /mod replies and server notifications.',
+    handler: ({ ctx, args, client }) => {
+      const on = args[0] === undefined || args[0] === 1 || args[0] === true || args[0] === 'on';
+      ctx.setSubscribed(client, on);
+      return done(on ? 1 : 0);
+    },
+  },
+  {
+    address: '/quit', usage: '/quit', reply: 'always', args: [],
+    doc: 'Shut the server down cleanly (recording finalised, workers joined).',
+    handler: ({ ctx }) => {
+      ctx.requestQuit();
+      return done();
+    },
+  },
+];
+
+function editReply(result: { ok: true } | { ok: false; code: string; message: string }): Reply {
+  return result.ok ? done() : failure(result.code, result.message);
+}
+
+/** Finds the entry for an address and the path segments after its prefix. */
+export function lookupCommand(address: string): { entry: CommandEntry; path: string[] } | undefined {
+  for (const entry of COMMANDS) {
+    if (entry.pathSegments === undefined) {
+      if (entry.address === address) return { entry, path: [] };
+    } else if (address.startsWith(entry.address)) {
+      const path = address.slice(entry.address.length).split('/');
+      if (path.length === entry.pathSegments && path.every((p) => p.length > 0)) return { entry, path };
+    }
+  }
+  return undefined;
+}
+
+/** Checks arguments against the entry's schema; returns a /fail reply or undefined. */
+export function checkArgs(entry: CommandEntry, args: readonly OscValue[]): Reply | undefined {
+  const required = entry.args.filter((a) => a.optional !== true).length;
+  if (args.length < required || args.length > entry.args.length) {
+    const usage = entry.args.map((a) => (a.optional === true ? `[${a.name}]` : `<${a.name}>`)).join(' ');
+    return failure('E_BAD_ARGS', `${entry.usage} takes ${usage || 'no arguments'}; got ${args.length}`);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const spec = entry.args[i]!;
+    const v = args[i];
+    if (spec.type === 'string' && typeof v !== 'string') return failure('E_BAD_ARGS', `${spec.name} must be a string`);
+    if (spec.type === 'number' && (typeof v !== 'number' || !Number.isFinite(v))) return failure('E_BAD_ARGS', `${spec.name} must be a number`);
+  }
+  return undefined;
+}

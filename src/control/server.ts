@@ -1,0 +1,250 @@
+// The Chronus server: the supervisor (slots, output, recording) plus the control surface
+// (OSC transports, command table, staged patches, data folder). Every message that is not a
+// high-rate parameter set is answered: `/done <address> ...` or `/fail <address> <code> <msg>`.
+//
+// Threading: main thread.
+
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ModuleRegistry } from '../dsp/registry.js';
+import { EVENT_GATE, EVENT_PARAM, EVENT_RESET } from '../engine/event-queue.js';
+import type { PatchDocument } from '../patch/document.js';
+import { patchJsonSchema } from '../patch/schema.js';
+import { validatePatch } from '../patch/validate.js';
+import type { RecordingStatus } from '../runtime/recorder.js';
+import { CLOCK_T0, CTL_CLOCK_STARTED } from '../runtime/shared-state.js';
+import { Supervisor } from '../runtime/supervisor.js';
+import type { ModuleCommand } from './address.js';
+import { checkArgs, done, failure, lookupCommand, type OscValue, type Reply } from './command-table.js';
+import { OscTransport, type IncomingMessage } from './osc-transport.js';
+import { PatchEditor } from './patch-editor.js';
+import type { ServerContext } from './server-context.js';
+
+export interface ServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  readonly slots: 1 | 2;
+  readonly lead: number;
+  readonly seed: number;
+  readonly dataDir: string;
+  readonly sink: string;
+  readonly initialPatch: PatchDocument;
+  readonly allowFrom?: (address: string) => boolean;
+  readonly log: (line: string) => void;
+}
+
+export interface ServerCounters {
+  messages: number;
+  unknownAddress: number;
+  badArgs: number;
+  failed: number;
+  late: number;
+  internalErrors: number;
+}
+
+export class ChronusServer implements ServerContext {
+  readonly editor: PatchEditor;
+  readonly supervisor: Supervisor;
+  readonly transport: OscTransport;
+  readonly counters: ServerCounters = { messages: 0, unknownAddress: 0, badArgs: 0, failed: 0, late: 0, internalErrors: 0 };
+  port = 0;
+  private readonly subscribers = new Set<string>();
+  private quitRequested: (() => void) | undefined;
+  private readonly quitPromise: Promise<void>;
+  private lastCommandFrame = 0;
+
+  constructor(private readonly registry: ModuleRegistry, private readonly options: ServerOptions) {
+    this.editor = new PatchEditor(registry, options.initialPatch);
+    this.supervisor = new Supervisor({
+      sampleRate: options.sampleRate,
+      blockSize: options.blockSize,
+      slots: options.slots,
+      lead: options.lead,
+      seed: options.seed,
+      initialPatch: this.editor.live,
+      onModuleFault: (module, code, frame) => this.notify('/module/fault', [module, code, frame]),
+    });
+    this.transport = new OscTransport((messages, client, reply) => this.onMessages(messages, client, reply), options.allowFrom);
+    this.quitPromise = new Promise((resolveQuit) => (this.quitRequested = resolveQuit));
+    mkdirSync(join(options.dataDir, 'recordings'), { recursive: true });
+    mkdirSync(join(options.dataDir, 'patches'), { recursive: true });
+  }
+
+  async start(): Promise<void> {
+    await this.supervisor.start();
+    this.port = await this.transport.listen(this.options.host, this.options.port);
+  }
+
+  /** Resolves when a client sent /quit (or requestQuit was called). */
+  get quit(): Promise<void> {
+    return this.quitPromise;
+  }
+
+  async stop(): Promise<void> {
+    await this.transport.close();
+    await this.supervisor.stop();
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  private onMessages(messages: IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
+    for (const message of messages) {
+      this.counters.messages++;
+      void this.dispatch(message, client, reply);
+    }
+  }
+
+  private async dispatch(message: IncomingMessage, client: string, reply: (address: string, args: readonly OscValue[]) => void): Promise<void> {
+    const { address, args } = message;
+    const found = lookupCommand(address);
+    if (found === undefined) {
+      this.counters.unknownAddress++;
+      reply('/fail', [address, 'E_UNKNOWN_ADDRESS', `no command at ${address}; see /engine/schema and docs/osc.md`]);
+      return;
+    }
+    const { entry, path } = found;
+    const bad = checkArgs(entry, args);
+    if (bad !== undefined && !bad.ok) {
+      this.counters.badArgs++;
+      reply('/fail', [address, bad.code, bad.message]);
+      return;
+    }
+    let frame: number | undefined;
+    if (message.timeMs !== undefined) {
+      const timed = this.frameForTime(message.timeMs);
+      if (timed.late > 0) {
+        this.counters.late++;
+        reply('/late', [timed.late, address]);
+      } else {
+        frame = timed.frame;
+      }
+    }
+    let result: Reply;
+    try {
+      result = await entry.handler({ ctx: this, address, path, args, client, frame });
+    } catch (error) {
+      this.counters.internalErrors++;
+      result = failure('E_INTERNAL', (error as Error).message);
+    }
+    if (!result.ok) {
+      this.counters.failed++;
+      reply('/fail', [address, result.code, result.message]);
+    } else if (entry.reply === 'always' || this.subscribers.has(client)) {
+      if (entry.replyAddress !== undefined) reply(entry.replyAddress, result.args ?? []);
+      else reply('/done', [address, ...(result.args ?? [])]);
+    }
+  }
+
+  /** Maps a wall-clock time (Unix ms) to a frame of the sink's clock; late when already unsafe. */
+  private frameForTime(unixMs: number): { frame: number; late: number } {
+    const shared = this.supervisor.shared;
+    const safe = this.supervisor.applicationFrame();
+    if (Atomics.load(shared.ctl, CTL_CLOCK_STARTED) !== 1) return { frame: safe, late: 0 };
+    const perfMs = unixMs - performance.timeOrigin;
+    const frame = Math.round(((perfMs - shared.clock[CLOCK_T0]!) / 1000) * this.options.sampleRate);
+    if (frame < safe) return { frame: safe, late: (safe - frame) / this.options.sampleRate };
+    return { frame, late: 0 };
+  }
+
+  private notify(address: string, args: readonly OscValue[]): void {
+    for (const client of this.subscribers) this.transport.send(client, address, args);
+  }
+
+  // ------------------------------------------------------------------ ServerContext
+
+  sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined {
+    const at = frame ?? this.supervisor.applicationFrame();
+    let sent: number | undefined;
+    if (command.kind === 'param') sent = this.supervisor.sendEvent(EVENT_PARAM, command.id, command.param, command.value, at);
+    else if (command.kind === 'gate') sent = this.supervisor.sendEvent(EVENT_GATE, command.id, 0, command.on ? 1 : 0, at);
+    else sent = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, at);
+    if (sent !== undefined) this.lastCommandFrame = Math.max(this.lastCommandFrame, sent);
+    return sent;
+  }
+
+  commit(): Reply {
+    const result = this.editor.commit();
+    if (!result.ok) {
+      const detail = result.errors.map((e) => `${e.path === '' ? '' : `${e.path}: `}${e.code}: ${e.message}`).join('; ');
+      return failure('E_PATCH_INVALID', `${result.errors.length} error(s): ${detail}`);
+    }
+    const frame = this.supervisor.commitPatch(result.document);
+    if (frame === undefined) return failure('E_BUSY', 'command ring full; try again');
+    this.lastCommandFrame = Math.max(this.lastCommandFrame, frame);
+    return done(frame);
+  }
+
+  savePatch(name: string): Reply {
+    const path = join(this.options.dataDir, 'patches', `${name}.json`);
+    const temp = `${path}.tmp-${process.pid}`;
+    writeFileSync(temp, `${JSON.stringify(this.editor.live, null, 2)}\n`);
+    renameSync(temp, path);
+    return done(resolve(path));
+  }
+
+  loadPatch(name: string): Reply {
+    const path = join(this.options.dataDir, 'patches', `${name}.json`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      return failure('E_NOT_FOUND', `cannot read ${name}.json: ${(error as Error).message}`);
+    }
+    const result = validatePatch(doc, this.registry);
+    if (!result.ok) {
+      return failure('E_PATCH_INVALID', result.errors.map((e) => `${e.path}: ${e.code}: ${e.message}`).join('; '));
+    }
+    this.editor.stage(result.document);
+    return this.commit();
+  }
+
+  startRecording(name: string | undefined): Reply {
+    if (this.supervisor.recorder.active) return failure('E_RECORDING', 'already recording; /record/stop first');
+    const base = name ?? `chronus-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const path = resolve(join(this.options.dataDir, 'recordings', base.endsWith('.wav') ? base : `${base}.wav`));
+    this.supervisor.recorder.start(path);
+    return done(path);
+  }
+
+  stopRecording(): Reply {
+    const status = this.supervisor.recorder.stop();
+    if (status === undefined) return failure('E_NOT_RECORDING', 'not recording');
+    return done(status.path ?? '', status.seconds);
+  }
+
+  recordingStatus(): RecordingStatus {
+    return this.supervisor.recorder.status();
+  }
+
+  status(): Record<string, unknown> {
+    return { ...this.supervisor.status(), sink: this.options.sink, port: this.port, control: { ...this.counters, transport: this.transport.counters } };
+  }
+
+  schema(): Record<string, unknown> {
+    return {
+      modules: this.registry.specs(),
+      aliases: this.registry.typeAliases(),
+      patch: patchJsonSchema(),
+    };
+  }
+
+  switchActive(): number {
+    return this.supervisor.switchActive();
+  }
+
+  async sync(): Promise<void> {
+    await this.supervisor.whenRendered(this.lastCommandFrame);
+  }
+
+  setSubscribed(client: string, on: boolean): void {
+    if (on) this.subscribers.add(client);
+    else this.subscribers.delete(client);
+  }
+
+  requestQuit(): void {
+    this.quitRequested?.();
+  }
+}

@@ -1,0 +1,15 @@
+// Messages between the supervisor and slot workers (structured clone over a MessagePort).
+// High-rate commands do not use messages: they go through the shared command rings.
+
+import type { PatchDocument } from '../patch/document.js';
+
+/** Supervisor → slot. */
+export type SlotMessage =
+  /** A validated patch; applied when its CMD_APPLY_PATCH ring record (value = id) comes due. */
+  { readonly type: 'patch'; readonly id: number; readonly doc: PatchDocument; readonly handles: ReadonlyArray<readonly [string, number]> };
+
+/** Slot → supervisor. */
+export type SlotReport =
+  | { readonly type: 'ready' }
+  | { readonly type: 'patch-applied'; readonly frame: number }
+  | { readonly type: 'module-fault'; readonly module: string; readonly code: string; readonly frame: number };
