@@ -72,6 +72,8 @@ program
         await client.send(address, ...args.map(parseCliArg));
         return;
       }
+      // /mod replies are opt-in: subscribe first so --wait has something to print.
+      if (address.startsWith('/mod/')) await client.request('/notify', [1], 3000);
       const reply = await client.request(address, args.map(parseCliArg), 3000);
       process.stdout.write(`${reply.address} ${reply.args.map((a) => JSON.stringify(a)).join(' ')}\n`);
       if (reply.address === '/fail') process.exitCode = 1;

@@ -169,7 +169,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     address: '/record/stop', usage: '/record/stop', reply: 'always', args: [],
-    doc: 'Stop recording and finalise the file. Replies `/done /record/stop <path> <seconds>`.',
+    doc: 'Stop recording and finalise the file. Replies `/done /record/stop <path> <seconds> <first frame>` (the engine frame of the file\'s first sample).',
     handler: ({ ctx }) => ctx.stopRecording(),
   },
   {

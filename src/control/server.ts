@@ -212,7 +212,7 @@ export class ChronusServer implements ServerContext {
   stopRecording(): Reply {
     const status = this.supervisor.recorder.stop();
     if (status === undefined) return failure('E_NOT_RECORDING', 'not recording');
-    return done(status.path ?? '', status.seconds);
+    return done(status.path ?? '', status.seconds, status.firstFrame);
   }
 
   recordingStatus(): RecordingStatus {

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import {
   CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_ACTIVE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS,
-  CTL_RECORDING, CTL_RECORD_DROPS, CTL_RECORD_READ, CTL_RECORD_WRITE, CTL_RUNNING, CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS,
+  CTL_RECORDING, CTL_RECORD_DROPS, CTL_RECORD_FIRST_BLOCK, CTL_RECORD_READ, CTL_RECORD_WRITE, CTL_RUNNING, CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS,
   SLOT_PRODUCED, attachSharedState, type RuntimeConfig,
 } from './shared-state.js';
 
@@ -68,9 +68,10 @@ function take(n: number): void {
   right.fill(0);
 }
 
-/** Appends the block the sink received to the record ring while recording. */
-function tap(): void {
+/** Appends block n, as the sink received it, to the record ring while recording. */
+function tap(n: number): void {
   if (Atomics.load(ctl, CTL_RECORDING) !== 1) return;
+  if (Atomics.load(ctl, CTL_RECORD_FIRST_BLOCK) === -1) Atomics.store(ctl, CTL_RECORD_FIRST_BLOCK, n);
   const write = Atomics.load(ctl, CTL_RECORD_WRITE);
   if (((write - Atomics.load(ctl, CTL_RECORD_READ)) | 0) >= config.recordBlocks) {
     Atomics.add(ctl, CTL_RECORD_DROPS, 1);
@@ -117,7 +118,7 @@ while (Atomics.load(ctl, CTL_RUNNING) === 1) {
     Atomics.add(ctl, CTL_REANCHORS, 1);
   }
   take(n);
-  tap();
+  tap(n);
   n = (n + 1) | 0;
   Atomics.store(ctl, CTL_CONSUMED, n);
   Atomics.notify(ctl, CTL_CONSUMED);

@@ -6,7 +6,7 @@
 // Threading: main thread.
 
 import { WavWriter, type SampleFormat } from '../io/wav-writer.js';
-import { CTL_RECORDING, CTL_RECORD_DROPS, CTL_RECORD_READ, CTL_RECORD_WRITE, type SharedViews } from './shared-state.js';
+import { CTL_RECORDING, CTL_RECORD_DROPS, CTL_RECORD_FIRST_BLOCK, CTL_RECORD_READ, CTL_RECORD_WRITE, type SharedViews } from './shared-state.js';
 
 export interface RecordingStatus {
   readonly recording: boolean;
@@ -14,6 +14,8 @@ export interface RecordingStatus {
   readonly seconds: number;
   readonly bytes: number;
   readonly drops: number;
+  /** Engine frame of the file's first sample (-1 until the first block arrived). */
+  readonly firstFrame: number;
 }
 
 export class Recorder {
@@ -38,6 +40,7 @@ export class Recorder {
     // Discard anything left from an earlier recording, then open the tap.
     Atomics.store(ctl, CTL_RECORD_READ, Atomics.load(ctl, CTL_RECORD_WRITE));
     Atomics.store(ctl, CTL_RECORD_DROPS, 0);
+    Atomics.store(ctl, CTL_RECORD_FIRST_BLOCK, -1);
     Atomics.store(ctl, CTL_RECORDING, 1);
   }
 
@@ -77,7 +80,9 @@ export class Recorder {
   status(): RecordingStatus {
     const w = this.writer;
     const drops = Atomics.load(this.shared.ctl, CTL_RECORD_DROPS);
-    if (w === undefined) return { recording: false, seconds: 0, bytes: 0, drops };
-    return { recording: true, path: w.path, seconds: w.frames / w.sampleRate, bytes: w.bytes, drops };
+    if (w === undefined) return { recording: false, seconds: 0, bytes: 0, drops, firstFrame: -1 };
+    const first = Atomics.load(this.shared.ctl, CTL_RECORD_FIRST_BLOCK);
+    const firstFrame = first < 0 ? -1 : first * this.shared.config.blockSize;
+    return { recording: true, path: w.path, seconds: w.frames / w.sampleRate, bytes: w.bytes, drops, firstFrame };
   }
 }

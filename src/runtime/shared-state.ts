@@ -47,6 +47,8 @@ export const CTL_RECORD_READ = 10;
 export const CTL_RECORD_DROPS = 11;
 /** 1 once the output has anchored its clock (writer: output). */
 export const CTL_CLOCK_STARTED = 12;
+/** Block index of a recording's first block; -1 until the output has tapped it (writer: both, handshake). */
+export const CTL_RECORD_FIRST_BLOCK = 13;
 const CTL_INT_FIELDS = 16;
 
 // ---- control block: Float64 fields (index into `clock`)
