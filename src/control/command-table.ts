@@ -128,9 +128,10 @@ export const COMMANDS: readonly CommandEntry[] = [
     handler: ({ ctx }) => editReply(ctx.editor.clear()),
   },
   {
-    address: '/patch/commit', usage: '/patch/commit', reply: 'always', args: [],
-    doc: 'Validate the whole staged patch and apply it to every slot at one block boundary; unchanged modules keep their state. Replies `/done /patch/commit <frame>`, or `/fail /patch/commit E_PATCH_INVALID <every error>` (nothing changes).',
-    handler: ({ ctx }) => ctx.commit(),
+    address: '/patch/commit', usage: '/patch/commit', reply: 'always',
+    args: [{ name: 'crossfade_ms', type: 'number', optional: true }],
+    doc: 'Validate the whole staged patch and apply it to every slot at one block boundary; unchanged modules keep their state; where the topology changed the old graph crossfades into the new one (default 20 ms). Replies `/done /patch/commit <frame>`, or `/fail /patch/commit E_PATCH_INVALID <every error>` (nothing changes).',
+    handler: ({ ctx, args }) => ctx.commit(args[0] as number | undefined),
   },
   {
     address: '/patch/abort', usage: '/patch/abort', reply: 'always', args: [],

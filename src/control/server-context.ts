@@ -10,7 +10,8 @@ export interface ServerContext {
   readonly editor: PatchEditor;
   /** Sends a module command to every slot; `frame` from a timetag, else the next safe frame. */
   sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined;
-  commit(): Reply;
+  /** Validates and applies the staged patch; `crossfadeMs` where the topology changed (default 20). */
+  commit(crossfadeMs?: number): Reply;
   savePatch(name: string): Reply;
   loadPatch(name: string): Reply;
   startRecording(name: string | undefined): Reply;

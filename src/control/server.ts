@@ -165,13 +165,14 @@ export class ChronusServer implements ServerContext {
     return sent;
   }
 
-  commit(): Reply {
+  commit(crossfadeMs = 20): Reply {
+    if (!(crossfadeMs >= 0 && crossfadeMs <= 1000)) return failure('E_BAD_ARGS', 'crossfade must be within [0, 1000] ms');
     const result = this.editor.commit();
     if (!result.ok) {
       const detail = result.errors.map((e) => `${e.path === '' ? '' : `${e.path}: `}${e.code}: ${e.message}`).join('; ');
       return failure('E_PATCH_INVALID', `${result.errors.length} error(s): ${detail}`);
     }
-    const frame = this.supervisor.commitPatch(result.document);
+    const frame = this.supervisor.commitPatch(result.document, crossfadeMs);
     if (frame === undefined) return failure('E_BUSY', 'command ring full; try again');
     this.lastCommandFrame = Math.max(this.lastCommandFrame, frame);
     return done(frame);

@@ -16,6 +16,7 @@ import {
 } from './event-queue.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
+import { cloneInstance, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
 
@@ -43,6 +44,8 @@ export class Engine {
   private readonly byId = new Map<string, ModuleInstance>();
   private readonly byHandle = new Map<number, ModuleInstance>();
   private plan: RenderPlan | undefined;
+  private livePatch: ResolvedPatch | undefined;
+  private fade: Crossfade | undefined;
   private nextHandle = 1;
   // Fault log: a ring the host drains between blocks (handle, code, frame).
   private readonly faultHandles: Int32Array;
@@ -76,8 +79,17 @@ export class Engine {
    * keep their DSP state; their params ramp to the patch's values. New ones start fresh.
    * `handles` (live server) gives each module the handle the supervisor assigned, so commands
    * encoded with handles mean the same module in every slot; offline, handles are counted here.
+   * With `crossfadeFrames` > 0 and a changed topology, the old graph fades out over that many
+   * frames while the new one fades in (see crossfade.ts).
    */
-  applyPatch(patch: ResolvedPatch, handles?: ReadonlyMap<string, number>): void {
+  applyPatch(patch: ResolvedPatch, handles?: ReadonlyMap<string, number>, crossfadeFrames = 0): void {
+    const previous = this.livePatch;
+    if (previous !== undefined && crossfadeFrames > 0 && topologyChanged(previous, patch)) {
+      this.fade = startCrossfade(
+        this.instances(), previous, crossfadeFrames,
+        (m) => cloneInstance(m, this.sampleRate, instanceSeed(this.seed, m.id), this.silence), this.silence,
+      );
+    }
     const ordered: ModuleInstance[] = [];
     for (const m of patch.modules) {
       const existing = this.byId.get(m.id);
@@ -104,6 +116,7 @@ export class Engine {
       this.byHandle.set(instance.handle, instance);
     }
     this.plan = compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
+    this.livePatch = patch;
     this.counters.countPatchApplied();
   }
 
@@ -214,6 +227,11 @@ export class Engine {
       for (let i = pos; i < end; i++) {
         left[i] = masterLeft[i]!;
         right[i] = masterRight[i]!;
+      }
+      const fade = this.fade;
+      if (fade !== undefined) {
+        this.renderRange(fade.plan, pos, end);
+        if (!mixCrossfade(fade, left, right, pos, end)) this.fade = undefined;
       }
       pos = end;
     }

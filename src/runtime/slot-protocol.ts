@@ -6,7 +6,14 @@ import type { PatchDocument } from '../patch/document.js';
 /** Supervisor → slot. */
 export type SlotMessage =
   /** A validated patch; applied when its CMD_APPLY_PATCH ring record (value = id) comes due. */
-  { readonly type: 'patch'; readonly id: number; readonly doc: PatchDocument; readonly handles: ReadonlyArray<readonly [string, number]> };
+  {
+    readonly type: 'patch';
+    readonly id: number;
+    readonly doc: PatchDocument;
+    readonly handles: ReadonlyArray<readonly [string, number]>;
+    /** Crossfade length in frames where the topology changed (0: none). */
+    readonly crossfadeFrames: number;
+  };
 
 /** Slot → supervisor. */
 export type SlotReport =

@@ -62,9 +62,9 @@ function resolve(doc: PatchDocument): ResolvedPatch {
 engine.applyPatch(resolve(data.patch), new Map(data.handles));
 
 /** Patches received by message, waiting for their ring record (keyed by patch id). */
-const received = new Map<number, { patch: ResolvedPatch; handles: Map<string, number> }>();
+const received = new Map<number, { patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number }>();
 /** The patch scheduled by a ring record, and its frame. */
-let scheduled: { patch: ResolvedPatch; handles: Map<string, number>; frame: number } | undefined;
+let scheduled: { patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number; frame: number } | undefined;
 
 function pollMessages(): void {
   for (;;) {
@@ -72,7 +72,7 @@ function pollMessages(): void {
     if (envelope === undefined) return;
     const message = envelope.message as SlotMessage;
     if (message.type === 'patch') {
-      received.set(message.id, { patch: resolve(message.doc), handles: new Map(message.handles) });
+      received.set(message.id, { patch: resolve(message.doc), handles: new Map(message.handles), crossfadeFrames: message.crossfadeFrames });
     }
   }
 }
@@ -114,7 +114,7 @@ function applyRecord(c: Float64Array, at: number): void {
 function renderBlock(produced: number): void {
   if (scheduled !== undefined && scheduled.frame <= engine.frame) {
     if (scheduled.frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-    engine.applyPatch(scheduled.patch, scheduled.handles);
+    engine.applyPatch(scheduled.patch, scheduled.handles, scheduled.crossfadeFrames);
     report({ type: 'patch-applied', frame: engine.frame });
     scheduled = undefined;
   }

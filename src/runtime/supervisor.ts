@@ -157,11 +157,15 @@ export class Supervisor {
     return this.broadcast(frame, kind, handle, index, value) ? frame : undefined;
   }
 
-  /** Commits a validated patch document to every slot at one block boundary. Returns the frame. */
-  commitPatch(doc: PatchDocument): number | undefined {
+  /**
+   * Commits a validated patch document to every slot at one block boundary, crossfading over
+   * `crossfadeMs` where the topology changed. Returns the frame.
+   */
+  commitPatch(doc: PatchDocument, crossfadeMs = 20): number | undefined {
     const id = this.nextPatchId++;
     const handles = this.assignHandles(doc);
-    const message: SlotMessage = { type: 'patch', id, doc, handles };
+    const crossfadeFrames = Math.round((crossfadeMs * this.config.sampleRate) / 1000);
+    const message: SlotMessage = { type: 'patch', id, doc, handles, crossfadeFrames };
     for (const port of this.slotPorts) port.postMessage(message);
     const frame = this.applicationFrame() + this.config.blockSize;
     if (!this.broadcast(frame, CMD_APPLY_PATCH, 0, 0, id)) return undefined;
