@@ -47,13 +47,14 @@ program
   .option('--rate <hz>', 'sample rate', integer, 48000)
   .option('--block <frames>', 'block size', integer, 128)
   .option('--lead <blocks>', 'blocks the renderers keep ready ahead of the output', integer, 8)
+  .option('--adaptive-lead', 'grow the lead after underruns, shrink it slowly when stable', false)
   .option('--sink <kind>', 'auto | device | null', 'auto')
   .option('--patch <file>', 'patch to start with (default: sine1 → adsr1 → filter1 → out)')
   .option('--slots <n>', 'DSP slots rendering in lockstep: 2 (failover) or 1', integer, 2)
   .option('--data-dir <dir>', 'folder for recordings/ and patches/', './chronus-data')
   .option('--seed <n>', 'seed for noise and random modules', integer, 1)
   .option('--allow-from <cidrs>', 'only accept OSC from these addresses (comma-separated IPv4 CIDRs)')
-  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string }) => {
+  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string }) => {
     await runServe(opts);
   });
 

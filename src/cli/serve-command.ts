@@ -15,6 +15,7 @@ export interface ServeOptions {
   readonly rate: number;
   readonly block: number;
   readonly lead: number;
+  readonly adaptiveLead: boolean;
   readonly sink: string;
   readonly patch?: string;
   readonly slots: number;
@@ -63,6 +64,7 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     blockSize: options.block,
     slots: options.slots,
     lead: options.lead,
+    adaptiveLead: options.adaptiveLead,
     seed: options.seed,
     dataDir: options.dataDir,
     sink,
@@ -71,7 +73,7 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     log,
   });
   await server.start();
-  log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}, ${options.slots} slot(s), sink ${sink}`);
+  log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${sink}`);
   const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

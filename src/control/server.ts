@@ -14,10 +14,12 @@ import { patchJsonSchema } from '../patch/schema.js';
 import { validatePatch } from '../patch/validate.js';
 import type { RecordingStatus } from '../runtime/recorder.js';
 import { CLOCK_T0, CTL_CLOCK_STARTED } from '../runtime/shared-state.js';
+import { DEFAULT_ADAPTIVE_LEAD } from '../runtime/adaptive-lead.js';
 import { Supervisor } from '../runtime/supervisor.js';
 import type { ModuleCommand } from './address.js';
 import { checkArgs, done, failure, lookupCommand, type OscValue, type Reply } from './command-table.js';
 import { OscTransport, type IncomingMessage } from './osc-transport.js';
+import { LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
 import type { ServerContext } from './server-context.js';
 
@@ -28,6 +30,7 @@ export interface ServerOptions {
   readonly blockSize: number;
   readonly slots: 1 | 2;
   readonly lead: number;
+  readonly adaptiveLead: boolean;
   readonly seed: number;
   readonly dataDir: string;
   readonly sink: string;
@@ -55,6 +58,8 @@ export class ChronusServer implements ServerContext {
   private quitRequested: (() => void) | undefined;
   private readonly quitPromise: Promise<void>;
   private lastCommandFrame = 0;
+  /** Arrival → effect latency of immediate module commands, ms. */
+  readonly latency = new LatencyStats();
 
   constructor(private readonly registry: ModuleRegistry, private readonly options: ServerOptions) {
     this.editor = new PatchEditor(registry, options.initialPatch);
@@ -63,6 +68,7 @@ export class ChronusServer implements ServerContext {
       blockSize: options.blockSize,
       slots: options.slots,
       lead: options.lead,
+      ...(options.adaptiveLead ? { adaptiveLead: DEFAULT_ADAPTIVE_LEAD } : {}),
       seed: options.seed,
       initialPatch: this.editor.live,
       onModuleFault: (module, code, frame) => this.notify('/module/fault', [module, code, frame]),
@@ -149,6 +155,13 @@ export class ChronusServer implements ServerContext {
     return { frame, late: 0 };
   }
 
+  /** The sink clock's position now, in frames (fractional), or undefined before it starts. */
+  private sinkFrameNow(): number | undefined {
+    const shared = this.supervisor.shared;
+    if (Atomics.load(shared.ctl, CTL_CLOCK_STARTED) !== 1) return undefined;
+    return ((performance.now() - shared.clock[CLOCK_T0]!) / 1000) * this.options.sampleRate;
+  }
+
   private notify(address: string, args: readonly OscValue[]): void {
     for (const client of this.subscribers) this.transport.send(client, address, args);
   }
@@ -157,6 +170,10 @@ export class ChronusServer implements ServerContext {
 
   sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined {
     const at = frame ?? this.supervisor.applicationFrame();
+    if (frame === undefined) {
+      const now = this.sinkFrameNow();
+      if (now !== undefined) this.latency.add(((at - now) / this.options.sampleRate) * 1000);
+    }
     let sent: number | undefined;
     if (command.kind === 'param') sent = this.supervisor.sendEvent(EVENT_PARAM, command.id, command.param, command.value, at);
     else if (command.kind === 'gate') sent = this.supervisor.sendEvent(EVENT_GATE, command.id, 0, command.on ? 1 : 0, at);
@@ -221,7 +238,12 @@ export class ChronusServer implements ServerContext {
   }
 
   status(): Record<string, unknown> {
-    return { ...this.supervisor.status(), sink: this.options.sink, port: this.port, control: { ...this.counters, transport: this.transport.counters } };
+    return {
+      ...this.supervisor.status(),
+      sink: this.options.sink,
+      port: this.port,
+      control: { ...this.counters, latencyMs: this.latency.summary(), transport: this.transport.counters },
+    };
   }
 
   schema(): Record<string, unknown> {

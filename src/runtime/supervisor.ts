@@ -6,6 +6,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { PatchDocument } from '../patch/document.js';
 import { CMD_APPLY_PATCH, pendingCommands, pushCommand } from './command-ring.js';
+import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import { Recorder } from './recorder.js';
 import {
   CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS,
@@ -20,6 +21,8 @@ export interface SupervisorOptions {
   readonly blockSize: number;
   readonly slots: 1 | 2;
   readonly lead: number;
+  /** When set, the lead adapts to underruns (starting from `lead`). */
+  readonly adaptiveLead?: AdaptiveLeadOptions;
   readonly seed: number;
   readonly initialPatch: PatchDocument;
   /** Called for every module fault a slot reports (deterministic: both slots report it). */
@@ -56,6 +59,7 @@ export class Supervisor {
   private timer: NodeJS.Timeout | undefined;
   private readonly waiters: Array<{ frame: number; resolve: () => void }> = [];
   private stopped = false;
+  private readonly adaptive: AdaptiveLead | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     if (options.lead < 1 || options.lead >= RING_BLOCKS / 2) throw new Error(`lead must be in [1, ${RING_BLOCKS / 2 - 1}] blocks`);
@@ -70,6 +74,10 @@ export class Supervisor {
     };
     this.shared = createSharedState(this.config);
     this.recorder = new Recorder(this.shared);
+    if (options.adaptiveLead !== undefined) {
+      if (options.adaptiveLead.max >= RING_BLOCKS / 2) throw new Error(`adaptive lead max must be below ${RING_BLOCKS / 2}`);
+      this.adaptive = new AdaptiveLead(options.adaptiveLead, Date.now());
+    }
   }
 
   get blockSize(): number {
@@ -199,6 +207,8 @@ export class Supervisor {
       sampleRate: this.config.sampleRate,
       blockSize: this.config.blockSize,
       lead: Atomics.load(ctl, CTL_LEAD),
+      leadMode: this.adaptive === undefined ? 'fixed' : 'adaptive',
+      leadChanges: this.adaptive?.changes ?? 0,
       slots: this.config.slots,
       activeSlot: Atomics.load(ctl, CTL_ACTIVE),
       consumedBlocks: Atomics.load(ctl, CTL_CONSUMED),
@@ -257,6 +267,12 @@ export class Supervisor {
 
   private tick(): void {
     this.recorder.drain();
+    if (this.adaptive !== undefined) {
+      const ctl = this.shared.ctl;
+      const lead = Atomics.load(ctl, CTL_LEAD);
+      const next = this.adaptive.update(lead, Atomics.load(ctl, CTL_UNDERRUNS), Date.now());
+      if (next !== lead) Atomics.store(ctl, CTL_LEAD, next);
+    }
     this.compareHashes();
     if (this.waiters.length > 0) {
       const rendered = Math.min(...this.shared.slots.map((s) => Atomics.load(s.ints, SLOT_PRODUCED))) * this.config.blockSize;

@@ -1,0 +1,30 @@
+// Control latency statistics: for each immediate command, the time from its arrival to the
+// sink frame at which it takes effect, computed from frame counters (application frame minus
+// the sink clock's position at arrival). Keeps the last `capacity` samples.
+// Threading: main thread.
+
+export class LatencyStats {
+  private readonly samples: Float64Array;
+  private count = 0;
+
+  constructor(capacity = 16384) {
+    this.samples = new Float64Array(capacity);
+  }
+
+  add(ms: number): void {
+    this.samples[this.count % this.samples.length] = ms;
+    this.count++;
+  }
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  summary(): { count: number; p50: number; p99: number; max: number } {
+    const n = Math.min(this.count, this.samples.length);
+    if (n === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+    const sorted = Float64Array.from(this.samples.subarray(0, n)).sort();
+    const at = (q: number): number => Math.round(sorted[Math.min(n - 1, Math.floor(q * n))]! * 1000) / 1000;
+    return { count: this.count, p50: at(0.5), p99: at(0.99), max: at(1) };
+  }
+}
