@@ -101,6 +101,12 @@ export class OscTransport {
         resolve();
       });
     });
+    try {
+      // Room for bursts while the main thread is busy (the kernel may cap it at rmem_max).
+      udp.setRecvBufferSize(8 << 20);
+    } catch {
+      // Not fatal: the default buffer still works at moderate rates.
+    }
     const bound = udp.address().port;
     const tcp = createServer((socket) => this.onTcpConnection(socket));
     this.tcp = tcp;
