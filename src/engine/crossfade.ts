@@ -35,6 +35,7 @@ export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: 
     sampleRate, source.maxBlock, seed, silence,
   );
   copy.params.ramp.set(source.params.ramp);
+  copy.params.invalidate();
   const from = source.kernel.stateArrays();
   copy.kernel.stateArrays().forEach((a, k) => a.set(from[k]!));
   copy.fault = source.fault;

@@ -256,11 +256,7 @@ export class Engine {
       }
       const outputs = instance.outputs;
       for (let o = 0; o < outputs.length; o++) {
-        const out = outputs[o]!;
-        let sum = 0;
-        for (let i = start; i < end; i++) sum += out[i]!;
-        // sum - sum is 0 for any finite sum, NaN for NaN or ±Infinity.
-        if (sum - sum !== 0) {
+        if (!isFiniteRange(outputs[o]!, start, end)) {
           this.recordFault(instance, FAULT_NON_FINITE);
           break;
         }
@@ -328,6 +324,7 @@ export class Engine {
       instance.handle = saved.handle;
       instance.fault = saved.fault;
       instance.params.ramp.set(saved.ramp);
+      instance.params.invalidate();
       const arrays = instance.kernel.stateArrays();
       if (arrays.length !== saved.state.length) throw new Error(`snapshot state of '${saved.id}' has the wrong shape`);
       arrays.forEach((a, k) => a.set(saved.state[k]!));
@@ -339,4 +336,26 @@ export class Engine {
     this.clock[0] = snapshot.frame;
     this.nextHandle = snapshot.nextHandle;
   }
+}
+
+/**
+ * True when every sample of [start, end) is finite. Sums in four independent chains (the
+ * additions pipeline instead of waiting on one another); x − x is 0 for any finite sum and NaN
+ * for NaN or ±Infinity. Float32 samples cannot overflow a double sum.
+ */
+function isFiniteRange(x: Float32Array, start: number, end: number): boolean {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    a += x[i]!;
+    b += x[i + 1]!;
+    c += x[i + 2]!;
+    d += x[i + 3]!;
+  }
+  for (; i < end; i++) a += x[i]!;
+  const sum = a + b + c + d;
+  return sum - sum === 0;
 }

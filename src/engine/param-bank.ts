@@ -24,6 +24,11 @@ export class ParamBank {
   /** Per param: the source buffers and depths of its modulation connections. */
   private modSources: Float32Array[][];
   private modAmounts: Float64Array[];
+  /**
+   * True when no param ramps and none is modulated: every signal is constant and already holds
+   * its value, so `fill` has nothing to do. Cleared by anything that changes a param.
+   */
+  private settled = false;
 
   constructor(
     readonly specs: readonly ParamSpec[],
@@ -50,6 +55,7 @@ export class ParamBank {
 
   /** Compile time: the modulation connections of param `p` (replaces the previous ones). */
   bindModulation(p: number, sources: Float32Array[], amounts: number[]): void {
+    this.settled = false;
     this.modSources[p] = sources;
     this.modAmounts[p] = Float64Array.from(amounts);
   }
@@ -69,6 +75,7 @@ export class ParamBank {
 
   /** Starts a ramp to `value` over the param's smoothing time (immediate when it has none). */
   setTarget(p: number, value: number): void {
+    this.settled = false;
     const r = p * RAMP_FIELDS;
     const samples = this.rampSamples[p]!;
     const ramp = this.ramp;
@@ -85,6 +92,7 @@ export class ParamBank {
 
   /** Jumps to `value` at once (new modules, restores). */
   setImmediate(p: number, value: number): void {
+    this.settled = false;
     const r = p * RAMP_FIELDS;
     this.ramp[r + CURRENT] = value;
     this.ramp[r + TARGET] = value;
@@ -92,10 +100,17 @@ export class ParamBank {
     this.ramp[r + REMAINING] = 0;
   }
 
+  /** Call after writing `ramp` directly (snapshot restore). */
+  invalidate(): void {
+    this.settled = false;
+  }
+
   /** Prepares every signal for samples [start, end): constant fast path, or per-sample values. */
   fill(start: number, end: number): void {
+    if (this.settled) return;
     const ramp = this.ramp;
     const signals = this.signals;
+    let moving = false;
     for (let p = 0; p < signals.length; p++) {
       const signal = signals[p]!;
       const r = p * RAMP_FIELDS;
@@ -106,6 +121,7 @@ export class ParamBank {
         signal.value = ramp[r + CURRENT]!;
         continue;
       }
+      moving = true;
       const buffer = signal.buffer;
       let current = ramp[r + CURRENT]!;
       if (remaining > 0) {
@@ -143,5 +159,8 @@ export class ParamBank {
       signal.isConstant = false;
       signal.value = buffer[end - 1]!;
     }
+    // Settled only when every signal was constant in this call (a ramp that ended inside it
+    // still presented a buffer; the next call finds it constant and settles).
+    this.settled = !moving;
   }
 }

@@ -46,9 +46,16 @@ export function compileRenderPlan(
       throw new Error(`render plan: '${c.from}' must come before '${c.to}' (modules must be in render order)`);
     }
   }
+  // Group connections by destination once (linear in the patch size, not quadratic).
+  const byDestination = new Map<string, ResolvedConnection[]>();
+  for (const c of connections) {
+    const list = byDestination.get(c.to);
+    if (list === undefined) byDestination.set(c.to, [c]);
+    else list.push(c);
+  }
   const steps: PlanStep[] = [];
   for (const instance of ordered) {
-    const incoming = connections.filter((c) => c.to === instance.id);
+    const incoming = byDestination.get(instance.id) ?? [];
     const mixes: PortMix[] = [];
     instance.inputs.forEach((port, k) => {
       const feeds = incoming.filter((c) => c.kind === 'input' && c.toIndex === k);
