@@ -2,6 +2,7 @@
 // Add a benchmark by adding an entry to BENCHES.
 
 import { ENGINE_USAGE, engineBench } from './engine.js';
+import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
 
 interface Bench {
   readonly run: (args: readonly string[]) => Promise<void>;
@@ -10,6 +11,9 @@ interface Bench {
 
 const BENCHES: Readonly<Record<string, Bench>> = {
   engine: { run: engineBench, usage: ENGINE_USAGE },
+  latency: { run: latencyBench, usage: LATENCY_USAGE },
+  control: { run: controlBench, usage: CONTROL_USAGE },
+  commit: { run: commitBench, usage: COMMIT_USAGE },
 };
 
 function usage(): string {
