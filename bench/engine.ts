@@ -11,9 +11,9 @@
 // engine, ... (after one untimed warm-up of each), with a forced GC before each, so drift and
 // noise on the (shared, 2-vCPU) machine hit both alike; the engine/reference ratio is taken
 // per round, from runs that were adjacent in time. Voices at 1× = N × RTF (assumes cost linear
-// in N), then confirmed by one run of each at its estimated count.
+// in N), then confirmed by interleaved runs of each at its estimated count.
 
-import { cpus, platform, release, arch } from 'node:os';
+import { arch, cpus, loadavg, platform, release } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
@@ -22,8 +22,9 @@ import { OutKernel } from '../src/dsp/modules/out.js';
 import { scheduleModuleCommand } from '../src/control/schedule.js';
 import { renderToArrays } from '../src/control/offline-render.js';
 import { buildW2, W2, type W2Build } from './w2.js';
-import { W2Reference } from './w2-reference.js';
+import { W2Reference, compareOutputs, renderReferenceToArrays } from './w2-reference.js';
 
+// gc() for a clean heap before each timed run (as test/helpers/allocation.ts does).
 setFlagsFromString('--expose-gc');
 const forceGc = runInNewContext('gc') as () => void;
 
@@ -124,23 +125,6 @@ function runReference(build: W2Build, block: number, capture: Float32Array): Run
   return { wallS, rtf: frames / W2.sampleRate / wallS, limited: ref.limitedSamples, faults: 0 };
 }
 
-/** Largest |a[i] - b[i]| and the number of samples that differ (numerically: ±0 are equal). */
-export function compareOutputs(a: Float32Array, b: Float32Array): { maxAbsDiff: number; differing: number } {
-  if (a.length !== b.length) throw new Error('compareOutputs: length mismatch');
-  let maxAbsDiff = 0;
-  let differing = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y) {
-      differing++;
-      const d = Math.abs(x - y);
-      maxAbsDiff = d > maxAbsDiff || d !== d ? d : maxAbsDiff;
-    }
-  }
-  return { maxAbsDiff, differing };
-}
-
 /**
  * The equivalence check of the test, at any size: the public offline renderer
  * (renderToArrays) and the reference, both channels. Allocates freely (not timed).
@@ -150,27 +134,24 @@ export function w2Equivalence(voices: number, seconds: number, block: number): {
   left: { maxAbsDiff: number; differing: number };
   right: { maxAbsDiff: number; differing: number };
   peak: number;
-  limited: number;
 } {
   const build = buildW2(voices, seconds);
   const engineOut = renderToArrays({ patch: build.patch, score: build.score, frames: build.frames, sampleRate: W2.sampleRate, blockSize: block });
-  const ref = new W2Reference(build.voices, build.gates, block);
-  const left = new Float32Array(build.frames);
-  const right = new Float32Array(build.frames);
-  for (let done = 0; done < build.frames; ) {
-    const n = Math.min(block, build.frames - done);
-    ref.render(left.subarray(done, done + n), right.subarray(done, done + n), n);
-    done += n;
-  }
+  const ref = renderReferenceToArrays(build, block);
   let peak = 0;
-  for (let i = 0; i < left.length; i++) peak = Math.max(peak, Math.abs(left[i]!));
+  for (let i = 0; i < ref.left.length; i++) peak = Math.max(peak, Math.abs(ref.left[i]!));
   return {
     frames: build.frames,
-    left: compareOutputs(engineOut.left, left),
-    right: compareOutputs(engineOut.right, right),
+    left: compareOutputs(engineOut.left, ref.left),
+    right: compareOutputs(engineOut.right, ref.right),
     peak,
-    limited: ref.limitedSamples,
   };
+}
+
+interface ConfirmResult {
+  readonly voices: number;
+  readonly rtf: Stats;
+  readonly voicesAt1x: number;
 }
 
 interface Stats {
@@ -186,17 +167,19 @@ function stats(values: readonly number[]): Stats {
   return { median, min: s[0]!, max: s[s.length - 1]! };
 }
 
-function machineInfo(): { node: string; cpu: string; cpus: number; os: string } {
+function machineInfo(): { node: string; cpu: string; cpus: number; os: string; loadavgStart: number[] } {
   const list = cpus();
   return {
     node: process.version,
     cpu: list[0]?.model.trim() ?? 'unknown',
     cpus: list.length,
     os: `${platform()} ${release()} ${arch()}`,
+    loadavgStart: loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
 
 const fx = (x: number, digits = 2): string => x.toFixed(digits);
+const loadText = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const pad = (s: string, n: number): string => s.padEnd(n);
 const lpad = (s: string, n: number): string => s.padStart(n);
@@ -209,7 +192,7 @@ export async function engineBench(args: readonly string[]): Promise<void> {
   };
 
   log('bench engine: W2 through the engine vs a hand-written reference loop (one thread)');
-  log(`machine   node ${machine.node}, ${machine.cpu}, ${machine.cpus} logical CPUs, ${machine.os}`);
+  log(`machine   node ${machine.node}, ${machine.cpu}, ${machine.cpus} logical CPUs, ${machine.os}; load average ${loadText()} (other work on the machine skews results)`);
   log(
     `workload  W2: per voice lfo(sine) → filter.fm ×2 oct, osc(saw) → filter(lp 800 Hz, q 4) → adsr(5/50/0.5/80 ms) → out ×${W2.mixScale}/N; ` +
       `gates on every ${W2.gatePeriodS * 1000} ms for ${W2.gateLengthS * 1000} ms, all voices together; ${W2.sampleRate} Hz; out stage (limiter, clipper) in both`,
@@ -276,20 +259,42 @@ export async function engineBench(args: readonly string[]): Promise<void> {
   log(`${pad('', 30)}${lpad(String(voicesR), 10)}${lpad(String(Math.floor(o.voices * sR.min)), 10)}${lpad(String(Math.floor(o.voices * sR.max)), 10)}  reference`);
   log(`outputs   engine vs reference over every round: ${differing === 0 ? 'identical' : `${differing} samples differ, max |diff| ${worstDiff.toExponential(3)}`}; limiter active in ${limitedE} (engine) / ${limitedR} (reference) frames; module faults ${faults}`);
 
-  let confirm: { engine: { voices: number; rtf: number }; reference: { voices: number; rtf: number } } | undefined;
+  // Confirmation at the estimated counts: cost per voice grows with N (working set), so
+  // N × RTF from the default N can be optimistic. Interleaved rounds again (engine at its
+  // estimate, reference at its own), 3 s of audio each; RTF there × N is the confirmed count.
+  let confirm: { seconds: number; engine: ConfirmResult; reference: ConfirmResult } | undefined;
   if (o.confirm) {
     const confirmSeconds = Math.min(o.seconds, 3);
+    const confirmRounds = Math.max(3, Math.ceil(o.rounds / 2));
     const bE = buildW2(voicesE, confirmSeconds);
-    const e = runEngine(bE, o.block, new Float32Array(bE.frames));
     const bR = buildW2(voicesR, confirmSeconds);
-    const r = runReference(bR, o.block, new Float32Array(bR.frames));
-    confirm = { engine: { voices: voicesE, rtf: e.rtf }, reference: { voices: voicesR, rtf: r.rtf } };
-    log(
-      `confirm   one ${confirmSeconds} s run at the estimate: engine ${voicesE} voices → RTF ${fx(e.rtf, 3)}× (≈ ${Math.floor(voicesE * e.rtf)} voices at 1×); ` +
-        `reference ${voicesR} voices → RTF ${fx(r.rtf, 3)}× (≈ ${Math.floor(voicesR * r.rtf)})`,
-    );
+    const capE = new Float32Array(bE.frames);
+    const capR = new Float32Array(bR.frames);
+    const cE: number[] = [];
+    const cR: number[] = [];
+    for (let round = 0; round < confirmRounds; round++) {
+      cE.push(runEngine(bE, o.block, capE).rtf);
+      cR.push(runReference(bR, o.block, capR).rtf);
+    }
+    const sCE = stats(cE);
+    const sCR = stats(cR);
+    confirm = {
+      seconds: confirmSeconds,
+      engine: { voices: voicesE, rtf: sCE, voicesAt1x: Math.floor(voicesE * sCE.median) },
+      reference: { voices: voicesR, rtf: sCR, voicesAt1x: Math.floor(voicesR * sCR.median) },
+    };
+    log(`confirm   at the estimates, ${confirmRounds} interleaved rounds of ${confirmSeconds} s:`);
+    const line = (name: string, c: ConfirmResult): string =>
+      `          ${pad(name, 10)} ${c.voices} voices → RTF ${fx(c.rtf.median, 3)}× (${fx(c.rtf.min, 3)}–${fx(c.rtf.max, 3)}) → ≈ ${c.voicesAt1x} voices at 1×`;
+    log(line('engine', confirm.engine));
+    log(line('reference', confirm.reference));
   }
-  log(`target    engine ≥ 70 % of reference: ${sQ.median >= 0.7 ? 'met' : 'NOT met'} (${pct(sQ.median)}); ≥ 2000 voices at 1×: ${voicesE >= 2000 ? 'met' : 'NOT met'} (${voicesE}); scsynth ≈ 4260`);
+  log(`load      average at the end ${loadText()}`);
+  const engineVoices = confirm?.engine.voicesAt1x ?? voicesE;
+  log(
+    `target    engine ≥ 70 % of reference: ${sQ.median >= 0.7 ? 'met' : 'NOT met'} (${pct(sQ.median)}); ` +
+      `≥ 2000 voices at 1×: ${engineVoices >= 2000 ? 'met' : 'NOT met'} (${engineVoices}${confirm === undefined ? ', estimate' : ', confirmed'}); scsynth ≈ 4260`,
+  );
 
   const round3 = (x: number): number => Math.round(x * 1000) / 1000;
   const statsJson = (s: Stats): Stats => ({ median: round3(s.median), min: round3(s.min), max: round3(s.max) });
@@ -308,8 +313,15 @@ export async function engineBench(args: readonly string[]): Promise<void> {
       outputsIdentical: differing === 0,
       maxAbsDiff: worstDiff,
       equivalence8x1s: { left: eq.left, right: eq.right },
-      confirm: confirm ?? null,
-      machine,
+      confirm:
+        confirm === undefined
+          ? null
+          : {
+              seconds: confirm.seconds,
+              engine: { ...confirm.engine, rtf: statsJson(confirm.engine.rtf) },
+              reference: { ...confirm.reference, rtf: statsJson(confirm.reference.rtf) },
+            },
+      machine: { ...machine, loadavgEnd: loadavg().map(round3) },
     }),
   );
 }

@@ -5,7 +5,12 @@
 // exactly equivalent; test/bench/w2-equivalence.test.ts checks it against the engine.
 //
 // Per voice and sub-block, two loops:
-//   1. lfo: sin(2π·p) per sample into a float32 scratch (as the lfo module does, per sample);
+//   1. lfo: the sine at control rate (as the lfo module computes it: a sin every 16 samples on
+//      the sample clock, linear interpolation in between), every sample into a float32
+//      scratch, as the module outputs it. (The filter reads fm only at its own control points,
+//      which coincide with the lfo's, so a fused loop could skip 15 of 16 lfo samples; that
+//      would be dead-output elimination across modules, which the engine cannot do, so the
+//      reference does the lfo's work in full, like the other modules'.)
 //   2. fused osc (saw + BLEP ring) → filter (TPT SVF, control point every 16 samples) →
 //      adsr (linear) → summed into the float32 `out` bus.
 // Then the out stage (level, centre pan, non-finite guard, peak limiter, soft clipper).
@@ -18,7 +23,7 @@
 // e.g. the filter's k = 1/q never moves, so its interpolation increment is exactly 0.
 
 import { BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../src/dsp/lib/blep.js';
-import { W2, type W2Gates, type W2Voices } from './w2.js';
+import { W2, type W2Build, type W2Gates, type W2Voices } from './w2.js';
 
 // BLEP ring geometry and table resolution, as literals (V8 folds literals in hot loops, not
 // imported bindings), checked against lib/blep.ts at load.
@@ -32,11 +37,12 @@ if (HALF !== BLEP_HALF || TAPS !== BLEP_TAPS || MASK !== BLEP_MASK || BLEP_TABLE
 
 const TWO_PI = 2 * Math.PI;
 const QUARTER_PI = Math.PI / 4;
-// filter.ts constants.
+// filter.ts and lfo.ts constants (both have a 16-sample control period).
 const CONTROL_PERIOD = 16;
 const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
 const MIN_CUTOFF_HZ = 10;
 const DENORMAL = 1e-20;
+const LN2 = Math.LN2;
 // adsr.ts stages and end tolerance.
 const IDLE = 0;
 const ATTACK = 1;
@@ -86,6 +92,10 @@ export class W2Reference {
 
   // Per-voice state.
   private readonly lfoPhase: Float64Array;
+  private readonly lfoCount: Int32Array; // position in the lfo's control period
+  private readonly lfoA: Float64Array; // sine segment: value at the control point
+  private readonly lfoD: Float64Array; // sine segment: per-sample increment
+  private readonly lfoB: Float64Array; // sine segment: target 16 samples on
   private readonly oscPhase: Float64Array;
   private readonly oscPos: Int32Array;
   private readonly oscRing: Float64Array; // TAPS per voice
@@ -139,6 +149,10 @@ export class W2Reference {
     this.releaseCoef = Math.exp(-1000 / (50 * fs));
 
     this.lfoPhase = new Float64Array(n);
+    this.lfoCount = new Int32Array(n);
+    this.lfoA = new Float64Array(n);
+    this.lfoD = new Float64Array(n);
+    this.lfoB = new Float64Array(n); // sin(2π·0): the value at the initial phase
     this.oscPhase = new Float64Array(n);
     this.oscPos = new Int32Array(n);
     this.oscRing = new Float64Array(n * TAPS);
@@ -209,6 +223,10 @@ export class W2Reference {
 
     const lfoPhase = this.lfoPhase;
     const lfoInc = this.lfoInc;
+    const lfoCount = this.lfoCount;
+    const lfoA = this.lfoA;
+    const lfoD = this.lfoD;
+    const lfoB = this.lfoB;
     const oscPhase = this.oscPhase;
     const oscPos = this.oscPos;
     const oscDt = this.oscDt;
@@ -239,15 +257,34 @@ export class W2Reference {
     const attackEnd = 1 - END_EPS;
 
     for (let v = 0; v < this.voices; v++) {
-      // 1. lfo (sine, depth 1, offset 0), per sample.
+      // 1. lfo (sine, depth 1, offset 0): at each control point the target sin(2π(p + 16·inc)),
+      // then linear from the previous target to it over 16 samples; phase per sample.
       let lp = lfoPhase[v]!;
       const linc = lfoInc[v]!;
-      for (let i = start; i < end; i++) {
-        lfoBuf[i] = Math.sin(TWO_PI * lp);
-        lp += linc;
-        if (lp >= 1) lp -= 1;
+      let lc = lfoCount[v]!;
+      let la = lfoA[v]!;
+      let ld = lfoD[v]!;
+      let lb = lfoB[v]!;
+      for (let i = start; i < end; ) {
+        if (lc === 0) {
+          la = lb;
+          lb = Math.sin(TWO_PI * (lp + CONTROL_PERIOD * linc));
+          ld = (lb - la) * INV_CONTROL_PERIOD;
+        }
+        let stop = i + CONTROL_PERIOD - lc;
+        if (stop > end) stop = end;
+        for (; i < stop; i++, lc++) {
+          lfoBuf[i] = la + ld * lc;
+          lp += linc;
+          if (lp >= 1) lp -= 1;
+        }
+        lc &= CONTROL_PERIOD - 1;
       }
       lfoPhase[v] = lp;
+      lfoCount[v] = lc;
+      lfoA[v] = la;
+      lfoD[v] = ld;
+      lfoB[v] = lb;
 
       // 2. osc → filter → adsr → bus.
       let phase = oscPhase[v]!;
@@ -294,9 +331,9 @@ export class W2Reference {
         pos = (pos + 1) & MASK;
 
         // filter: control point every 16 samples (cutoff · 2^fm, g = tan(π·fc/fs)), g
-        // interpolated linearly in between; k = 1/q is constant.
+        // interpolated linearly in between; k = 1/q is constant, lp output.
         if (cph === 0) {
-          let fc = cutoff * Math.pow(2, Math.fround(fmAmount * lfoBuf[i]!));
+          let fc = cutoff * Math.exp(LN2 * Math.fround(fmAmount * lfoBuf[i]!)); // 2^fm
           if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
           else if (fc > maxCutoff) fc = maxCutoff;
           g0 = gT;
@@ -440,4 +477,38 @@ export class W2Reference {
     misc[M_LIMITED] = limited;
     misc[M_NON_FINITE] = nonFinite;
   }
+}
+
+/** Renders a whole W2 build with the reference into memory (tests, checks; allocates). */
+export function renderReferenceToArrays(build: W2Build, block: number): { left: Float32Array; right: Float32Array; limitedSamples: number } {
+  const ref = new W2Reference(build.voices, build.gates, block);
+  const left = new Float32Array(build.frames);
+  const right = new Float32Array(build.frames);
+  const l = new Float32Array(block);
+  const r = new Float32Array(block);
+  for (let done = 0; done < build.frames; ) {
+    const n = Math.min(block, build.frames - done);
+    ref.render(l, r, n);
+    left.set(l.subarray(0, n), done);
+    right.set(r.subarray(0, n), done);
+    done += n;
+  }
+  return { left, right, limitedSamples: ref.limitedSamples };
+}
+
+/** Largest |a[i] - b[i]| and how many samples differ (compared as numbers: +0 equals -0). */
+export function compareOutputs(a: Float32Array, b: Float32Array): { maxAbsDiff: number; differing: number } {
+  if (a.length !== b.length) throw new Error('compareOutputs: length mismatch');
+  let maxAbsDiff = 0;
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) {
+      differing++;
+      const d = Math.abs(x - y);
+      if (d > maxAbsDiff || d !== d) maxAbsDiff = d;
+    }
+  }
+  return { maxAbsDiff, differing };
 }

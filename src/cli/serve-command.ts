@@ -7,6 +7,7 @@ import { ChronusServer } from '../control/server.js';
 import { createRegistry } from '../dsp/modules/index.js';
 import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
+import { probeDevice } from '../runtime/device-probe.js';
 import { UsageError } from './render-command.js';
 
 export interface ServeOptions {
@@ -26,13 +27,31 @@ export interface ServeOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** Picks the sink. The sound-card sink is not built yet: auto falls back to the null sink. */
-function chooseSink(requested: string, log: (line: string) => void): string {
-  if (requested === 'null') return 'null';
-  if (requested === 'device') throw new UsageError('--sink device: sound card output is not available in this build yet (use --sink null or auto)');
-  if (requested !== 'auto') throw new UsageError(`--sink must be auto, device or null, not '${requested}'`);
-  log('chronus: no sound card output available (the device sink is not built yet); using the clocked null sink: audio is rendered in real time and can be recorded with /record/start');
-  return 'null';
+interface SinkChoice {
+  readonly sink: 'null' | 'device';
+  readonly deviceId?: number;
+  /** For the start-up line, e.g. "device (Default ALSA Device, id 129, ALSA)". */
+  readonly label: string;
+}
+
+/**
+ * Picks the sink. `null`: the clocked null sink. `device` or `device:<id>`: the sound card
+ * through audify (an RtAudio device id; default output device otherwise), refused with a clear
+ * error if it cannot be opened. `auto`: the sound card when audify is installed and an output
+ * device opens, else the null sink with one line saying why. The probe runs in a child process
+ * (device-probe.ts) before any worker starts; the output worker then opens the same device.
+ */
+async function chooseSink(requested: string, sampleRate: number, blockSize: number, log: (line: string) => void): Promise<SinkChoice> {
+  if (requested === 'null') return { sink: 'null', label: 'null' };
+  const device = /^device(?::(\d+))?$/.exec(requested);
+  if (requested !== 'auto' && device === null) throw new UsageError(`--sink must be auto, device, device:<id> or null, not '${requested}'`);
+  const deviceId = device?.[1] === undefined ? -1 : Number(device[1]);
+  const probe = await probeDevice({ sampleRate, blockSize, deviceId });
+  if (probe.ok) return { sink: 'device', deviceId: probe.deviceId, label: `device (${probe.deviceName}, id ${probe.deviceId}, ${probe.api})` };
+  if (device !== null) throw new UsageError(`--sink ${requested}: ${probe.reason}`);
+  const why = probe.kind === 'no-audify' ? probe.reason : probe.kind === 'no-device' ? `no sound card (${probe.reason})` : `the sound card cannot be used (${probe.reason})`;
+  log(`chronus: ${why}; using the clocked null sink: audio is rendered in real time and can be recorded with /record/start`);
+  return { sink: 'null', label: 'null' };
 }
 
 export async function runServe(options: ServeOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
@@ -53,7 +72,7 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     if (!result.ok) throw new UsageError(`the patch is invalid:\n${result.errors.map((e) => `  ${e.path}: ${e.code}: ${e.message}`).join('\n')}`);
     initial = result.document;
   }
-  const sink = chooseSink(options.sink, log);
+  const choice = await chooseSink(options.sink, options.rate, options.block, log);
   if (!LOOPBACK.has(options.host)) {
     log(`chronus: warning: listening on ${options.host}, beyond loopback; OSC has no authentication${options.allowFrom === undefined ? ' (consider --allow-from)' : ''}`);
   }
@@ -67,13 +86,14 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     adaptiveLead: options.adaptiveLead,
     seed: options.seed,
     dataDir: options.dataDir,
-    sink,
+    sink: choice.sink,
+    ...(choice.deviceId === undefined ? {} : { deviceId: choice.deviceId }),
     initialPatch: initial,
     ...(options.allowFrom === undefined ? {} : { allowFrom: parseAllowList(options.allowFrom) }),
     log,
   });
   await server.start();
-  log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${sink}`);
+  log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${choice.label}`);
   const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));

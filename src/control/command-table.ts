@@ -11,7 +11,7 @@ import type { ServerContext } from './server-context.js';
 export type OscValue = number | string | boolean | null;
 
 export type Reply =
-  | { readonly ok: true; readonly args?: readonly OscValue[] }
+  | { readonly ok: true; readonly args?: readonly OscValue[]; readonly lateSeconds?: number }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface ArgSpec {
@@ -29,6 +29,8 @@ export interface CommandCall {
   readonly client: string;
   /** Frame from a bundle timetag, when the message came in a timed bundle. */
   readonly frame: number | undefined;
+  /** False for opt-in commands from clients that did not subscribe: skip work for the reply. */
+  readonly wantsReply: boolean;
 }
 
 export interface CommandEntry {
@@ -60,17 +62,23 @@ export function checkName(name: string): Reply | undefined {
   return undefined;
 }
 
-function moduleCommand(call: CommandCall, address: string): Reply {
+async function moduleCommand(call: CommandCall, address: string): Promise<Reply> {
   const lookup = (id: string): ModuleSpec | undefined => call.ctx.editor.resolved.modules.find((m) => m.id === id)?.definition.spec;
   const parsed = parseModuleCommand(address, call.args, lookup);
   if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
-  const frame = call.ctx.sendModuleCommand(parsed.command, call.frame);
-  if (frame === undefined) return failure('E_BUSY', 'command ring full; try again');
+  const seq = call.ctx.sendModuleCommand(parsed.command, call.frame);
+  if (seq === undefined) return failure('E_BUSY', 'command ring full; try again');
   if (parsed.command.kind === 'param') {
     const spec = lookup(parsed.command.id)!;
     call.ctx.editor.recordParam(parsed.command.id, spec.params[parsed.command.param]!.id, parsed.command.value);
   }
-  return done(frame);
+  // High-rate path: nobody listens for the reply and it is not timed, so do not wait for it.
+  if (!call.wantsReply && call.frame === undefined) return done();
+  const requested = call.frame ?? 0;
+  const frame = await call.ctx.decidedFrame(seq, requested);
+  if (frame === undefined) return failure('E_NO_SLOT', 'no slot took the command in time');
+  const late = call.frame !== undefined && frame > requested ? (frame - requested) / call.ctx.sampleRate : 0;
+  return { ok: true, args: [frame], ...(late > 0 ? { lateSeconds: late } : {}) };
 }
 
 export const COMMANDS: readonly CommandEntry[] = [

@@ -28,3 +28,41 @@ export class LatencyStats {
     return { count: this.count, p50: at(0.5), p99: at(0.99), max: at(1) };
   }
 }
+
+/** What the probe needs from the supervisor: the decided frame of a command, if decided. */
+export interface DecisionSource {
+  decidedFrameNow(seq: number): number | undefined;
+}
+
+/**
+ * Tracks immediate commands until a slot has decided their frame, then records latency =
+ * decided frame − sink frame at arrival. Resolved from a timer, so the high-rate /mod path
+ * creates no promise per message. Threading: main thread.
+ */
+export class LatencyProbe {
+  private readonly seqs = new Float64Array(8192);
+  private readonly arrivals = new Float64Array(8192);
+  private head = 0;
+  private tail = 0;
+
+  constructor(private readonly source: DecisionSource, private readonly stats: LatencyStats, private readonly sampleRate: number) {}
+
+  track(seq: number, arrivalFrame: number | undefined): void {
+    if (arrivalFrame === undefined) return;
+    if (this.head - this.tail >= this.seqs.length) this.tail++; // keep the newest
+    const i = this.head % this.seqs.length;
+    this.seqs[i] = seq;
+    this.arrivals[i] = arrivalFrame;
+    this.head++;
+  }
+
+  resolve(): void {
+    while (this.tail < this.head) {
+      const i = this.tail % this.seqs.length;
+      const frame = this.source.decidedFrameNow(this.seqs[i]!);
+      if (frame === undefined) return;
+      this.stats.add(((frame - this.arrivals[i]!) / this.sampleRate) * 1000);
+      this.tail++;
+    }
+  }
+}

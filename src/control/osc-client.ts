@@ -4,7 +4,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { fromBuffer, toBuffer, type OscArgInput } from 'osc-min';
 import type { OscValue } from './command-table.js';
-import { encodeMessage, flattenPacket, type IncomingMessage } from './osc-transport.js';
+import { NTP_UNIX_OFFSET_S, encodeMessage, flattenPacket, type IncomingMessage } from './osc-transport.js';
 
 export class OscClient {
   private readonly socket: Socket;
@@ -42,11 +42,13 @@ export class OscClient {
     await new Promise<void>((resolve, reject) => this.socket.send(packet, this.port, this.host, (e) => (e ? reject(e) : resolve())));
   }
 
-  /** Sends a bundle whose timetag is `unixMs` (elements: [address, args]). */
+  /** Sends a bundle whose timetag is the Unix time `unixMs` (elements: [address, args]). */
   async sendBundle(unixMs: number, elements: ReadonlyArray<readonly [string, readonly OscValue[]]>): Promise<void> {
     await this.ready;
-    const seconds = Math.floor(unixMs / 1000);
-    const fraction = Math.round(((unixMs / 1000) - seconds) * 4294967296);
+    // NTP timetag: seconds since 1900 and a 32-bit fraction.
+    const unixSeconds = Math.floor(unixMs / 1000);
+    const seconds = unixSeconds + NTP_UNIX_OFFSET_S;
+    const fraction = Math.round((unixMs / 1000 - unixSeconds) * 4294967296);
     const view = toBuffer({
       timetag: [seconds, Math.min(fraction, 4294967295)],
       elements: elements.map(([address, args]) => ({ address, args: args.map((a) => a as OscArgInput) })),

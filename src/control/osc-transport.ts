@@ -10,6 +10,9 @@ import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { fromBuffer, toBuffer, type OscArgInput, type OscPacketOutput } from 'osc-min';
 import type { OscValue } from './command-table.js';
 
+/** Seconds from the NTP epoch (1900) to the Unix epoch (1970). */
+export const NTP_UNIX_OFFSET_S = 2208988800;
+
 /** Largest TCP frame accepted (a patch JSON fits many times over). */
 export const MAX_TCP_FRAME = 1 << 20;
 
@@ -36,8 +39,8 @@ export function flattenPacket(packet: OscPacketOutput, timeMs: number | undefine
     out.push({ address: packet.address, args: packet.args.map(argValue), timeMs });
   } else {
     const [seconds, fraction] = packet.timetag;
-    // Timetag (0, 1) means "immediately" (OSC 1.0).
-    const t = seconds === 0 && fraction === 1 ? timeMs : seconds * 1000 + (fraction / 4294967296) * 1000;
+    // Timetag (0, 1) means "immediately" (OSC 1.0). Otherwise NTP time: seconds since 1900.
+    const t = seconds === 0 && fraction === 1 ? timeMs : (seconds - NTP_UNIX_OFFSET_S) * 1000 + (fraction / 4294967296) * 1000;
     for (const element of packet.elements) flattenPacket(element, t, out);
   }
   return out;

@@ -8,12 +8,18 @@ import type { PatchEditor } from './patch-editor.js';
 
 export interface ServerContext {
   readonly editor: PatchEditor;
-  /** Sends a module command to every slot; `frame` from a timetag, else the next safe frame. */
+  readonly sampleRate: number;
+  /**
+   * Sends a module command to every slot, to apply at `frame` (from a timetag) or as soon as
+   * possible. Returns its sequence number, or undefined when the rings are full.
+   */
   sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined;
+  /** The frame a sent command applies at, once a slot has decided it (undefined: no slot did). */
+  decidedFrame(seq: number, requestedFrame: number): Promise<number | undefined>;
   /** Validates and applies the staged patch; `crossfadeMs` where the topology changed (default 20). */
-  commit(crossfadeMs?: number): Reply;
+  commit(crossfadeMs?: number): Promise<Reply>;
   savePatch(name: string): Reply;
-  loadPatch(name: string): Reply;
+  loadPatch(name: string): Promise<Reply>;
   startRecording(name: string | undefined): Reply;
   stopRecording(): Reply;
   recordingStatus(): RecordingStatus;

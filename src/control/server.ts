@@ -11,7 +11,7 @@ import type { ModuleRegistry } from '../dsp/registry.js';
 import { EVENT_GATE, EVENT_PARAM, EVENT_RESET } from '../engine/event-queue.js';
 import type { PatchDocument } from '../patch/document.js';
 import { patchJsonSchema } from '../patch/schema.js';
-import { validatePatch } from '../patch/validate.js';
+import { validatePatchText } from '../patch/validate.js';
 import type { RecordingStatus } from '../runtime/recorder.js';
 import { CLOCK_T0, CTL_CLOCK_STARTED } from '../runtime/shared-state.js';
 import { DEFAULT_ADAPTIVE_LEAD } from '../runtime/adaptive-lead.js';
@@ -19,7 +19,7 @@ import { Supervisor } from '../runtime/supervisor.js';
 import type { ModuleCommand } from './address.js';
 import { checkArgs, done, failure, lookupCommand, type OscValue, type Reply } from './command-table.js';
 import { OscTransport, type IncomingMessage } from './osc-transport.js';
-import { LatencyStats } from './latency-stats.js';
+import { LatencyProbe, LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
 import type { ServerContext } from './server-context.js';
 
@@ -33,10 +33,26 @@ export interface ServerOptions {
   readonly adaptiveLead: boolean;
   readonly seed: number;
   readonly dataDir: string;
-  readonly sink: string;
+  /** The sink chosen at start-up (reported in /engine/status); 'device' plays through audify. */
+  readonly sink: 'null' | 'device';
+  /** RtAudio device id for the device sink (default output device when absent). */
+  readonly deviceId?: number;
   readonly initialPatch: PatchDocument;
   readonly allowFrom?: (address: string) => boolean;
   readonly log: (line: string) => void;
+}
+
+/** Timetags further ahead than this are refused (E_TOO_FAR): they would pin /sync and queues. */
+export const MAX_SCHEDULE_AHEAD_S = 600;
+
+/** Longest string echoed back in a reply, so a reply always fits a UDP datagram. */
+const MAX_REPLY_STRING = 1024;
+
+/** Makes a reply argument encodable (OSC strings end at NUL) and, if `bounded`, short. */
+function sanitize(value: OscValue, bounded: boolean): OscValue {
+  if (typeof value !== 'string') return value;
+  const clean = value.includes('\u0000') ? value.replace(/\u0000/g, '\\0') : value;
+  return bounded && clean.length > MAX_REPLY_STRING ? `${clean.slice(0, MAX_REPLY_STRING)}…` : clean;
 }
 
 export interface ServerCounters {
@@ -57,9 +73,10 @@ export class ChronusServer implements ServerContext {
   private readonly subscribers = new Set<string>();
   private quitRequested: (() => void) | undefined;
   private readonly quitPromise: Promise<void>;
-  private lastCommandFrame = 0;
   /** Arrival → effect latency of immediate module commands, ms. */
   readonly latency = new LatencyStats();
+  private readonly latencyProbe: LatencyProbe;
+  private readonly probeTimer: NodeJS.Timeout;
 
   constructor(private readonly registry: ModuleRegistry, private readonly options: ServerOptions) {
     this.editor = new PatchEditor(registry, options.initialPatch);
@@ -72,9 +89,14 @@ export class ChronusServer implements ServerContext {
       seed: options.seed,
       initialPatch: this.editor.live,
       onModuleFault: (module, code, frame) => this.notify('/module/fault', [module, code, frame]),
+      sink: options.sink,
+      ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
     });
     this.transport = new OscTransport((messages, client, reply) => this.onMessages(messages, client, reply), options.allowFrom);
     this.quitPromise = new Promise((resolveQuit) => (this.quitRequested = resolveQuit));
+    this.latencyProbe = new LatencyProbe(this.supervisor, this.latency, options.sampleRate);
+    this.probeTimer = setInterval(() => this.latencyProbe.resolve(), 20);
+    this.probeTimer.unref();
     mkdirSync(join(options.dataDir, 'recordings'), { recursive: true });
     mkdirSync(join(options.dataDir, 'patches'), { recursive: true });
   }
@@ -84,12 +106,17 @@ export class ChronusServer implements ServerContext {
     this.port = await this.transport.listen(this.options.host, this.options.port);
   }
 
+  get sampleRate(): number {
+    return this.options.sampleRate;
+  }
+
   /** Resolves when a client sent /quit (or requestQuit was called). */
   get quit(): Promise<void> {
     return this.quitPromise;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.probeTimer);
     await this.transport.close();
     await this.supervisor.stop();
   }
@@ -97,9 +124,23 @@ export class ChronusServer implements ServerContext {
   // ------------------------------------------------------------------ dispatch
 
   private onMessages(messages: IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
+    // A reply that cannot be encoded or sent must never take the server down.
+    const safeReply = (address: string, args: readonly OscValue[]): void => {
+      try {
+        // Error replies echo client input: bound it so the reply always fits a datagram.
+        const bounded = address === '/fail' || address === '/late';
+        reply(address, args.map((a) => sanitize(a, bounded)));
+      } catch (error) {
+        this.counters.internalErrors++;
+        process.stderr.write(`chronus: could not send ${address} reply: ${String(error)}\n`);
+      }
+    };
     for (const message of messages) {
       this.counters.messages++;
-      void this.dispatch(message, client, reply);
+      this.dispatch(message, client, safeReply).catch((error: unknown) => {
+        this.counters.internalErrors++;
+        safeReply('/fail', [message.address, 'E_INTERNAL', String(error)]);
+      });
     }
   }
 
@@ -121,38 +162,46 @@ export class ChronusServer implements ServerContext {
     let frame: number | undefined;
     if (message.timeMs !== undefined) {
       const timed = this.frameForTime(message.timeMs);
-      if (timed.late > 0) {
-        this.counters.late++;
-        reply('/late', [timed.late, address]);
-      } else {
-        frame = timed.frame;
+      if (timed === 'too-far') {
+        this.counters.failed++;
+        reply('/fail', [address, 'E_TOO_FAR', `timetag more than ${MAX_SCHEDULE_AHEAD_S} s ahead`]);
+        return;
       }
+      frame = timed;
     }
+    const wantsReply = entry.reply === 'always' || this.subscribers.has(client);
     let result: Reply;
     try {
-      result = await entry.handler({ ctx: this, address, path, args, client, frame });
+      result = await entry.handler({ ctx: this, address, path, args, client, frame, wantsReply });
     } catch (error) {
       this.counters.internalErrors++;
-      result = failure('E_INTERNAL', (error as Error).message);
+      result = failure('E_INTERNAL', String(error));
     }
     if (!result.ok) {
       this.counters.failed++;
       reply('/fail', [address, result.code, result.message]);
-    } else if (entry.reply === 'always' || this.subscribers.has(client)) {
+      return;
+    }
+    if (result.lateSeconds !== undefined && result.lateSeconds > 0) {
+      this.counters.late++;
+      reply('/late', [result.lateSeconds, address]);
+    }
+    if (wantsReply) {
       if (entry.replyAddress !== undefined) reply(entry.replyAddress, result.args ?? []);
       else reply('/done', [address, ...(result.args ?? [])]);
     }
   }
 
-  /** Maps a wall-clock time (Unix ms) to a frame of the sink's clock; late when already unsafe. */
-  private frameForTime(unixMs: number): { frame: number; late: number } {
+  /**
+   * Maps a wall-clock time (Unix ms) to a frame of the sink's clock (the frame the sink plays at
+   * that time). 0 ("as soon as possible") before the clock runs; 'too-far' beyond the horizon.
+   */
+  private frameForTime(unixMs: number): number | 'too-far' {
     const shared = this.supervisor.shared;
-    const safe = this.supervisor.applicationFrame();
-    if (Atomics.load(shared.ctl, CTL_CLOCK_STARTED) !== 1) return { frame: safe, late: 0 };
+    if (Atomics.load(shared.ctl, CTL_CLOCK_STARTED) !== 1) return 0;
     const perfMs = unixMs - performance.timeOrigin;
-    const frame = Math.round(((perfMs - shared.clock[CLOCK_T0]!) / 1000) * this.options.sampleRate);
-    if (frame < safe) return { frame: safe, late: (safe - frame) / this.options.sampleRate };
-    return { frame, late: 0 };
+    if (perfMs - performance.now() > MAX_SCHEDULE_AHEAD_S * 1000) return 'too-far';
+    return Math.max(0, Math.round(((perfMs - shared.clock[CLOCK_T0]!) / 1000) * this.options.sampleRate));
   }
 
   /** The sink clock's position now, in frames (fractional), or undefined before it starts. */
@@ -169,29 +218,32 @@ export class ChronusServer implements ServerContext {
   // ------------------------------------------------------------------ ServerContext
 
   sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined {
-    const at = frame ?? this.supervisor.applicationFrame();
-    if (frame === undefined) {
-      const now = this.sinkFrameNow();
-      if (now !== undefined) this.latency.add(((at - now) / this.options.sampleRate) * 1000);
-    }
-    let sent: number | undefined;
-    if (command.kind === 'param') sent = this.supervisor.sendEvent(EVENT_PARAM, command.id, command.param, command.value, at);
-    else if (command.kind === 'gate') sent = this.supervisor.sendEvent(EVENT_GATE, command.id, 0, command.on ? 1 : 0, at);
-    else sent = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, at);
-    if (sent !== undefined) this.lastCommandFrame = Math.max(this.lastCommandFrame, sent);
-    return sent;
+    const requested = frame ?? 0;
+    let seq: number | undefined;
+    if (command.kind === 'param') seq = this.supervisor.sendEvent(EVENT_PARAM, command.id, command.param, command.value, requested);
+    else if (command.kind === 'gate') seq = this.supervisor.sendEvent(EVENT_GATE, command.id, 0, command.on ? 1 : 0, requested);
+    else seq = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, requested);
+    if (seq !== undefined && frame === undefined) this.latencyProbe.track(seq, this.sinkFrameNow());
+    return seq;
   }
 
-  commit(crossfadeMs = 20): Reply {
+  async decidedFrame(seq: number, requestedFrame: number): Promise<number | undefined> {
+    return this.supervisor.decidedFrame(seq, requestedFrame);
+  }
+
+  async commit(crossfadeMs = 20): Promise<Reply> {
     if (!(crossfadeMs >= 0 && crossfadeMs <= 1000)) return failure('E_BAD_ARGS', 'crossfade must be within [0, 1000] ms');
+    // Check for room first: a validated patch must either reach every slot or stay staged.
+    if (!this.supervisor.canSend()) return failure('E_BUSY', 'command ring full; try again');
     const result = this.editor.commit();
     if (!result.ok) {
       const detail = result.errors.map((e) => `${e.path === '' ? '' : `${e.path}: `}${e.code}: ${e.message}`).join('; ');
       return failure('E_PATCH_INVALID', `${result.errors.length} error(s): ${detail}`);
     }
-    const frame = this.supervisor.commitPatch(result.document, crossfadeMs);
-    if (frame === undefined) return failure('E_BUSY', 'command ring full; try again');
-    this.lastCommandFrame = Math.max(this.lastCommandFrame, frame);
+    const seq = this.supervisor.commitPatch(result.document, crossfadeMs);
+    if (seq === undefined) return failure('E_BUSY', 'command ring full; try again');
+    const frame = await this.supervisor.decidedFrame(seq);
+    if (frame === undefined) return failure('E_NO_SLOT', 'no slot took the patch in time');
     return done(frame);
   }
 
@@ -203,15 +255,15 @@ export class ChronusServer implements ServerContext {
     return done(resolve(path));
   }
 
-  loadPatch(name: string): Reply {
+  async loadPatch(name: string): Promise<Reply> {
     const path = join(this.options.dataDir, 'patches', `${name}.json`);
-    let doc: unknown;
+    let text: string;
     try {
-      doc = JSON.parse(readFileSync(path, 'utf8'));
+      text = readFileSync(path, 'utf8');
     } catch (error) {
       return failure('E_NOT_FOUND', `cannot read ${name}.json: ${(error as Error).message}`);
     }
-    const result = validatePatch(doc, this.registry);
+    const result = validatePatchText(text, this.registry);
     if (!result.ok) {
       return failure('E_PATCH_INVALID', result.errors.map((e) => `${e.path}: ${e.code}: ${e.message}`).join('; '));
     }
@@ -259,7 +311,10 @@ export class ChronusServer implements ServerContext {
   }
 
   async sync(): Promise<void> {
-    await this.supervisor.whenRendered(this.lastCommandFrame);
+    const last = this.supervisor.lastSequence;
+    if (last < 0) return;
+    const frame = await this.supervisor.decidedFrame(last);
+    if (frame !== undefined) await this.supervisor.whenRendered(frame);
   }
 
   setSubscribed(client: string, on: boolean): void {
@@ -268,6 +323,7 @@ export class ChronusServer implements ServerContext {
   }
 
   requestQuit(): void {
-    this.quitRequested?.();
+    // Let the /done /quit reply leave before the sockets close.
+    setTimeout(() => this.quitRequested?.(), 100);
   }
 }

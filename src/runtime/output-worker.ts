@@ -7,9 +7,15 @@
 // (> REANCHOR_MS) it re-anchors its clock instead of bursting. Waits use Atomics.wait with a
 // timeout (measured: no better tail with spinning on this VM, at 40× the CPU).
 // Allocation per block: one clock read (16 bytes; Node has no allocation-free clock).
+//
+// Device sink (sound card through audify, device-sink.ts): the device pulls; each callback
+// takes the next block exactly as the null sink does (same take/tap), and the clock anchor is
+// estimated from the callbacks. This worker's event loop then stays idle between callbacks.
 
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
+import { loadAudify } from './audify.js';
+import { startDeviceSink, stderrLine } from './device-sink.js';
 import {
   CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_ACTIVE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS,
   CTL_RECORDING, CTL_RECORD_DROPS, CTL_RECORD_FIRST_BLOCK, CTL_RECORD_READ, CTL_RECORD_WRITE, CTL_RUNNING, CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS,
@@ -21,6 +27,10 @@ interface OutputWorkerData {
   readonly buffer: SharedArrayBuffer;
   /** Longest wait for the first blocks before the clock starts anyway, ms. */
   readonly startTimeoutMs: number;
+  /** 'device': the sound card through audify (chosen and probed by the main thread); default 'null'. */
+  readonly sink?: 'null' | 'device';
+  /** RtAudio device id for the device sink; -1 or absent: the default output device. */
+  readonly deviceId?: number;
 }
 
 /** Beyond this lateness the clock re-anchors rather than catching up. */
@@ -96,30 +106,54 @@ function awaitFirstBlocks(): void {
   }
 }
 
+/** The clocked null sink: runs until CTL_RUNNING is 0 (blocks this thread; no event loop). */
+function runNullSink(): void {
+  let t0 = performance.now() + periodMs;
+  views.clock[CLOCK_T0] = t0;
+  Atomics.store(ctl, CTL_CLOCK_STARTED, 1);
+  let n = Atomics.load(ctl, CTL_CONSUMED);
+  while (Atomics.load(ctl, CTL_RUNNING) === 1) {
+    const due = t0 + n * periodMs;
+    const now = performance.now();
+    if (now < due) {
+      Atomics.wait(ctl, CTL_RUNNING, 1, due - now);
+      continue;
+    }
+    const late = now - due;
+    if (late > periodMs) Atomics.add(ctl, CTL_LATE_CYCLES, 1);
+    if (late > views.clock[CLOCK_MAX_LATE_MS]!) views.clock[CLOCK_MAX_LATE_MS] = late;
+    if (late > REANCHOR_MS) {
+      // Hopelessly late: move the timeline instead of bursting through the backlog.
+      t0 = now - n * periodMs;
+      views.clock[CLOCK_T0] = t0;
+      Atomics.add(ctl, CTL_REANCHORS, 1);
+    }
+    take(n);
+    tap(n);
+    n = (n + 1) | 0;
+    Atomics.store(ctl, CTL_CONSUMED, n);
+    Atomics.notify(ctl, CTL_CONSUMED);
+  }
+}
+
 awaitFirstBlocks();
-let t0 = performance.now() + periodMs;
-views.clock[CLOCK_T0] = t0;
-Atomics.store(ctl, CTL_CLOCK_STARTED, 1);
-let n = Atomics.load(ctl, CTL_CONSUMED);
-while (Atomics.load(ctl, CTL_RUNNING) === 1) {
-  const due = t0 + n * periodMs;
-  const now = performance.now();
-  if (now < due) {
-    Atomics.wait(ctl, CTL_RUNNING, 1, due - now);
-    continue;
-  }
-  const late = now - due;
-  if (late > periodMs) Atomics.add(ctl, CTL_LATE_CYCLES, 1);
-  if (late > views.clock[CLOCK_MAX_LATE_MS]!) views.clock[CLOCK_MAX_LATE_MS] = late;
-  if (late > REANCHOR_MS) {
-    // Hopelessly late: move the timeline instead of bursting through the backlog.
-    t0 = now - n * periodMs;
-    views.clock[CLOCK_T0] = t0;
-    Atomics.add(ctl, CTL_REANCHORS, 1);
-  }
-  take(n);
-  tap(n);
-  n = (n + 1) | 0;
-  Atomics.store(ctl, CTL_CONSUMED, n);
-  Atomics.notify(ctl, CTL_CONSUMED);
+if (data.sink === 'device') {
+  // The main thread probed the device before starting us; failing here is a race (device
+  // taken or gone in between): the error ends this worker and the supervisor reports it.
+  const audify = await loadAudify();
+  if (!audify.ok) throw new Error(`the device sink needs audify: ${audify.reason}`);
+  startDeviceSink({
+    audify: audify.audify,
+    views,
+    deviceId: data.deviceId ?? -1,
+    fill: (n) => {
+      take(n);
+      tap(n);
+    },
+    left,
+    right,
+    log: stderrLine,
+  });
+} else {
+  runNullSink();
 }

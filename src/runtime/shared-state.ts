@@ -86,12 +86,21 @@ export const HIST_BUCKETS = 200;
 export const HIST_BUCKET_MS = 0.05;
 
 /** Fields of one command record (Float64). */
+/** Requested frame: the command applies at max(requested, start of the deciding slot's next block). */
 export const CMD_FRAME = 0;
 export const CMD_KIND = 1;
 export const CMD_HANDLE = 2;
 export const CMD_INDEX = 3;
 export const CMD_VALUE = 4;
-export const CMD_FIELDS = 5;
+/** Sequence number of the command (same in every slot's ring): its entry in the decision table. */
+export const CMD_SEQ = 5;
+export const CMD_FIELDS = 6;
+
+/**
+ * Decision table entry value meaning "no slot has decided yet". Otherwise an entry holds the
+ * block index at whose start the first slot to drain the command was about to render.
+ */
+export const UNDECIDED = -2147483648;
 
 export interface SlotViews {
   readonly ints: Int32Array;
@@ -115,6 +124,12 @@ export interface SharedViews {
   readonly ctl: Int32Array;
   readonly clock: Float64Array;
   readonly slots: readonly SlotViews[];
+  /**
+   * One entry per command sequence number (mod commandCapacity), shared by all slots: the first
+   * slot to drain a command fixes its application block with compareExchange, so every slot
+   * applies it at the same frame however far apart they run (lockstep without a race).
+   */
+  readonly decisions: Int32Array;
   /** Record ring: recordBlocks × 2 × blockSize, written by the output worker. */
   readonly record: Float32Array;
 }
@@ -142,6 +157,7 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
     commands: take(config.commandCapacity * CMD_FIELDS * 8),
   }));
   const recordAt = take(config.recordBlocks * 2 * config.blockSize * 4);
+  const decisionsAt = take(config.commandCapacity * 4);
   return {
     size: offset,
     carve: (buffer) => ({
@@ -161,6 +177,7 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
         commands: new Float64Array(buffer, o.commands, config.commandCapacity * CMD_FIELDS),
       })),
       record: new Float32Array(buffer, recordAt, config.recordBlocks * 2 * config.blockSize),
+      decisions: new Int32Array(buffer, decisionsAt, config.commandCapacity),
     }),
   };
 }

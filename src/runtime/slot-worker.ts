@@ -15,9 +15,9 @@ import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../
 import { FAULT_NAMES } from '../engine/instance.js';
 import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
-import { CMD_APPLY_PATCH, drainCommands } from './command-ring.js';
+import { CMD_APPLY_PATCH, decideFrame, drainCommands } from './command-ring.js';
 import {
-  CLOCK_T0, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
+  CLOCK_T0, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED,
   STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
   type RuntimeConfig,
@@ -63,8 +63,8 @@ engine.applyPatch(resolve(data.patch), new Map(data.handles));
 
 /** Patches received by message, waiting for their ring record (keyed by patch id). */
 const received = new Map<number, { patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number }>();
-/** The patch scheduled by a ring record, and its frame. */
-let scheduled: { patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number; frame: number } | undefined;
+/** Patches scheduled by ring records, in frame order (commits can follow each other closely). */
+const scheduled: Array<{ patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number; frame: number }> = [];
 
 function pollMessages(): void {
   for (;;) {
@@ -79,7 +79,9 @@ function pollMessages(): void {
 
 function applyRecord(c: Float64Array, at: number): void {
   const kind = c[at + CMD_KIND]!;
-  const frame = c[at + CMD_FRAME]!;
+  const produced = Atomics.load(me.ints, SLOT_PRODUCED);
+  const frame = decideFrame(views, slot, c[at + CMD_SEQ]! | 0, c[at + CMD_FRAME]!, produced);
+  // decideFrame never returns a frame this slot has rendered; count it if that ever changes.
   if (frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
   const handle = c[at + CMD_HANDLE]! | 0;
   const index = c[at + CMD_INDEX]! | 0;
@@ -103,7 +105,8 @@ function applyRecord(c: Float64Array, at: number): void {
       const entry = received.get(value);
       if (entry === undefined) throw new Error(`slot ${slot}: patch #${value} announced but not received`);
       received.delete(value);
-      scheduled = { ...entry, frame };
+      // Decided frames are block starts and never decrease, so appending keeps frame order.
+      scheduled.push({ ...entry, frame });
       break;
     }
     default:
@@ -112,11 +115,11 @@ function applyRecord(c: Float64Array, at: number): void {
 }
 
 function renderBlock(produced: number): void {
-  if (scheduled !== undefined && scheduled.frame <= engine.frame) {
-    if (scheduled.frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-    engine.applyPatch(scheduled.patch, scheduled.handles, scheduled.crossfadeFrames);
+  while (scheduled.length > 0 && scheduled[0]!.frame <= engine.frame) {
+    const next = scheduled.shift()!;
+    if (next.frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
+    engine.applyPatch(next.patch, next.handles, next.crossfadeFrames);
     report({ type: 'patch-applied', frame: engine.frame });
-    scheduled = undefined;
   }
   const started = performance.now();
   engine.render(left, right, block);

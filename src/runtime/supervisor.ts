@@ -12,7 +12,7 @@ import {
   CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS,
   CTL_RUNNING, CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS, HIST_BUCKETS, HIST_BUCKET_MS, SLOT_ALIVE, SLOT_HEARTBEAT,
   SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS,
-  createSharedState, type RuntimeConfig, type SharedViews,
+  UNDECIDED, createSharedState, type RuntimeConfig, type SharedViews,
 } from './shared-state.js';
 import type { SlotMessage, SlotReport } from './slot-protocol.js';
 
@@ -27,6 +27,9 @@ export interface SupervisorOptions {
   readonly initialPatch: PatchDocument;
   /** Called for every module fault a slot reports (deterministic: both slots report it). */
   readonly onModuleFault?: (module: string, code: string, frame: number) => void;
+  /** Output sink: the clocked null sink (default) or the sound card (audify), by RtAudio device id (-1: default). */
+  readonly sink?: 'null' | 'device';
+  readonly deviceId?: number;
 }
 
 export interface SlotStatus {
@@ -52,6 +55,7 @@ export class Supervisor {
   private readonly handles = new Map<string, { type: string; handle: number }>();
   private nextHandle = 1;
   private nextPatchId = 1;
+  private seq = 0;
   private divergences = 0;
   private lastCompared = 0;
   private commits = 0;
@@ -113,7 +117,7 @@ export class Supervisor {
     }
     await Promise.all(ready);
     this.outputWorker = new Worker(new URL('./output-worker.js', import.meta.url), {
-      workerData: { config: this.config, buffer: this.shared.buffer, startTimeoutMs: 2000 },
+      workerData: { config: this.config, buffer: this.shared.buffer, startTimeoutMs: 2000, sink: this.options.sink ?? 'null', deviceId: this.options.deviceId ?? -1 },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     });
     this.outputWorker.on('error', (error) => process.stderr.write(`chronus: output worker failed: ${error.message}\n`));
@@ -146,39 +150,75 @@ export class Supervisor {
   }
 
   /**
-   * The first frame no slot can have rendered yet: one block beyond the furthest producer
-   * (a producer may be rendering the block it reported, having drained its ring before we wrote).
+   * The earliest frame a new command could apply at (the furthest renderer's next block but
+   * one). An estimate for timetag checks: the frame a command really applies at is decided by
+   * the first slot that drains it (see decideFrame in command-ring.ts).
    */
-  applicationFrame(): number {
+  earliestFrame(): number {
     let furthest = 0;
     for (const slot of this.shared.slots) furthest = Math.max(furthest, Atomics.load(slot.ints, SLOT_PRODUCED));
     return (furthest + 1) * this.config.blockSize;
   }
 
   /**
-   * Sends one engine event (EVENT_* kind) for module `id` to every slot at one frame.
-   * Returns the frame, or undefined if the module has no handle or a command ring is full.
+   * Sends one engine event (EVENT_* kind) for module `id` to every slot, to apply at
+   * `requestedFrame` or as soon as possible (0). Returns the command's sequence number (see
+   * `decidedFrame`), or undefined if the module has no handle or a command ring is full.
    */
-  sendEvent(kind: number, id: string, index: number, value: number, frame = this.applicationFrame()): number | undefined {
+  sendEvent(kind: number, id: string, index: number, value: number, requestedFrame = 0): number | undefined {
     const handle = this.handles.get(id)?.handle;
     if (handle === undefined) return undefined;
-    return this.broadcast(frame, kind, handle, index, value) ? frame : undefined;
+    return this.broadcast(requestedFrame, kind, handle, index, value);
+  }
+
+  /** True when every command ring has room for one more record. */
+  canSend(): boolean {
+    return this.shared.slots.every((slot) => pendingCommands(slot) < this.config.commandCapacity);
   }
 
   /**
    * Commits a validated patch document to every slot at one block boundary, crossfading over
-   * `crossfadeMs` where the topology changed. Returns the frame.
+   * `crossfadeMs` where the topology changed. Returns the command's sequence number.
    */
   commitPatch(doc: PatchDocument, crossfadeMs = 20): number | undefined {
+    if (!this.canSend()) return undefined;
     const id = this.nextPatchId++;
     const handles = this.assignHandles(doc);
     const crossfadeFrames = Math.round((crossfadeMs * this.config.sampleRate) / 1000);
     const message: SlotMessage = { type: 'patch', id, doc, handles, crossfadeFrames };
     for (const port of this.slotPorts) port.postMessage(message);
-    const frame = this.applicationFrame() + this.config.blockSize;
-    if (!this.broadcast(frame, CMD_APPLY_PATCH, 0, 0, id)) return undefined;
-    this.commits++;
-    return frame;
+    const seq = this.broadcast(0, CMD_APPLY_PATCH, 0, 0, id);
+    if (seq !== undefined) this.commits++;
+    return seq;
+  }
+
+  /**
+   * The frame at which command `seq` applies, once a slot has drained it (normally within a
+   * block period); undefined if no slot drains it within `timeoutMs`.
+   */
+  async decidedFrame(seq: number, requestedFrame = 0, timeoutMs = 2000): Promise<number | undefined> {
+    const decisions = this.shared.decisions;
+    const entry = seq & (decisions.length - 1);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const block = Atomics.load(decisions, entry);
+      if (block !== UNDECIDED) return Math.max(requestedFrame, block * this.config.blockSize);
+      const left = deadline - Date.now();
+      if (left <= 0 || this.stopped) return undefined;
+      const wait = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync(decisions, entry, UNDECIDED, Math.min(left, 50));
+      if (wait.async) await wait.value;
+    }
+  }
+
+  /** The decided frame of command `seq` if a slot has decided it, else undefined. */
+  decidedFrameNow(seq: number): number | undefined {
+    const block = Atomics.load(this.shared.decisions, seq & (this.shared.decisions.length - 1));
+    return block === UNDECIDED ? undefined : block * this.config.blockSize;
+  }
+
+  /** Sequence number of the last command sent (for /sync). */
+  get lastSequence(): number {
+    return this.seq - 1;
   }
 
   /** Makes another slot active at the next block (a planned, gapless switch: lockstep). */
@@ -245,12 +285,15 @@ export class Supervisor {
     return this.divergences;
   }
 
-  private broadcast(frame: number, kind: number, handle: number, index: number, value: number): boolean {
-    // Check space first so that a command reaches either every slot or none.
-    const capacity = this.config.commandCapacity;
-    for (const slot of this.shared.slots) if (pendingCommands(slot) >= capacity) return false;
-    for (const slot of this.shared.slots) pushCommand(slot, frame, kind, handle, index, value);
-    return true;
+  /** Writes one command to every slot's ring (all or none). Returns its sequence number. */
+  private broadcast(frame: number, kind: number, handle: number, index: number, value: number): number | undefined {
+    if (!this.canSend()) return undefined;
+    const seq = this.seq;
+    this.seq = (this.seq + 1) | 0;
+    // The ring check above guarantees every slot has drained the command that used this entry.
+    Atomics.store(this.shared.decisions, seq & (this.config.commandCapacity - 1), UNDECIDED);
+    for (const slot of this.shared.slots) pushCommand(slot, seq, frame, kind, handle, index, value);
+    return seq;
   }
 
   /** Handles for a patch: kept when id and type stay the same, fresh otherwise. */
@@ -277,7 +320,8 @@ export class Supervisor {
     if (this.waiters.length > 0) {
       const rendered = Math.min(...this.shared.slots.map((s) => Atomics.load(s.ints, SLOT_PRODUCED))) * this.config.blockSize;
       for (let i = this.waiters.length - 1; i >= 0; i--) {
-        if (this.waiters[i]!.frame <= rendered) this.waiters.splice(i, 1)[0]!.resolve();
+        // A command at frame F is applied once the block containing F is rendered: rendered > F.
+        if (this.waiters[i]!.frame < rendered) this.waiters.splice(i, 1)[0]!.resolve();
       }
     }
   }

@@ -22,9 +22,10 @@ export interface RunningServer {
   newClient(): OscClient;
 }
 
-export async function startServer(args: string[] = []): Promise<RunningServer> {
+/** `options.sink`: the --sink value (default 'null'; the device tests pass 'device'). */
+export async function startServer(args: string[] = [], options: { readonly sink?: string } = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chronus-server-'));
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--sink', 'null', ...args], {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--sink', options.sink ?? 'null', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

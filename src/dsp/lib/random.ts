@@ -69,8 +69,10 @@ export function fillBipolar(buf: Float64Array, stateIndex: number, out: Float64A
 }
 
 /**
- * Advances the state in buf[stateIndex] by `steps` (0 or 1) and, when it moved, stores the new
- * bipolar output in buf[heldIndex]. Branch-free, so a per-sample call has no rarely-taken code.
+ * Advances the state in buf[stateIndex] by `steps` (an integer ≥ 0, < 2^31) and, when it
+ * moved, stores the new bipolar output in buf[heldIndex]. The generator is additive (state +
+ * steps·GAMMA mod 2^32), so one call with `steps` = n leaves the same state and held value as n
+ * calls with 1. Branch-free, so a per-sample call has no rarely-taken code.
  */
 export function stepHeldBipolar(buf: Float64Array, stateIndex: number, heldIndex: number, steps: number): void {
   const s = (buf[stateIndex] + Math.imul(steps, GAMMA)) >>> 0;

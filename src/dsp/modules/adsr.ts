@@ -105,6 +105,14 @@ export class AdsrKernel extends Kernel {
     }
   }
 
+  // Loop structure (bit-identical to a plain per-sample loop over every stage): gates arrive
+  // only between process calls, so SUSTAIN and IDLE last until `end` once reached and run as
+  // tight loops of their own; ATTACK, DECAY and RELEASE run per sample until the stage turns
+  // into SUSTAIN or IDLE. After a sample has (re)built the segment, if the params it depends
+  // on are constant for this call the segment cannot change until the stage does, so the
+  // rest of it runs as a tight loop without the rebuild checks (in DECAY, the "level already
+  // at sustain" check before each step repeats the previous sample's check after its step:
+  // same level, same sustain). Every param's isConstant/value/buffer is read once per call.
   process(start: number, end: number): void {
     const out = this.io.outputs[0];
     const inPort = this.io.inputs[0];
@@ -116,6 +124,21 @@ export class AdsrKernel extends Kernel {
     const sustain = p[PARAM_SUSTAIN];
     const release = p[PARAM_RELEASE];
     const curve = p[PARAM_CURVE];
+    const attackConst = attack.isConstant;
+    const attackValue = attack.value;
+    const attackBuf = attack.buffer;
+    const decayConst = decay.isConstant;
+    const decayValue = decay.value;
+    const decayBuf = decay.buffer;
+    const susConst = sustain.isConstant;
+    const susValue = sustain.value;
+    const susBuf = sustain.buffer;
+    const releaseConst = release.isConstant;
+    const releaseValue = release.value;
+    const releaseBuf = release.buffer;
+    const curveConst = curve.isConstant;
+    const curveValue = curve.value;
+    const curveBuf = curve.buffer;
     const spm = this.samplesPerMs;
 
     const s = this.state;
@@ -128,12 +151,12 @@ export class AdsrKernel extends Kernel {
     let segSus = s[S_SEG_SUSTAIN];
     let segCurve = s[S_SEG_CURVE];
 
-    for (let i = start; i < end; i++) {
-      if (stage === SUSTAIN) {
-        y = sustain.isConstant ? sustain.value : sustain.buffer[i];
-      } else if (stage === ATTACK) {
-        const t = attack.isConstant ? attack.value : attack.buffer[i];
-        const cv = curve.isConstant ? curve.value : curve.buffer[i];
+    let i = start;
+    // ATTACK / DECAY / RELEASE, per sample, until the stage becomes SUSTAIN or IDLE.
+    while (i < end && stage !== SUSTAIN && stage !== IDLE) {
+      if (stage === ATTACK) {
+        const t = attackConst ? attackValue : attackBuf[i];
+        const cv = curveConst ? curveValue : curveBuf[i];
         if (t !== segTime || cv !== segCurve) {
           segTime = t;
           segCurve = cv;
@@ -153,14 +176,14 @@ export class AdsrKernel extends Kernel {
           segTime = -1;
         }
       } else if (stage === DECAY) {
-        const sus = sustain.isConstant ? sustain.value : sustain.buffer[i];
+        const sus = susConst ? susValue : susBuf[i];
         if (y <= sus + END_EPS) {
           // Sustain reached (or raised above the level): hold it.
           y = sus;
           stage = SUSTAIN;
         } else {
-          const t = decay.isConstant ? decay.value : decay.buffer[i];
-          const cv = curve.isConstant ? curve.value : curve.buffer[i];
+          const t = decayConst ? decayValue : decayBuf[i];
+          const cv = curveConst ? curveValue : curveBuf[i];
           if (t !== segTime || sus !== segSus || cv !== segCurve) {
             segTime = t;
             segSus = sus;
@@ -181,9 +204,10 @@ export class AdsrKernel extends Kernel {
             stage = SUSTAIN;
           }
         }
-      } else if (stage === RELEASE) {
-        const t = release.isConstant ? release.value : release.buffer[i];
-        const cv = curve.isConstant ? curve.value : curve.buffer[i];
+      } else {
+        // RELEASE
+        const t = releaseConst ? releaseValue : releaseBuf[i];
+        const cv = curveConst ? curveValue : curveBuf[i];
         if (t !== segTime || cv !== segCurve) {
           segTime = t;
           segCurve = cv;
@@ -203,6 +227,75 @@ export class AdsrKernel extends Kernel {
         }
       }
       out[i] = connected ? input[i] * y : y;
+      i++;
+      // The rest of a segment whose params are constant for this call (see above).
+      const expCurve = segCurve >= 0.5;
+      if (stage === ATTACK) {
+        if (attackConst && curveConst && segTime === attackValue && segCurve === curveValue) {
+          for (; i < end; i++) {
+            y = expCurve ? over + (y - over) * step : y + step;
+            if (y >= 1 - END_EPS) {
+              y = 1;
+              stage = DECAY;
+              segTime = -1;
+              out[i] = connected ? input[i] * y : y;
+              i++;
+              break;
+            }
+            out[i] = connected ? input[i] * y : y;
+          }
+        }
+      } else if (stage === DECAY) {
+        if (decayConst && susConst && curveConst && segTime === decayValue && segSus === susValue && segCurve === curveValue) {
+          const susEnd = susValue + END_EPS;
+          for (; i < end; i++) {
+            y = expCurve ? over + (y - over) * step : y - step;
+            if (y <= susEnd) {
+              y = susValue;
+              stage = SUSTAIN;
+              out[i] = connected ? input[i] * y : y;
+              i++;
+              break;
+            }
+            out[i] = connected ? input[i] * y : y;
+          }
+        }
+      } else if (stage === RELEASE) {
+        if (releaseConst && curveConst && segTime === releaseValue && segCurve === curveValue) {
+          for (; i < end; i++) {
+            y = expCurve ? over + (y - over) * step : y - step;
+            if (y <= END_EPS) {
+              y = 0;
+              stage = IDLE;
+              out[i] = connected ? input[i] * y : y;
+              i++;
+              break;
+            }
+            out[i] = connected ? input[i] * y : y;
+          }
+        }
+      }
+    }
+    if (i < end) {
+      if (stage === SUSTAIN && !susConst) {
+        // The level follows the (ramped) sustain param sample by sample.
+        if (connected) {
+          for (; i < end; i++) {
+            y = susBuf[i];
+            out[i] = input[i] * y;
+          }
+        } else {
+          for (; i < end; i++) {
+            y = susBuf[i];
+            out[i] = y;
+          }
+        }
+      } else {
+        // IDLE holds y (0); SUSTAIN with a constant param holds it.
+        if (stage === SUSTAIN) y = susValue;
+        if (connected) for (; i < end; i++) out[i] = input[i] * y;
+        else for (; i < end; i++) out[i] = y;
+      }
     }
 
     s[S_STAGE] = stage;
