@@ -22,23 +22,25 @@ const WINDOW = 8192;
 const MODE = { lp: 0, hp: 1, bp: 2, notch: 3 } as const;
 
 /** Steady-state gain in dB at `freq` (Goertzel on output over Goertzel on input). */
-function gainDb(mode: number, cutoff: number, freq: number, q = BUTTERWORTH_Q): number {
+function gainDb(mode: number, cutoff: number, freq: number, q = BUTTERWORTH_Q, fmOctaves?: number): number {
   const h = new KernelHarness(filterModule, { params: { mode, cutoff, q } });
   const n = SETTLE + WINDOW;
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * freq * i) / SR);
-  const [y] = h.render(n, { inputs: { in: x } });
+  const inputs = fmOctaves === undefined ? { in: x } : { in: x, fm: new Float32Array(n).fill(fmOctaves) };
+  const [y] = h.render(n, { inputs });
   return toDb(goertzelAmplitude(y!, freq, SR, SETTLE, n) / goertzelAmplitude(x, freq, SR, SETTLE, n));
 }
 
 /** Frequency where the gain crosses −3 dB, by linear interpolation in log-frequency on a grid. */
-function halfPowerFrequency(mode: number, cutoff: number): number {
+function halfPowerFrequency(mode: number, cutoff: number, fmOctaves = 0): number {
   const steps = 8;
+  const centre = cutoff * 2 ** fmOctaves;
   let prevF = 0;
   let prevDb = 0;
   for (let s = -steps; s <= steps; s++) {
-    const f = cutoff * 2 ** (s / 48);
-    const db = gainDb(mode, cutoff, f);
+    const f = centre * 2 ** (s / 48);
+    const db = gainDb(mode, cutoff, f, BUTTERWORTH_Q, fmOctaves);
     if (s > -steps && (prevDb - HALF_POWER_DB) * (db - HALF_POWER_DB) <= 0) {
       const t = (HALF_POWER_DB - prevDb) / (db - prevDb);
       return 2 ** (Math.log2(prevF) + t * (Math.log2(f) - Math.log2(prevF)));
@@ -55,6 +57,16 @@ test('MUS-03 lp and hp are −3 dB at the cutoff (q = 0.7071)', () => {
       const f = halfPowerFrequency(mode, cutoff);
       const err = f / cutoff - 1;
       assert.ok(Math.abs(err) < CUTOFF_REL_TOLERANCE, `mode ${mode} cutoff ${cutoff}: −3 dB at ${f.toFixed(2)} Hz (${(100 * err).toFixed(3)} %)`);
+    }
+  }
+});
+
+test('fm shifts the cutoff in octaves: cutoff × 2^fm (lp and hp −3 dB points)', () => {
+  for (const [cutoff, fm] of [[500, 1], [4000, -2], [300, 2.5]] as const) {
+    for (const mode of [MODE.lp, MODE.hp]) {
+      const f = halfPowerFrequency(mode, cutoff, fm);
+      const err = f / (cutoff * 2 ** fm) - 1;
+      assert.ok(Math.abs(err) < CUTOFF_REL_TOLERANCE, `mode ${mode} cutoff ${cutoff} fm ${fm}: −3 dB at ${f.toFixed(2)} Hz (${(100 * err).toFixed(3)} %)`);
     }
   }
 });

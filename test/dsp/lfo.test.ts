@@ -11,8 +11,8 @@ const SQUARE = 2;
 const SAW = 3;
 const SH = 4;
 
-function lfo(params: Record<string, number>, seed = 12345): KernelHarness {
-  return new KernelHarness(lfoModule, { sampleRate: FS, seed, params });
+function lfo(params: Record<string, number>, seed = 12345, maxBlock = 128): KernelHarness {
+  return new KernelHarness(lfoModule, { sampleRate: FS, seed, params, maxBlock });
 }
 
 /** KernelHarness.render with block sizes cycling through `sizes` at varying buffer offsets. */
@@ -144,4 +144,34 @@ test('snapshot/restore continues bit-identically; reset re-seeds', () => {
     first.kernel.reset();
     assert.deepEqual(first.render(20000)[0]!, whole);
   }
+});
+
+test('sine at control rate: within h²/8 of the exact sine (0.0014 at 50 Hz, 48 kHz), exact at phase 0', () => {
+  // Linear interpolation between control points 16 samples apart: error ≤ h²/8 with
+  // h = 2π·16·rate/fs (plus the float32 output rounding).
+  for (const [rate, bound] of [[50, 0.0014], [13.7, 1.1e-4], [1, 1e-6]] as const) {
+    const x = lfo({ shape: SINE, rate }).render(FS)[0]!;
+    assert.equal(x[0], 0);
+    let phase = 0;
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) {
+      worst = Math.max(worst, Math.abs(x[i]! - Math.sin(2 * Math.PI * phase)));
+      phase += rate / FS;
+      if (phase >= 1) phase -= 1;
+    }
+    assert.ok(worst <= bound, `rate ${rate}: max error ${worst}`);
+  }
+});
+
+test('sh after other shapes holds the same values as sh from the start (generator steps once per wrap)', () => {
+  // Other shapes advance the generator once per call by their wrap count; the held values must
+  // match per-wrap stepping, whatever the shape history and block cutting. Large blocks (as
+  // offline rendering may use) so that one call spans several wraps.
+  const frames = 60000;
+  const rate = new Float64Array(frames).fill(47.3);
+  const shape = new Float64Array(frames);
+  for (let i = 0; i < frames; i++) shape[i] = i < 40000 ? Math.floor(i / 9001) % 4 : SH;
+  const sh = renderCuts(lfo({ shape: SH }), frames, [128, 5, 77], { rate, shape: new Float64Array(frames).fill(SH) });
+  const mixed = renderCuts(lfo({}, 12345, 8192), frames, [8192, 1, 4000, 3333], { rate, shape });
+  assert.deepEqual(mixed.subarray(40000), sh.subarray(40000));
 });

@@ -79,6 +79,8 @@ const STATE_SIZE = 10;
 /** Samples between sine control points (a power of two; the counter wraps with a mask). */
 const CONTROL_PERIOD = 16;
 const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
+/** Below this, phase + 16 increments (each rounded, error < 2^-53 each) stays below 1. */
+const NO_WRAP_LIMIT = 1 - 1e-9;
 
 const TWO_PI = 2 * Math.PI;
 
@@ -106,12 +108,15 @@ export class LfoKernel extends Kernel {
     let i = start;
     while (i < end) {
       const runEnd = enumRunEnd(shapeParam, i, end);
-      this.render(i, runEnd, enumIndexAt(shapeParam, i, 5));
+      const shape = enumIndexAt(shapeParam, i, 5);
+      if (shape === SHAPE_SINE) this.renderSine(i, runEnd);
+      else this.renderOther(i, runEnd, shape);
       i = runEnd;
     }
   }
 
-  private render(from: number, to: number, shape: number): void {
+  /** Sine run [from, to): control-rate evaluation (see the header). */
+  private renderSine(from: number, to: number): void {
     const st = this.state;
     const out = this.io.outputs[0];
     const params = this.io.params;
@@ -133,35 +138,42 @@ export class LfoKernel extends Kernel {
     let wraps = 0;
     let i = from;
 
-    if (shape === SHAPE_SINE) {
-      let a = st[S_SIN_A];
-      let d = st[S_SIN_D];
-      let b = st[S_SIN_B];
-      let stale = st[S_STALE];
-      const allConstant = rateConstant && depthConstant && offsetConstant;
-      const constantInc = rateValue * inv;
-      if (count !== 0 && stale !== 0) {
-        // Resuming mid-period after another shape: this period's segment from its control point.
-        const p0 = st[S_CP_PHASE];
-        a = Math.sin(TWO_PI * p0);
-        b = Math.sin(TWO_PI * (p0 + CONTROL_PERIOD * st[S_CP_INC]));
+    let a = st[S_SIN_A];
+    let d = st[S_SIN_D];
+    let b = st[S_SIN_B];
+    let stale = st[S_STALE];
+    const allConstant = rateConstant && depthConstant && offsetConstant;
+    const constantInc = rateValue * inv;
+    if (count !== 0 && stale !== 0) {
+      // Resuming mid-period after another shape: this period's segment from its control point.
+      const p0 = st[S_CP_PHASE];
+      a = Math.sin(TWO_PI * p0);
+      b = Math.sin(TWO_PI * (p0 + CONTROL_PERIOD * st[S_CP_INC]));
+      d = (b - a) * INV_CONTROL_PERIOD;
+      stale = 0;
+    }
+    while (i < to) {
+      if (count === 0) {
+        const inc = (rateConstant ? rateValue : rateBuffer[i]) * inv;
+        a = stale !== 0 ? Math.sin(TWO_PI * phase) : b;
+        b = Math.sin(TWO_PI * (phase + CONTROL_PERIOD * inc));
         d = (b - a) * INV_CONTROL_PERIOD;
+        st[S_CP_PHASE] = phase;
+        st[S_CP_INC] = inc;
         stale = 0;
       }
-      while (i < to) {
-        if (count === 0) {
-          const inc = (rateConstant ? rateValue : rateBuffer[i]) * inv;
-          a = stale !== 0 ? Math.sin(TWO_PI * phase) : b;
-          b = Math.sin(TWO_PI * (phase + CONTROL_PERIOD * inc));
-          d = (b - a) * INV_CONTROL_PERIOD;
-          st[S_CP_PHASE] = phase;
-          st[S_CP_INC] = inc;
-          stale = 0;
-        }
-        let stop = i + (CONTROL_PERIOD - count);
-        if (stop > to) stop = to;
-        if (allConstant) {
-          // The loop below with every param constant (same expressions, same bits).
+      let stop = i + (CONTROL_PERIOD - count);
+      if (stop > to) stop = to;
+      if (allConstant) {
+        // The loop below with every param constant (same expressions, same bits). When the
+        // phase cannot reach 1 within this chunk (the margin dwarfs 16 roundings), the wrap
+        // test is left out: the same sums, fewer branches.
+        if (phase + CONTROL_PERIOD * constantInc < NO_WRAP_LIMIT) {
+          for (; i < stop; i++, count++) {
+            out[i] = offsetValue + depthValue * (a + d * count);
+            phase += constantInc;
+          }
+        } else {
           for (; i < stop; i++, count++) {
             out[i] = offsetValue + depthValue * (a + d * count);
             const next = phase + constantInc;
@@ -169,75 +181,104 @@ export class LfoKernel extends Kernel {
             phase = next - wrap;
             wraps += wrap;
           }
-        } else {
-          for (; i < stop; i++, count++) {
-            out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * (a + d * count);
-            const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
-            const wrap = next >= 1 ? 1 : 0;
-            phase = next - wrap;
-            wraps += wrap;
-          }
         }
-        count &= CONTROL_PERIOD - 1;
+      } else {
+        for (; i < stop; i++, count++) {
+          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * (a + d * count);
+          const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
+          const wrap = next >= 1 ? 1 : 0;
+          phase = next - wrap;
+          wraps += wrap;
+        }
       }
-      st[S_SIN_A] = a;
-      st[S_SIN_D] = d;
-      st[S_SIN_B] = b;
-      st[S_STALE] = stale;
-    } else {
-      while (i < to) {
-        if (count === 0) {
-          // A control point outside the sine: keep what the sine needs to resume in this period.
-          st[S_CP_PHASE] = phase;
-          st[S_CP_INC] = (rateConstant ? rateValue : rateBuffer[i]) * inv;
-          st[S_STALE] = 1;
+      count &= CONTROL_PERIOD - 1;
+    }
+    st[S_SIN_A] = a;
+    st[S_SIN_D] = d;
+    st[S_SIN_B] = b;
+    st[S_STALE] = stale;
+    // Shapes other than sh: all of this call's wraps at once (the held value is the draw of
+    // the last one, as if stepped per wrap).
+    stepHeldBipolar(st, S_RNG, S_HELD, wraps);
+    st[S_PHASE] = phase;
+    st[S_COUNT] = count;
+  }
+
+  /** Triangle, square, saw or sh run [from, to): exact per sample. */
+  private renderOther(from: number, to: number, shape: number): void {
+    const st = this.state;
+    const out = this.io.outputs[0];
+    const params = this.io.params;
+    const rate = params[P_RATE];
+    const depth = params[P_DEPTH];
+    const offset = params[P_OFFSET];
+    const rateConstant = rate.isConstant;
+    const rateValue = rate.value;
+    const rateBuffer = rate.buffer;
+    const depthConstant = depth.isConstant;
+    const depthValue = depth.value;
+    const depthBuffer = depth.buffer;
+    const offsetConstant = offset.isConstant;
+    const offsetValue = offset.value;
+    const offsetBuffer = offset.buffer;
+    const inv = this.invSampleRate;
+    let phase = st[S_PHASE];
+    let count = st[S_COUNT] | 0;
+    let wraps = 0;
+    let i = from;
+
+    while (i < to) {
+      if (count === 0) {
+        // A control point outside the sine: keep what the sine needs to resume in this period.
+        st[S_CP_PHASE] = phase;
+        st[S_CP_INC] = (rateConstant ? rateValue : rateBuffer[i]) * inv;
+        st[S_STALE] = 1;
+      }
+      let stop = i + (CONTROL_PERIOD - count);
+      if (stop > to) stop = to;
+      count = (count + (stop - i)) & (CONTROL_PERIOD - 1);
+      if (shape === SHAPE_TRIANGLE) {
+        for (; i < stop; i++) {
+          const q = phase + 0.25; // triangle = 1 - 4·|((p + ¼) mod 1) - ½|, branch-free
+          const w = 1 - 4 * Math.abs(q - (q >= 1 ? 1 : 0) - 0.5);
+          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * w;
+          const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
+          const wrap = next >= 1 ? 1 : 0;
+          phase = next - wrap;
+          wraps += wrap;
         }
-        let stop = i + (CONTROL_PERIOD - count);
-        if (stop > to) stop = to;
-        count = (count + (stop - i)) & (CONTROL_PERIOD - 1);
-        if (shape === SHAPE_TRIANGLE) {
-          for (; i < stop; i++) {
-            const q = phase + 0.25; // triangle = 1 - 4·|((p + ¼) mod 1) - ½|, branch-free
-            const w = 1 - 4 * Math.abs(q - (q >= 1 ? 1 : 0) - 0.5);
-            out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * w;
-            const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
-            const wrap = next >= 1 ? 1 : 0;
-            phase = next - wrap;
-            wraps += wrap;
-          }
-        } else if (shape === SHAPE_SQUARE) {
-          for (; i < stop; i++) {
-            const w = phase < 0.5 ? 1 : -1;
-            out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * w;
-            const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
-            const wrap = next >= 1 ? 1 : 0;
-            phase = next - wrap;
-            wraps += wrap;
-          }
-        } else if (shape === SHAPE_SAW) {
-          for (; i < stop; i++) {
-            const w = 2 * phase - 1;
-            out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * w;
-            const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
-            const wrap = next >= 1 ? 1 : 0;
-            phase = next - wrap;
-            wraps += wrap;
-          }
-        } else {
-          // sh: the held value changes at each wrap, so the generator steps per sample
-          // (branch-free, no rarely-taken code in the loop; see osc.ts).
-          for (; i < stop; i++) {
-            out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * st[S_HELD];
-            const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
-            const wrap = next >= 1 ? 1 : 0;
-            phase = next - wrap;
-            stepHeldBipolar(st, S_RNG, S_HELD, wrap);
-          }
+      } else if (shape === SHAPE_SQUARE) {
+        for (; i < stop; i++) {
+          const w = phase < 0.5 ? 1 : -1;
+          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * w;
+          const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
+          const wrap = next >= 1 ? 1 : 0;
+          phase = next - wrap;
+          wraps += wrap;
+        }
+      } else if (shape === SHAPE_SAW) {
+        for (; i < stop; i++) {
+          const w = 2 * phase - 1;
+          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * w;
+          const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
+          const wrap = next >= 1 ? 1 : 0;
+          phase = next - wrap;
+          wraps += wrap;
+        }
+      } else {
+        // sh: the held value changes at each wrap, so the generator steps per sample
+        // (branch-free, no rarely-taken code in the loop; see osc.ts).
+        for (; i < stop; i++) {
+          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * st[S_HELD];
+          const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
+          const wrap = next >= 1 ? 1 : 0;
+          phase = next - wrap;
+          stepHeldBipolar(st, S_RNG, S_HELD, wrap);
         }
       }
     }
     // Shapes other than sh: all of this call's wraps at once (the held value is the draw of
-    // the last one, as if stepped per wrap).
+    // the last one, as if stepped per wrap; sh stepped per wrap above and counted none).
     stepHeldBipolar(st, S_RNG, S_HELD, wraps);
     st[S_PHASE] = phase;
     st[S_COUNT] = count;
