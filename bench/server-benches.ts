@@ -94,7 +94,7 @@ export async function controlBench(args: readonly string[]): Promise<void> {
     // /sync answers once everything before it has been applied by every slot.
     const synced = await server.client.request('/sync', [1], 10000);
     const after = await engineStatus(server.client);
-    const received = after['control']['messages'] - before['control']['messages'] - 1; // minus /engine/status
+    const received = after['control']['messages'] - before['control']['messages'] - 2; // minus /sync and /engine/status
     const lat = after['control']['latencyMs'] as { p50: number; p99: number; max: number };
     const blockMs = (1000 * 128) / 48000;
     const result = {
