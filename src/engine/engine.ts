@@ -244,7 +244,12 @@ export class Engine {
     for (let s = 0; s < steps.length; s++) {
       const step = steps[s]!;
       const instance = step.instance;
-      if (instance.fault !== FAULT_NONE) continue;
+      if (instance.fault !== FAULT_NONE) {
+        // Its output buffers are shared with other modules (pooled): keep them silent here.
+        const outputs = instance.outputs;
+        for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
+        continue;
+      }
       const mixes = step.mixes;
       for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
       instance.params.fill(start, end);

@@ -53,6 +53,7 @@ export function compileRenderPlan(
     if (list === undefined) byDestination.set(c.to, [c]);
     else list.push(c);
   }
+  assignPooledOutputs(ordered, connections, position, masterId);
   const steps: PlanStep[] = [];
   for (const instance of ordered) {
     const incoming = byDestination.get(instance.id) ?? [];
@@ -83,6 +84,50 @@ export function compileRenderPlan(
     steps.push({ instance, mixes });
   }
   return { steps, master: lookup(masterId) };
+}
+
+/**
+ * Gives every module output a buffer from a pool, reusing a buffer once every consumer of the
+ * output it held has run (liveness over the render order), so a patch of many voices cycles
+ * through a handful of cache-resident buffers instead of one buffer per module. A module never
+ * gets a buffer freed at its own step (it may still be reading it as an input); the master's
+ * outputs live to the end. Faulted modules zero their (shared) outputs every sub-block instead
+ * of once. Render thread, at compile time (allocates the pool).
+ */
+function assignPooledOutputs(
+  ordered: readonly ModuleInstance[],
+  connections: readonly ResolvedConnection[],
+  position: ReadonlyMap<string, number>,
+  masterId: string,
+): void {
+  // Last step that reads each module's outputs (its own step when nothing reads them).
+  const lastUse = ordered.map((_, i) => i);
+  for (const c of connections) {
+    const from = position.get(c.from)!;
+    const to = position.get(c.to)!;
+    if (to > lastUse[from]!) lastUse[from] = to;
+  }
+  const masterIndex = position.get(masterId);
+  if (masterIndex !== undefined) lastUse[masterIndex] = Number.POSITIVE_INFINITY;
+  const free: Float32Array[] = [];
+  const releaseAt = new Map<number, Float32Array[]>();
+  ordered.forEach((instance, i) => {
+    const mine: Float32Array[] = [];
+    for (let o = 0; o < instance.outputs.length; o++) {
+      const buffer = free.pop() ?? new Float32Array(instance.maxBlock);
+      instance.outputs[o] = buffer;
+      mine.push(buffer);
+    }
+    const until = lastUse[i]!;
+    if (Number.isFinite(until)) {
+      const list = releaseAt.get(until);
+      if (list === undefined) releaseAt.set(until, mine);
+      else list.push(...mine);
+    }
+    // Buffers whose last reader is this step become free only after it.
+    const released = releaseAt.get(i);
+    if (released !== undefined) free.push(...released);
+  });
 }
 
 /** Sums a port's sources into its private buffer over [start, end). No allocation. */
