@@ -1,49 +1,60 @@
-// Single-producer single-consumer ring of timed engine commands in shared memory, one per slot.
-// The supervisor writes; the slot's worker drains it before rendering each block. Records are
-// five float64 fields (frame, kind, handle, index, value), so nothing is encoded or allocated.
+// The ring of timed engine commands in shared memory: one writer (the supervisor), one reader
+// per slot, each with its own read index. Slots drain it before rendering each block. Records
+// are float64 fields (frame, kind, handle, index, value, seq): nothing is encoded or allocated.
+// One ring for all slots matters: a command becomes visible to every slot at the same instant,
+// which decideFrame relies on (per-slot rings written one after the other let a slot keep
+// rendering past a frame another slot had already decided; measured as divergence under load).
 
 import {
-  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE,
-  SLOT_CMD_READ, SLOT_CMD_WRITE, SLOT_PRODUCED, UNDECIDED, type SharedViews, type SlotViews,
+  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE,
+  SLOT_CMD_READ, SLOT_PRODUCED, UNDECIDED, type SharedViews, type SlotViews,
 } from './shared-state.js';
 
 /** Extra record kind beside the engine's EVENT_* kinds: apply staged patch #value at frame. */
 export const CMD_APPLY_PATCH = 100;
 
-/** Supervisor side. Returns false when the ring is full (the caller fails the command). */
-export function pushCommand(slot: SlotViews, seq: number, frame: number, kind: number, handle: number, index: number, value: number): boolean {
-  const capacity = slot.commands.length / CMD_FIELDS;
-  const write = Atomics.load(slot.ints, SLOT_CMD_WRITE);
-  const read = Atomics.load(slot.ints, SLOT_CMD_READ);
-  if (((write - read) | 0) >= capacity) return false;
+/**
+ * Supervisor side: appends one record to the shared ring; every slot sees it from the same
+ * instant (one write index). Returns false when the slowest slot has not made room yet.
+ */
+export function pushCommand(shared: SharedViews, seq: number, frame: number, kind: number, handle: number, index: number, value: number): boolean {
+  const capacity = shared.commands.length / CMD_FIELDS;
+  if (pendingCommands(shared) >= capacity) return false;
+  const write = Atomics.load(shared.ctl, CTL_CMD_WRITE);
   const at = (write & (capacity - 1)) * CMD_FIELDS;
-  const c = slot.commands;
+  const c = shared.commands;
   c[at + CMD_FRAME] = frame;
   c[at + CMD_KIND] = kind;
   c[at + CMD_HANDLE] = handle;
   c[at + CMD_INDEX] = index;
   c[at + CMD_VALUE] = value;
   c[at + CMD_SEQ] = seq;
-  Atomics.store(slot.ints, SLOT_CMD_WRITE, (write + 1) | 0);
+  Atomics.store(shared.ctl, CTL_CMD_WRITE, (write + 1) | 0);
   return true;
 }
 
-/** Records waiting in the ring (either side). */
-export function pendingCommands(slot: SlotViews): number {
-  return (Atomics.load(slot.ints, SLOT_CMD_WRITE) - Atomics.load(slot.ints, SLOT_CMD_READ)) | 0;
+/** Records the slowest slot has not read yet (the ring's fill level). */
+export function pendingCommands(shared: SharedViews): number {
+  const write = Atomics.load(shared.ctl, CTL_CMD_WRITE);
+  let most = 0;
+  for (const slot of shared.slots) {
+    const behind = (write - Atomics.load(slot.ints, SLOT_CMD_READ)) | 0;
+    if (behind > most) most = behind;
+  }
+  return most;
 }
 
 /**
- * Worker side: hands every waiting record to `apply` in order, then frees them. No allocation
- * (the callback receives the ring and the record's offset, and reads the fields itself).
+ * Slot side: hands every record this slot has not read to `apply` in order, then marks them
+ * read. No allocation (the callback receives the ring and the record's offset).
  */
-export function drainCommands(slot: SlotViews, apply: (commands: Float64Array, at: number) => void): number {
-  const capacity = slot.commands.length / CMD_FIELDS;
-  const write = Atomics.load(slot.ints, SLOT_CMD_WRITE);
+export function drainCommands(shared: SharedViews, slot: SlotViews, apply: (commands: Float64Array, at: number) => void): number {
+  const capacity = shared.commands.length / CMD_FIELDS;
+  const write = Atomics.load(shared.ctl, CTL_CMD_WRITE);
   let read = Atomics.load(slot.ints, SLOT_CMD_READ);
   let n = 0;
   while (read !== write) {
-    apply(slot.commands, (read & (capacity - 1)) * CMD_FIELDS);
+    apply(shared.commands, (read & (capacity - 1)) * CMD_FIELDS);
     read = (read + 1) | 0;
     n++;
   }
@@ -71,6 +82,10 @@ export function decideFrame(shared: SharedViews, self: number, seq: number, requ
       const past = (Atomics.load(slots[s]!.ints, SLOT_PRODUCED) + 1) | 0;
       if (((past - proposal) | 0) > 0) proposal = past;
     }
+    // Never before the previous command (already decided: every slot drains in order), so
+    // commands and commits keep their order whichever slot decides them.
+    const before = Atomics.load(decisions, (seq - 1) & (decisions.length - 1));
+    if (seq !== 0 && before !== UNDECIDED && ((before - proposal) | 0) > 0) proposal = before;
     const previous = Atomics.compareExchange(decisions, entry, UNDECIDED, proposal);
     block = previous === UNDECIDED ? proposal : previous;
     if (previous === UNDECIDED) Atomics.notify(decisions, entry);

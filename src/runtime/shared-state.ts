@@ -47,6 +47,11 @@ export const CTL_RECORD_READ = 10;
 export const CTL_RECORD_DROPS = 11;
 /** 1 once the output has anchored its clock (writer: output). */
 export const CTL_CLOCK_STARTED = 12;
+/**
+ * Records written to the shared command ring (writer: supervisor). One ring for all slots, so
+ * a command becomes visible to every slot at the same instant (see decideFrame).
+ */
+export const CTL_CMD_WRITE = 14;
 /** Block index of a recording's first block; -1 until the output has tapped it (writer: both, handshake). */
 export const CTL_RECORD_FIRST_BLOCK = 13;
 const CTL_INT_FIELDS = 16;
@@ -67,8 +72,7 @@ export const SLOT_HEARTBEAT = 1;
 export const SLOT_ALIVE = 2;
 /** Commands applied later than their frame (writer: slot). */
 export const SLOT_LATE_COMMANDS = 3;
-/** Command ring: records written (writer: supervisor) and read (writer: slot). */
-export const SLOT_CMD_WRITE = 4;
+/** Records of the shared command ring this slot has read (writer: slot). */
 export const SLOT_CMD_READ = 5;
 /** Module faults reported by the engine (writer: slot). */
 export const SLOT_MODULE_FAULTS = 6;
@@ -115,7 +119,6 @@ export interface SlotViews {
   /** Per history position (block mod hashHistory): block index and its hash. */
   readonly hashBlocks: Int32Array;
   readonly hashes: Int32Array;
-  readonly commands: Float64Array;
 }
 
 export interface SharedViews {
@@ -124,6 +127,8 @@ export interface SharedViews {
   readonly ctl: Int32Array;
   readonly clock: Float64Array;
   readonly slots: readonly SlotViews[];
+  /** The command ring, shared by all slots: commandCapacity records of CMD_FIELDS float64s. */
+  readonly commands: Float64Array;
   /**
    * One entry per command sequence number (mod commandCapacity), shared by all slots: the first
    * slot to drain a command fixes its application block with compareExchange, so every slot
@@ -154,10 +159,10 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
     stamps: take(config.ringBlocks * 4),
     hashBlocks: take(config.hashHistory * 4),
     hashes: take(config.hashHistory * 4),
-    commands: take(config.commandCapacity * CMD_FIELDS * 8),
   }));
   const recordAt = take(config.recordBlocks * 2 * config.blockSize * 4);
   const decisionsAt = take(config.commandCapacity * 4);
+  const commandsAt = take(config.commandCapacity * CMD_FIELDS * 8);
   return {
     size: offset,
     carve: (buffer) => ({
@@ -174,10 +179,10 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
         stamps: new Int32Array(buffer, o.stamps, config.ringBlocks),
         hashBlocks: new Int32Array(buffer, o.hashBlocks, config.hashHistory),
         hashes: new Int32Array(buffer, o.hashes, config.hashHistory),
-        commands: new Float64Array(buffer, o.commands, config.commandCapacity * CMD_FIELDS),
       })),
       record: new Float32Array(buffer, recordAt, config.recordBlocks * 2 * config.blockSize),
       decisions: new Int32Array(buffer, decisionsAt, config.commandCapacity),
+      commands: new Float64Array(buffer, commandsAt, config.commandCapacity * CMD_FIELDS),
     }),
   };
 }

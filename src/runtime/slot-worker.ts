@@ -166,7 +166,7 @@ report({ type: 'ready' });
 while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   Atomics.add(me.ints, SLOT_HEARTBEAT, 1);
   pollMessages();
-  drainCommands(me, applyRecord);
+  drainCommands(views, me, applyRecord);
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
   const consumed = Atomics.load(ctl, CTL_CONSUMED);
   // Cheap check first: below the lead on the consumer's position alone, render at once.

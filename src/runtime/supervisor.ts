@@ -173,7 +173,7 @@ export class Supervisor {
 
   /** True when every command ring has room for one more record. */
   canSend(): boolean {
-    return this.shared.slots.every((slot) => pendingCommands(slot) < this.config.commandCapacity);
+    return pendingCommands(this.shared) < this.config.commandCapacity;
   }
 
   /**
@@ -292,7 +292,7 @@ export class Supervisor {
     this.seq = (this.seq + 1) | 0;
     // The ring check above guarantees every slot has drained the command that used this entry.
     Atomics.store(this.shared.decisions, seq & (this.config.commandCapacity - 1), UNDECIDED);
-    for (const slot of this.shared.slots) pushCommand(slot, seq, frame, kind, handle, index, value);
+    pushCommand(this.shared, seq, frame, kind, handle, index, value);
     return seq;
   }
 
