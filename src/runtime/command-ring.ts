@@ -7,7 +7,7 @@
 
 import {
   CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE,
-  SLOT_CMD_READ, SLOT_PRODUCED, UNDECIDED, type SharedViews, type SlotViews,
+  SLOT_BUSY, SLOT_CMD_READ, SLOT_PRODUCED, UNDECIDED, type SharedViews, type SlotViews,
 } from './shared-state.js';
 
 /** Extra record kind beside the engine's EVENT_* kinds: apply staged patch #value at frame. */
@@ -79,7 +79,13 @@ export function decideFrame(shared: SharedViews, self: number, seq: number, requ
     const slots = shared.slots;
     for (let s = 0; s < slots.length; s++) {
       if (s === self) continue;
-      const past = (Atomics.load(slots[s]!.ints, SLOT_PRODUCED) + 1) | 0;
+      // The command is in the shared ring, so a sleeping slot sees it at its next drain,
+      // which comes before its next block: it can apply from `produced` on. A busy slot may be
+      // rendering `produced` having drained before the push: from the block after. Read busy
+      // before produced (sequentially consistent), so a sleeping reading is never stale.
+      const ints = slots[s]!.ints;
+      const busy = Atomics.load(ints, SLOT_BUSY);
+      const past = (Atomics.load(ints, SLOT_PRODUCED) + busy) | 0;
       if (((past - proposal) | 0) > 0) proposal = past;
     }
     // Never before the previous command (already decided: every slot drains in order), so

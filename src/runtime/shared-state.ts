@@ -76,6 +76,11 @@ export const SLOT_LATE_COMMANDS = 3;
 export const SLOT_CMD_READ = 5;
 /** Module faults reported by the engine (writer: slot). */
 export const SLOT_MODULE_FAULTS = 6;
+/**
+ * 1 from the top of the slot's loop (before it drains the command ring) until it goes to
+ * sleep; 0 while it sleeps (writer: slot). See decideFrame.
+ */
+export const SLOT_BUSY = 7;
 const SLOT_INT_FIELDS = 8;
 
 // ---- per-slot Float64 fields (index into `slotStats[slot]`)

@@ -18,7 +18,7 @@ import { validatePatch } from '../patch/validate.js';
 import { CMD_APPLY_PATCH, decideFrame, drainCommands } from './command-ring.js';
 import {
   CLOCK_T0, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
-  CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED,
+  CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED,
   STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
   type RuntimeConfig,
 } from './shared-state.js';
@@ -165,6 +165,8 @@ function targetBlock(consumed: number): number {
 report({ type: 'ready' });
 while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   Atomics.add(me.ints, SLOT_HEARTBEAT, 1);
+  // Busy before draining, asleep only after the last drain: see decideFrame (command-ring.ts).
+  Atomics.store(me.ints, SLOT_BUSY, 1);
   pollMessages();
   drainCommands(views, me, applyRecord);
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
@@ -173,6 +175,7 @@ while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   if (((produced - ((consumed + Atomics.load(ctl, CTL_LEAD)) | 0)) | 0) < 0 || ((produced - targetBlock(consumed)) | 0) < 0) {
     renderBlock(produced);
   } else {
+    Atomics.store(me.ints, SLOT_BUSY, 0);
     Atomics.wait(ctl, CTL_CONSUMED, consumed, periodMs);
   }
 }
