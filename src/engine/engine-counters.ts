@@ -55,14 +55,4 @@ export class EngineCounters {
     this.values[PATCHES_APPLIED]++;
   }
 
-  toJSON(): Record<string, number> {
-    return {
-      framesRendered: this.framesRendered,
-      eventsApplied: this.eventsApplied,
-      eventsDropped: this.eventsDropped,
-      eventsLate: this.eventsLate,
-      moduleFaults: this.moduleFaults,
-      patchesApplied: this.patchesApplied,
-    };
-  }
 }

@@ -150,10 +150,6 @@ export class Engine {
     return this.schedule(frame, EVENT_RESET, handle, 0, 0);
   }
 
-  get pendingEvents(): number {
-    return this.events.size;
-  }
-
   private schedule(frame: number, kind: number, handle: number, index: number, value: number): boolean {
     if (frame < this.frame) {
       this.counters.countEventLate();

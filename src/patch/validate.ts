@@ -47,9 +47,9 @@ export function validatePatch(input: unknown, registry: ModuleRegistry): PatchRe
   const modules = resolveModules(structure.modules, registry, v);
   const connections = resolveConnections(structure.connections, modules, v);
   const live = [...modules.entries.values()].filter(isLive);
-  const edges: GraphEdge[] = connections
-    .filter((c) => !(c.resolved.kind === 'input' && breaksFeedback(liveSpec(modules, c.resolved.to))))
-    .map((c) => ({ from: c.resolved.from, to: c.resolved.to }));
+  // Every connection is an edge: no module delays its input yet, so every cycle is refused.
+  // (Feedback through a delay needs the render plan to break the loop; not built yet.)
+  const edges: GraphEdge[] = connections.map((c) => ({ from: c.resolved.from, to: c.resolved.to }));
   const nodes = live.map((m) => m.id);
   for (const cycle of findCycles(nodes, edges)) {
     const first = cycle[0] as string;
@@ -146,19 +146,6 @@ interface ModuleTable {
 
 function isLive(m: ModuleEntry): m is LiveModule {
   return m.definition !== undefined;
-}
-
-function liveSpec(table: ModuleTable, id: string): ModuleSpec {
-  return (table.entries.get(id) as LiveModule).definition.spec;
-}
-
-/**
- * Whether connections into a module of this spec may close a feedback loop (a module that
- * delays its input). ModuleSpec has no delay declaration yet, so no module does: every cycle
- * is refused. When the spec gains one, read it here.
- */
-function breaksFeedback(_spec: ModuleSpec): boolean {
-  return false;
 }
 
 function resolveModules(items: readonly SalvagedModule[], registry: ModuleRegistry, v: Validation): ModuleTable {

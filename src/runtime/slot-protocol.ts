@@ -18,5 +18,4 @@ export type SlotMessage =
 /** Slot → supervisor. */
 export type SlotReport =
   | { readonly type: 'ready' }
-  | { readonly type: 'patch-applied'; readonly frame: number }
   | { readonly type: 'module-fault'; readonly module: string; readonly code: string; readonly frame: number };

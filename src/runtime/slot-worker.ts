@@ -119,7 +119,6 @@ function renderBlock(produced: number): void {
     const next = scheduled.shift()!;
     if (next.frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
     engine.applyPatch(next.patch, next.handles, next.crossfadeFrames);
-    report({ type: 'patch-applied', frame: engine.frame });
   }
   const started = performance.now();
   engine.render(left, right, block);

@@ -150,17 +150,6 @@ export class Supervisor {
   }
 
   /**
-   * The earliest frame a new command could apply at (the furthest renderer's next block but
-   * one). An estimate for timetag checks: the frame a command really applies at is decided by
-   * the first slot that drains it (see decideFrame in command-ring.ts).
-   */
-  earliestFrame(): number {
-    let furthest = 0;
-    for (const slot of this.shared.slots) furthest = Math.max(furthest, Atomics.load(slot.ints, SLOT_PRODUCED));
-    return (furthest + 1) * this.config.blockSize;
-  }
-
-  /**
    * Sends one engine event (EVENT_* kind) for module `id` to every slot, to apply at
    * `requestedFrame` or as soon as possible (0). Returns the command's sequence number (see
    * `decidedFrame`), or undefined if the module has no handle or a command ring is full.
@@ -237,10 +226,6 @@ export class Supervisor {
     });
   }
 
-  get consumedFrame(): number {
-    return Atomics.load(this.shared.ctl, CTL_CONSUMED) * this.config.blockSize;
-  }
-
   status(): Record<string, unknown> {
     const ctl = this.shared.ctl;
     return {
@@ -279,10 +264,6 @@ export class Supervisor {
       lateCommands: Atomics.load(s.ints, SLOT_LATE_COMMANDS),
       moduleFaults: Atomics.load(s.ints, SLOT_MODULE_FAULTS),
     };
-  }
-
-  get divergenceCount(): number {
-    return this.divergences;
   }
 
   /** Writes one command to every slot's ring (all or none). Returns its sequence number. */
