@@ -1,16 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kernel } from '../../src/dsp/kernel.js';
+import { NullKernel } from '../helpers/null-kernel.js';
 import { ModuleRegistry } from '../../src/dsp/registry.js';
 import type { ModuleSpec } from '../../src/dsp/spec.js';
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { vcaModule } from '../../src/dsp/modules/vca.js';
 import { moduleReferenceMarkdown } from '../../src/patch/module-reference.js';
 
-class NullKernel extends Kernel {
-  readonly state = new Float64Array(0);
-  process(): void {}
-}
 
 const shapeSpec: ModuleSpec = {
   type: 'shaper',
