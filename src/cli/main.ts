@@ -54,7 +54,10 @@ program
   .option('--data-dir <dir>', 'folder for recordings/ and patches/', './chronus-data')
   .option('--seed <n>', 'seed for noise and random modules', integer, 1)
   .option('--allow-from <cidrs>', 'only accept OSC from these addresses (comma-separated IPv4 CIDRs)')
-  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string }) => {
+  .option('--state-dir <dir>', 'keep the journal and periodic snapshots here; restarting on the same folder resumes the patch, parameters and sequencers')
+  .option('--snapshot-every <seconds>', 'interval between periodic snapshots (and state-folder bases)', number, 2)
+  .option('--allow-fault-injection', 'accept /debug/fault (tests and demos)', false)
+  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string; stateDir?: string; snapshotEvery: number; allowFaultInjection: boolean }) => {
     await runServe(opts);
   });
 

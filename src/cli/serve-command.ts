@@ -23,6 +23,9 @@ export interface ServeOptions {
   readonly dataDir: string;
   readonly seed: number;
   readonly allowFrom?: string;
+  readonly stateDir?: string;
+  readonly snapshotEvery: number;
+  readonly allowFaultInjection: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -58,6 +61,7 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
   if (options.slots !== 1 && options.slots !== 2) throw new UsageError('--slots must be 1 or 2');
   if (!(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) throw new UsageError('--port must be in [0, 65535]');
   if (!(Number.isInteger(options.block) && options.block >= 16 && options.block <= 4096)) throw new UsageError('--block must be an integer in [16, 4096]');
+  if (!(options.snapshotEvery >= 0.1 && options.snapshotEvery <= 86_400)) throw new UsageError('--snapshot-every must be in [0.1, 86400] seconds');
   if (!(Number.isInteger(options.lead) && options.lead >= 1 && options.lead <= 31)) throw new UsageError('--lead must be an integer in [1, 31] blocks');
   const registry = createRegistry();
   let initial: PatchDocument = defaultPatch();
@@ -90,6 +94,9 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     ...(choice.deviceId === undefined ? {} : { deviceId: choice.deviceId }),
     initialPatch: initial,
     ...(options.allowFrom === undefined ? {} : { allowFrom: parseAllowList(options.allowFrom) }),
+    ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+    snapshotEveryMs: options.snapshotEvery * 1000,
+    allowFaultInjection: options.allowFaultInjection,
     log,
   });
   await server.start();

@@ -7,6 +7,7 @@
 import type { ModuleSpec } from '../dsp/spec.js';
 import { parseModuleCommand } from './address.js';
 import type { ServerContext } from './server-context.js';
+import { FAULT_KINDS, type FaultKind } from '../runtime/slot-protocol.js';
 
 export type OscValue = number | string | boolean | null;
 
@@ -172,9 +173,13 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     address: '/record/start', usage: '/record/start', reply: 'always',
-    args: [{ name: 'name', type: 'string', optional: true }],
-    doc: 'Record what the sink plays to `<data-dir>/recordings/<name>.wav` (16-bit stereo; default name from the date). Replies with the path.',
-    handler: ({ ctx, args }) => (args[0] === undefined ? undefined : checkName(args[0] as string)) ?? ctx.startRecording(args[0] as string | undefined),
+    args: [{ name: 'name', type: 'string', optional: true }, { name: 'format', type: 'string', optional: true }],
+    doc: 'Record what the sink plays to `<data-dir>/recordings/<name>.wav` (stereo; default name from the date). `format`: `s16` (default) or `f32` (the exact samples, for analysis). Replies with the path.',
+    handler: ({ ctx, args }) => {
+      const format = args[1] ?? 's16';
+      if (format !== 's16' && format !== 'f32') return failure('E_BAD_ARGS', `format must be s16 or f32, not '${String(format)}'`);
+      return (args[0] === undefined ? undefined : checkName(args[0] as string)) ?? ctx.startRecording(args[0] as string | undefined, format);
+    },
   },
   {
     address: '/record/stop', usage: '/record/stop', reply: 'always', args: [],
@@ -203,6 +208,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     address: '/engine/switch', usage: '/engine/switch', reply: 'always', args: [],
     doc: 'Make the other slot active at the next block (gapless: the slots render in lockstep). Replies with the new active slot.',
     handler: ({ ctx }) => done(ctx.switchActive()),
+  },
+  {
+    address: '/debug/fault', usage: '/debug/fault', reply: 'always',
+    args: [{ name: 'slot', type: 'number' }, { name: 'kind', type: 'string' }, { name: 'ms', type: 'number', optional: true }],
+    doc: `Inject a fault into a slot's worker, to test and demonstrate failover; refused (E_FORBIDDEN) unless the server runs with --allow-fault-injection. Kinds: ${FAULT_KINDS.join(', ')}. \`slow <ms>\`: every block takes that long for 2 s; \`stall <ms>\`: one pause of that long. Subscribed clients get \`/engine/failover <from> <to> <reason>\`, \`/engine/rejoin <slot> <ms>\` and \`/engine/outage begin|end ...\`.`,
+    handler: ({ ctx, args }) => {
+      const kind = args[1] as string;
+      if (!(FAULT_KINDS as readonly string[]).includes(kind)) return failure('E_BAD_ARGS', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+      const ms = args[2] === undefined ? 0 : Number(args[2]);
+      if ((kind === 'slow' || kind === 'stall') && !(ms > 0 && ms <= 10_000)) return failure('E_BAD_ARGS', `${kind} needs a duration in (0, 10000] ms`);
+      return ctx.injectFault(Number(args[0]), kind as FaultKind, ms);
+    },
   },
   {
     address: '/sync', usage: '/sync', reply: 'always', replyAddress: '/synced',

@@ -31,6 +31,7 @@ const SERVER_ERRORS: Readonly<Record<string, string>> = {
   E_NOT_FOUND: 'The named file does not exist or cannot be read (/patch/load).',
   E_PATCH_INVALID: 'The staged (or loaded) patch does not validate; the message lists every error as `<path>: <code>: <message>` separated by `; `. Nothing changes.',
   E_RECORDING: 'Already recording: /record/stop first.',
+  E_FORBIDDEN: 'The server does not allow this command (/debug/fault needs --allow-fault-injection).',
   E_NOT_RECORDING: '/record/stop while not recording.',
   E_NOT_CONNECTED: '/patch/disconnect of a connection the staged patch does not have.',
   E_BUSY: "A slot's command ring is full; try again.",

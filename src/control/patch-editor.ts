@@ -125,6 +125,15 @@ export class PatchEditor {
     return { ok: true, document: result.document, patch: result.patch };
   }
 
+  /** Makes `doc` the live (and staged) patch without a commit: a server resumed from its state folder. */
+  resume(doc: PatchDocument): void {
+    const result = validatePatch(doc, this.registry);
+    if (!result.ok) throw new Error(`resumed patch is invalid: ${result.errors.map((e) => `${e.path} ${e.code} ${e.message}`).join('; ')}`);
+    this.liveDoc = result.document;
+    this.liveResolved = result.patch;
+    this.stagedDoc = clone(this.liveDoc);
+  }
+
   /** Replaces staged and live patch with a validated document (e.g. /patch/load then commit). */
   stage(doc: PatchDocument): void {
     this.stagedDoc = clone(doc);

@@ -2,6 +2,7 @@
 // table does not depend on how the server is assembled.
 
 import type { RecordingStatus } from '../runtime/recorder.js';
+import type { FaultKind } from '../runtime/slot-protocol.js';
 import type { ModuleCommand } from './address.js';
 import type { Reply } from './command-table.js';
 import type { PatchEditor } from './patch-editor.js';
@@ -20,12 +21,14 @@ export interface ServerContext {
   commit(crossfadeMs?: number): Promise<Reply>;
   savePatch(name: string): Reply;
   loadPatch(name: string): Promise<Reply>;
-  startRecording(name: string | undefined): Reply;
+  startRecording(name: string | undefined, format?: 's16' | 'f32'): Reply;
   stopRecording(): Reply;
   recordingStatus(): RecordingStatus;
   status(): Record<string, unknown>;
   schema(): Record<string, unknown>;
   switchActive(): number;
+  /** Injects a fault into a slot worker (refused unless the server allows fault injection). */
+  injectFault(slot: number, kind: FaultKind, ms: number): Reply;
   sync(): Promise<void>;
   setSubscribed(client: string, on: boolean): void;
   requestQuit(): void;

@@ -15,6 +15,7 @@ import { validatePatchText } from '../patch/validate.js';
 import type { RecordingStatus } from '../runtime/recorder.js';
 import { CLOCK_T0, CTL_CLOCK_STARTED } from '../runtime/shared-state.js';
 import { DEFAULT_ADAPTIVE_LEAD } from '../runtime/adaptive-lead.js';
+import type { FaultKind } from '../runtime/slot-protocol.js';
 import { Supervisor } from '../runtime/supervisor.js';
 import type { ModuleCommand } from './address.js';
 import { checkArgs, done, failure, lookupCommand, type OscValue, type Reply } from './command-table.js';
@@ -40,6 +41,12 @@ export interface ServerOptions {
   readonly initialPatch: PatchDocument;
   readonly allowFrom?: (address: string) => boolean;
   readonly log: (line: string) => void;
+  /** Journal and periodic snapshots go here; a server restarted on it resumes. */
+  readonly stateDir?: string;
+  /** Interval between periodic snapshots, ms. */
+  readonly snapshotEveryMs?: number;
+  /** Accept /debug/fault (tests and demos only). */
+  readonly allowFaultInjection?: boolean;
 }
 
 /** Timetags further ahead than this are refused (E_TOO_FAR): they would pin /sync and queues. */
@@ -89,6 +96,10 @@ export class ChronusServer implements ServerContext {
       seed: options.seed,
       initialPatch: this.editor.live,
       onModuleFault: (module, code, frame) => this.notify('/module/fault', [module, code, frame]),
+      onNotice: (address, args) => this.notify(address, args),
+      ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+      ...(options.snapshotEveryMs === undefined ? {} : { snapshotEveryMs: options.snapshotEveryMs }),
+      allowFaultInjection: options.allowFaultInjection === true,
       sink: options.sink,
       ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
     });
@@ -103,6 +114,11 @@ export class ChronusServer implements ServerContext {
 
   async start(): Promise<void> {
     await this.supervisor.start();
+    const resumed = this.supervisor.resumed;
+    if (resumed !== undefined) {
+      this.editor.resume(this.supervisor.committedPatch);
+      this.options.log(`chronus: resumed from ${this.options.stateDir}: block ${resumed.block}, ${resumed.entries} journal entries replayed in ${resumed.ms} ms`);
+    }
     this.port = await this.transport.listen(this.options.host, this.options.port);
   }
 
@@ -271,11 +287,11 @@ export class ChronusServer implements ServerContext {
     return this.commit();
   }
 
-  startRecording(name: string | undefined): Reply {
+  startRecording(name: string | undefined, format: 's16' | 'f32' = 's16'): Reply {
     if (this.supervisor.recorder.active) return failure('E_RECORDING', 'already recording; /record/stop first');
     const base = name ?? `chronus-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const path = resolve(join(this.options.dataDir, 'recordings', base.endsWith('.wav') ? base : `${base}.wav`));
-    this.supervisor.recorder.start(path);
+    this.supervisor.recorder.start(path, format);
     return done(path);
   }
 
@@ -308,6 +324,17 @@ export class ChronusServer implements ServerContext {
 
   switchActive(): number {
     return this.supervisor.switchActive();
+  }
+
+  injectFault(slot: number, kind: FaultKind, ms: number): Reply {
+    if (this.options.allowFaultInjection !== true) return failure('E_FORBIDDEN', 'fault injection is disabled; start the server with --allow-fault-injection');
+    if (!(Number.isInteger(slot) && slot >= 0 && slot < this.options.slots)) return failure('E_BAD_ARGS', `slot must be an integer in [0, ${this.options.slots - 1}]`);
+    try {
+      this.supervisor.injectFault(slot, kind, ms);
+    } catch (error) {
+      return failure('E_NO_SLOT', (error as Error).message);
+    }
+    return done(slot, kind, ms);
   }
 
   async sync(): Promise<void> {

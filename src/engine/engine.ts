@@ -120,6 +120,11 @@ export class Engine {
     this.counters.countPatchApplied();
   }
 
+  /** True while an old graph is fading out after a topology change (not captured by snapshots). */
+  get crossfading(): boolean {
+    return this.fade !== undefined;
+  }
+
   /** Live instance by module id (main-thread helpers and tests). */
   instance(id: string): ModuleInstance | undefined {
     return this.byId.get(id);

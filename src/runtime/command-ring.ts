@@ -6,8 +6,8 @@
 // rendering past a frame another slot had already decided; measured as divergence under load).
 
 import {
-  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE,
-  SLOT_BUSY, SLOT_CMD_READ, SLOT_PRODUCED, UNDECIDED, type SharedViews, type SlotViews,
+  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE, CTL_CONSUMED,
+  SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_PRODUCED, SLOT_STATE, UNDECIDED, type SharedViews, type SlotViews,
 } from './shared-state.js';
 
 /** Extra record kind beside the engine's EVENT_* kinds: apply staged patch #value at frame. */
@@ -33,11 +33,15 @@ export function pushCommand(shared: SharedViews, seq: number, frame: number, kin
   return true;
 }
 
-/** Records the slowest slot has not read yet (the ring's fill level). */
+/**
+ * Records the slowest slot has not read yet (the ring's fill level). A slot that is down does
+ * not hold the ring back: its replacement gets what it missed from the journal.
+ */
 export function pendingCommands(shared: SharedViews): number {
   const write = Atomics.load(shared.ctl, CTL_CMD_WRITE);
   let most = 0;
   for (const slot of shared.slots) {
+    if (Atomics.load(slot.ints, SLOT_STATE) === SLOT_DOWN) continue;
     const behind = (write - Atomics.load(slot.ints, SLOT_CMD_READ)) | 0;
     if (behind > most) most = behind;
   }
@@ -76,9 +80,15 @@ export function decideFrame(shared: SharedViews, self: number, seq: number, requ
   let block = Atomics.load(decisions, entry);
   if (block === UNDECIDED) {
     let proposal = nextBlock;
+    // A slot catching up after a rejoin renders blocks the output has passed: never decide
+    // a new command into the past of what the listener hears.
+    const consumed = Atomics.load(shared.ctl, CTL_CONSUMED);
+    if (((consumed - proposal) | 0) > 0) proposal = consumed;
     const slots = shared.slots;
     for (let s = 0; s < slots.length; s++) {
       if (s === self) continue;
+      // A slot that is down renders nothing more (it is terminated before it is replaced).
+      if (Atomics.load(slots[s]!.ints, SLOT_STATE) === SLOT_DOWN) continue;
       // The command is in the shared ring, so a sleeping slot sees it at its next drain,
       // which comes before its next block: it can apply from `produced` on. A busy slot may be
       // rendering `produced` having drained before the push: from the block after. Read busy

@@ -19,7 +19,7 @@ import { startDeviceSink, stderrLine } from './device-sink.js';
 import {
   CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_ACTIVE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS,
   CTL_RECORDING, CTL_RECORD_DROPS, CTL_RECORD_FIRST_BLOCK, CTL_RECORD_READ, CTL_RECORD_WRITE, CTL_RUNNING, CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS,
-  SLOT_PRODUCED, attachSharedState, type RuntimeConfig,
+  SLOT_LOCKSTEP, SLOT_PRODUCED, SLOT_STATE, attachSharedState, type RuntimeConfig,
 } from './shared-state.js';
 
 interface OutputWorkerData {
@@ -58,16 +58,24 @@ function copyFrom(slot: number, n: number): void {
   }
 }
 
-/** Takes block n from the active slot, else from any other slot that has it, else silence. */
+/** True when `slot` is in lockstep and has block n in its ring. */
+function has(slot: number, n: number): boolean {
+  const views_ = views.slots[slot]!;
+  return Atomics.load(views_.ints, SLOT_STATE) === SLOT_LOCKSTEP && Atomics.load(views_.stamps, n & ringMask) === n;
+}
+
+/**
+ * Takes block n from the active slot, else from any other slot in lockstep that has it (the
+ * identical block: failover within one block, sample-continuous), else silence (an underrun).
+ */
 function take(n: number): void {
   const active = Atomics.load(ctl, CTL_ACTIVE);
-  const position = n & ringMask;
-  if (Atomics.load(views.slots[active]!.stamps, position) === n) {
+  if (has(active, n)) {
     copyFrom(active, n);
     return;
   }
   for (let s = 0; s < slotCount; s++) {
-    if (s !== active && Atomics.load(views.slots[s]!.stamps, position) === n) {
+    if (s !== active && has(s, n)) {
       copyFrom(s, n);
       Atomics.add(ctl, CTL_TAKEN_FROM_OTHER, 1);
       return;
@@ -101,17 +109,19 @@ function awaitFirstBlocks(): void {
   const deadline = performance.now() + data.startTimeoutMs;
   while (Atomics.load(ctl, CTL_RUNNING) === 1 && performance.now() < deadline) {
     const active = Atomics.load(ctl, CTL_ACTIVE);
-    if (Atomics.load(views.slots[active]!.ints, SLOT_PRODUCED) >= Atomics.load(ctl, CTL_LEAD)) return;
+    const produced = Atomics.load(views.slots[active]!.ints, SLOT_PRODUCED);
+    if (((produced - Atomics.load(ctl, CTL_CONSUMED)) | 0) >= Atomics.load(ctl, CTL_LEAD)) return;
     Atomics.wait(ctl, CTL_RUNNING, 1, 1);
   }
 }
 
 /** The clocked null sink: runs until CTL_RUNNING is 0 (blocks this thread; no event loop). */
 function runNullSink(): void {
-  let t0 = performance.now() + periodMs;
+  let n = Atomics.load(ctl, CTL_CONSUMED);
+  // Block n (not always 0: a resumed server continues its block count) is due one period from now.
+  let t0 = performance.now() + periodMs - n * periodMs;
   views.clock[CLOCK_T0] = t0;
   Atomics.store(ctl, CTL_CLOCK_STARTED, 1);
-  let n = Atomics.load(ctl, CTL_CONSUMED);
   while (Atomics.load(ctl, CTL_RUNNING) === 1) {
     const due = t0 + n * periodMs;
     const now = performance.now();

@@ -68,8 +68,14 @@ const CLOCK_FIELDS = 4;
 export const SLOT_PRODUCED = 0;
 /** Incremented on every loop turn, rendering or waiting: a heartbeat (writer: slot). */
 export const SLOT_HEARTBEAT = 1;
-/** 1 while the slot's worker is up and in lockstep (writer: supervisor). */
-export const SLOT_ALIVE = 2;
+/** SLOT_DOWN, SLOT_LOCKSTEP or SLOT_JOINING (writer: supervisor). */
+export const SLOT_STATE = 2;
+/** No worker, or a worker declared failed: the output and the command decisions ignore it. */
+export const SLOT_DOWN = 0;
+/** Up and rendering in lockstep: the output may take its blocks. */
+export const SLOT_LOCKSTEP = 1;
+/** A replacement worker catching up from a snapshot: not heard until its hashes match. */
+export const SLOT_JOINING = 2;
 /** Commands applied later than their frame (writer: slot). */
 export const SLOT_LATE_COMMANDS = 3;
 /** Records of the shared command ring this slot has read (writer: slot). */

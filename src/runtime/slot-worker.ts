@@ -1,46 +1,34 @@
-// A slot worker: one Engine rendering blocks into its slot's audio ring, in lockstep with the
-// other slot. Both slots run exactly this code; nothing depends on which one is active.
+// A slot worker: one EngineHost rendering blocks into its slot's audio ring, in lockstep with
+// the other slot. Both slots run exactly this code; nothing depends on which one is active.
 //
-// Loop: apply messages (patches) and ring commands, then render while the ring is below the
-// lead target (paced by the consumer's position and by the shared clock, so a stalled consumer
-// does not stop production), else sleep on Atomics.wait until the consumer moves.
-// Per block the only allocation is the clock read around the render (Node has no
-// allocation-free clock; 16 bytes per read).
+// Start: the worker loads, then waits for its adoption message (slot, port, start state,
+// backlog). A spare worker is started ahead of need and adopted when a slot fails, which
+// saves the worker's start-up time from a rejoin.
+//
+// Loop: apply messages (patches, snapshot requests, injected faults) and ring commands, then
+// render while the ring is below the lead target (paced by the consumer's position and by the
+// shared clock, so a stalled consumer does not stop production), else sleep on Atomics.wait
+// until the consumer moves. Per block the only allocation is the clock read around the render
+// (Node has no allocation-free clock; 16 bytes per read).
 
 import { performance } from 'node:perf_hooks';
-import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createRegistry } from '../dsp/modules/index.js';
-import { Engine } from '../engine/engine.js';
-import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../engine/event-queue.js';
 import { FAULT_NAMES } from '../engine/instance.js';
-import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
-import { validatePatch } from '../patch/validate.js';
 import { CMD_APPLY_PATCH, decideFrame, drainCommands } from './command-ring.js';
+import { EngineHost, type PatchPayload } from './engine-host.js';
 import {
-  CLOCK_T0, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
-  CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED,
-  STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
-  type RuntimeConfig,
+  CLOCK_T0, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
+  CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
+  SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
 } from './shared-state.js';
-import type { SlotMessage, SlotReport } from './slot-protocol.js';
+import type { SlotAdoption, SlotMessage, SlotReport } from './slot-protocol.js';
 
-interface SlotWorkerData {
-  readonly config: RuntimeConfig;
-  readonly buffer: SharedArrayBuffer;
-  readonly slot: number;
-  readonly port: MessagePort;
-  readonly seed: number;
-  readonly patch: PatchDocument;
-  readonly handles: ReadonlyArray<readonly [string, number]>;
-}
-
-const data = workerData as SlotWorkerData;
-const { config, slot, port } = data;
+const data = workerData as { config: import('./shared-state.js').RuntimeConfig; buffer: SharedArrayBuffer; seed: number };
+const { config } = data;
 const views = attachSharedState(config, data.buffer);
-const me = views.slots[slot]!;
 const ctl = views.ctl;
 const registry = createRegistry();
-const engine = new Engine({ sampleRate: config.sampleRate, maxBlock: config.blockSize, seed: data.seed });
 const block = config.blockSize;
 const periodMs = (1000 * block) / config.sampleRate;
 const ringMask = config.ringBlocks - 1;
@@ -48,32 +36,64 @@ const hashMask = config.hashHistory - 1;
 const left = new Float32Array(block);
 const right = new Float32Array(block);
 
+const adoption = await new Promise<SlotAdoption>((resolve) => parentPort!.once('message', (m: SlotAdoption) => resolve(m)));
+const slot = adoption.slot;
+const port: MessagePort = adoption.port;
+const me = views.slots[slot]!;
+const settings = { sampleRate: config.sampleRate, blockSize: block, seed: data.seed };
+const host = adoption.start.kind === 'fresh'
+  ? EngineHost.fresh(settings, registry, adoption.start.live)
+  : EngineHost.fromSnapshot(settings, registry, adoption.start.snapshot);
+const engine = host.engine;
+if (engine.frame !== Atomics.load(me.ints, SLOT_PRODUCED) * block) {
+  throw new Error(`slot ${slot}: start frame ${engine.frame} does not match block ${Atomics.load(me.ints, SLOT_PRODUCED)}`);
+}
+
 function report(message: SlotReport): void {
   port.postMessage(message);
 }
 
-function resolve(doc: PatchDocument): ResolvedPatch {
-  const result = validatePatch(doc, registry);
-  // The supervisor validated the same document with the same registry; failing here is a bug.
-  if (!result.ok) throw new Error(`slot ${slot}: patch rejected: ${JSON.stringify(result.errors)}`);
-  return result.patch;
-}
-
-engine.applyPatch(resolve(data.patch), new Map(data.handles));
-
 /** Patches received by message, waiting for their ring record (keyed by patch id). */
-const received = new Map<number, { patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number }>();
-/** Patches scheduled by ring records, in frame order (commits can follow each other closely). */
-const scheduled: Array<{ patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number; frame: number }> = [];
+const received = new Map<number, PatchPayload>(adoption.payloads);
+/** Snapshot requests waiting for a block boundary without a crossfade. */
+const snapshotRequests: number[] = [];
+/** Injected slowness: every block takes at least slowMs until slowUntil (performance.now ms). */
+let slowMs = 0;
+let slowUntil = 0;
+
+function injectFault(kind: SlotMessage & { type: 'fault' }): void {
+  switch (kind.kind) {
+    case 'throw':
+      throw new Error(`injected fault in slot ${slot}: throw`);
+    case 'hang':
+      for (;;) {
+        // An infinite loop, as a kernel bug would cause; only terminate() ends it.
+      }
+    case 'exit':
+      process.exit(3);
+      break;
+    case 'oom': {
+      const hog: number[][] = [];
+      for (;;) hog.push(new Array<number>(1 << 16).fill(hog.length));
+    }
+    case 'slow':
+      slowMs = kind.ms;
+      slowUntil = performance.now() + 2000;
+      break;
+    case 'stall':
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, kind.ms);
+      break;
+  }
+}
 
 function pollMessages(): void {
   for (;;) {
     const envelope = receiveMessageOnPort(port);
     if (envelope === undefined) return;
     const message = envelope.message as SlotMessage;
-    if (message.type === 'patch') {
-      received.set(message.id, { patch: resolve(message.doc), handles: new Map(message.handles), crossfadeFrames: message.crossfadeFrames });
-    }
+    if (message.type === 'patch') received.set(message.id, message.payload);
+    else if (message.type === 'snapshot') snapshotRequests.push(message.id);
+    else if (message.type === 'fault') injectFault(message);
   }
 }
 
@@ -83,45 +103,26 @@ function applyRecord(c: Float64Array, at: number): void {
   const frame = decideFrame(views, slot, c[at + CMD_SEQ]! | 0, c[at + CMD_FRAME]!, produced);
   // decideFrame never returns a frame this slot has rendered; count it if that ever changes.
   if (frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-  const handle = c[at + CMD_HANDLE]! | 0;
-  const index = c[at + CMD_INDEX]! | 0;
-  const value = c[at + CMD_VALUE]!;
-  switch (kind) {
-    case EVENT_PARAM:
-      engine.scheduleParam(frame, handle, index, value);
-      break;
-    case EVENT_PARAM_IMMEDIATE:
-      engine.scheduleParamImmediate(frame, handle, index, value);
-      break;
-    case EVENT_GATE:
-      engine.scheduleGate(frame, handle, value !== 0);
-      break;
-    case EVENT_RESET:
-      engine.scheduleReset(frame, handle);
-      break;
-    case CMD_APPLY_PATCH: {
-      // The message was posted before the record was written, so it is already queued.
-      pollMessages();
-      const entry = received.get(value);
-      if (entry === undefined) throw new Error(`slot ${slot}: patch #${value} announced but not received`);
-      received.delete(value);
-      // Decided frames are block starts and never decrease, so appending keeps frame order.
-      scheduled.push({ ...entry, frame });
-      break;
-    }
-    default:
-      throw new Error(`slot ${slot}: unknown command kind ${kind}`);
+  if (kind === CMD_APPLY_PATCH) {
+    const id = c[at + CMD_VALUE]!;
+    // The message was posted before the record was written, so it is already queued.
+    pollMessages();
+    const payload = received.get(id);
+    if (payload === undefined) throw new Error(`slot ${slot}: patch #${id} announced but not received`);
+    received.delete(id);
+    host.schedulePatch(frame, payload);
+    return;
   }
+  host.event(frame, kind, c[at + CMD_HANDLE]! | 0, c[at + CMD_INDEX]! | 0, c[at + CMD_VALUE]!);
 }
 
 function renderBlock(produced: number): void {
-  while (scheduled.length > 0 && scheduled[0]!.frame <= engine.frame) {
-    const next = scheduled.shift()!;
-    if (next.frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-    engine.applyPatch(next.patch, next.handles, next.crossfadeFrames);
-  }
   const started = performance.now();
-  engine.render(left, right, block);
+  host.renderBlock(left, right, block);
+  if (slowMs > 0) {
+    if (started < slowUntil) while (performance.now() - started < slowMs);
+    else slowMs = 0;
+  }
   const ms = performance.now() - started;
   const position = produced & ringMask;
   const base = position * 2 * block;
@@ -148,6 +149,14 @@ function renderBlock(produced: number): void {
   }
 }
 
+/** Answers pending snapshot requests at this block boundary, unless a crossfade runs. */
+function answerSnapshots(produced: number): void {
+  if (snapshotRequests.length === 0 || !host.canSnapshot) return;
+  const snapshot = host.snapshot();
+  const cmdRead = Atomics.load(me.ints, SLOT_CMD_READ);
+  for (const id of snapshotRequests.splice(0)) report({ type: 'snapshot', id, snapshot, block: produced, cmdRead });
+}
+
 /** The block index the producers should have rendered up to (exclusive). */
 function targetBlock(consumed: number): number {
   let base = consumed;
@@ -161,6 +170,8 @@ function targetBlock(consumed: number): number {
   return ((target - cap) | 0) > 0 ? cap : target;
 }
 
+// Commands the snapshot does not contain and the ring may no longer hold (see SlotAdoption).
+for (let at = 0; at < adoption.backlog.length; at += CMD_FIELDS) applyRecord(adoption.backlog, at);
 report({ type: 'ready' });
 while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   Atomics.add(me.ints, SLOT_HEARTBEAT, 1);
@@ -169,6 +180,7 @@ while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   pollMessages();
   drainCommands(views, me, applyRecord);
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
+  answerSnapshots(produced);
   const consumed = Atomics.load(ctl, CTL_CONSUMED);
   // Cheap check first: below the lead on the consumer's position alone, render at once.
   if (((produced - ((consumed + Atomics.load(ctl, CTL_LEAD)) | 0)) | 0) < 0 || ((produced - targetBlock(consumed)) | 0) < 0) {

@@ -49,6 +49,7 @@ export async function startServer(args: string[] = [], options: { readonly sink?
   };
   const client = newClient();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stopping: Promise<number | null> | undefined;
   return {
     port,
     dataDir,
@@ -56,19 +57,23 @@ export async function startServer(args: string[] = [], options: { readonly sink?
     process: child,
     log: () => stderr,
     newClient,
-    async stop() {
-      try {
-        await client.request('/quit', [], 2000);
-      } catch {
-        child.kill('SIGTERM');
-      }
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-      const code = await exited;
-      clearTimeout(timer);
-      for (const c of clients) c.close();
-      return code;
+    stop() {
+      stopping ??= stopOnce();
+      return stopping;
     },
   };
+  async function stopOnce(): Promise<number | null> {
+    try {
+      await client.request('/quit', [], 2000);
+    } catch {
+      child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    const code = await exited;
+    clearTimeout(timer);
+    for (const c of clients) c.close();
+    return code;
+  }
 }
 
 /** Parses the JSON payload of /engine/status.reply. */

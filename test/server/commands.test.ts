@@ -441,6 +441,10 @@ const CASES = new Map<string, Case>([
     for (const name of ['../x', 'a/b', '/tmp/chronus-rec', '..']) await fails('/record/start', [name], 'E_BAD_NAME');
     await fails('/record/start', [1], 'E_BAD_ARGS');
     await fails('/record/start', ['a', 'b'], 'E_BAD_ARGS');
+    const [f32] = await ok('/record/start', ['case_f32', 'f32']);
+    await ok('/record/stop');
+    const wav = readWav(String(f32));
+    assert.deepEqual([wav.format, wav.bitsPerSample], ['float', 32], 'f32 recordings hold float samples');
     assert.equal((await ok('/record/status'))[0], 0, 'failed starts do not record');
   }],
 
@@ -522,6 +526,23 @@ const CASES = new Map<string, Case>([
     assert.equal(back, before);
     assert.equal((await engineStatus(client))['activeSlot'], before);
     await fails('/engine/switch', [1], 'E_BAD_ARGS');
+  }],
+
+  ['/debug/fault', async () => {
+    // This server was started without --allow-fault-injection.
+    await fails('/debug/fault', [1, 'stall', 50], 'E_FORBIDDEN');
+    await fails('/debug/fault', [1, 'melt'], 'E_BAD_ARGS');
+    await fails('/debug/fault', [1, 'slow'], 'E_BAD_ARGS');
+    await fails('/debug/fault', ['one', 'hang'], 'E_BAD_ARGS');
+    const other = await startServer(['--allow-fault-injection']);
+    try {
+      const m = await other.client.request('/debug/fault', [1, 'stall', 20]);
+      assert.deepEqual([m.address, ...m.args], ['/done', '/debug/fault', 1, 'stall', 20], show(m));
+      const bad = await other.client.request('/debug/fault', [2, 'throw']);
+      assert.deepEqual([bad.address, bad.args[0], bad.args[1]], ['/fail', '/debug/fault', 'E_BAD_ARGS'], show(bad));
+    } finally {
+      await other.stop();
+    }
   }],
 
   ['/sync', async () => {

@@ -1,0 +1,142 @@
+// An Engine plus what a slot does around it: the live patch document and its handles, patches
+// scheduled for a block boundary, and timed events. Slot workers render with it, and so does
+// journal replay (state restore after a crash, offline re-render of a journal), so both apply
+// the same commands in the same order and produce bit-identical blocks.
+//
+// Threading: one owner thread. `event` and `renderBlock` do not allocate (apart from the
+// patch application `renderBlock` performs when one is due); `schedulePatch`, `snapshot`
+// and `fromSnapshot` allocate and run between blocks.
+
+import type { ModuleRegistry } from '../dsp/registry.js';
+import { Engine } from '../engine/engine.js';
+import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../engine/event-queue.js';
+import type { EngineSnapshot } from '../engine/snapshot.js';
+import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
+import { validatePatch } from '../patch/validate.js';
+
+export interface HostSettings {
+  readonly sampleRate: number;
+  readonly blockSize: number;
+  readonly seed: number;
+}
+
+/** A patch as it travels between threads and into the journal: plain data. */
+export interface PatchPayload {
+  readonly doc: PatchDocument;
+  readonly handles: ReadonlyArray<readonly [string, number]>;
+  /** Crossfade length in frames where the topology changed (0: none). */
+  readonly crossfadeFrames: number;
+}
+
+/** Everything a fresh host needs to continue exactly where another one was (plain data). */
+export interface HostSnapshot {
+  readonly live: PatchPayload;
+  readonly engine: EngineSnapshot;
+  /** Patches decided but not yet applied, in frame order. */
+  readonly pending: ReadonlyArray<PatchPayload & { readonly frame: number }>;
+}
+
+interface Scheduled {
+  readonly payload: PatchPayload;
+  readonly patch: ResolvedPatch;
+  readonly frame: number;
+}
+
+export class EngineHost {
+  readonly engine: Engine;
+  private live: PatchPayload;
+  private readonly scheduled: Scheduled[] = [];
+  /** Patches applied later than their frame (never, by construction; counted if it happens). */
+  latePatches = 0;
+
+  private constructor(readonly settings: HostSettings, private readonly registry: ModuleRegistry, live: PatchPayload) {
+    this.engine = new Engine({ sampleRate: settings.sampleRate, maxBlock: settings.blockSize, seed: settings.seed });
+    this.live = live;
+    this.engine.applyPatch(this.resolve(live.doc), new Map(live.handles));
+  }
+
+  /** A host at frame 0 playing `live`. */
+  static fresh(settings: HostSettings, registry: ModuleRegistry, live: PatchPayload): EngineHost {
+    return new EngineHost(settings, registry, live);
+  }
+
+  /** A host continuing bit-identically from `snapshot` (taken by `snapshot()` anywhere). */
+  static fromSnapshot(settings: HostSettings, registry: ModuleRegistry, snapshot: HostSnapshot): EngineHost {
+    if (snapshot.engine.seed !== settings.seed >>> 0) throw new Error(`snapshot seed ${snapshot.engine.seed} differs from ${settings.seed}`);
+    const host = new EngineHost(settings, registry, snapshot.live);
+    host.engine.restore(snapshot.engine);
+    for (const p of snapshot.pending) host.schedulePatch(p.frame, p);
+    return host;
+  }
+
+  get frame(): number {
+    return this.engine.frame;
+  }
+
+  /** The patch playing now (plain data). */
+  get livePatch(): PatchPayload {
+    return this.live;
+  }
+
+  /** False while a crossfade runs: its old graph is not part of a snapshot. */
+  get canSnapshot(): boolean {
+    return !this.engine.crossfading;
+  }
+
+  /** Schedules one engine event (EVENT_* kind) at `frame`. No allocation. */
+  event(frame: number, kind: number, handle: number, index: number, value: number): void {
+    switch (kind) {
+      case EVENT_PARAM:
+        this.engine.scheduleParam(frame, handle, index, value);
+        break;
+      case EVENT_PARAM_IMMEDIATE:
+        this.engine.scheduleParamImmediate(frame, handle, index, value);
+        break;
+      case EVENT_GATE:
+        this.engine.scheduleGate(frame, handle, value !== 0);
+        break;
+      case EVENT_RESET:
+        this.engine.scheduleReset(frame, handle);
+        break;
+      default:
+        throw new Error(`unknown event kind ${kind}`);
+    }
+  }
+
+  /** Schedules a patch for the block boundary `frame` (decided frames never decrease). */
+  schedulePatch(frame: number, payload: PatchPayload): void {
+    const entry = { payload, patch: this.resolve(payload.doc), frame };
+    let at = this.scheduled.length;
+    while (at > 0 && this.scheduled[at - 1]!.frame > frame) at--;
+    this.scheduled.splice(at, 0, entry);
+  }
+
+  /** Applies the patches due at the current frame, then renders `frames` frames. */
+  renderBlock(left: Float32Array, right: Float32Array, frames: number): void {
+    const engine = this.engine;
+    while (this.scheduled.length > 0 && this.scheduled[0]!.frame <= engine.frame) {
+      const next = this.scheduled.shift()!;
+      if (next.frame < engine.frame) this.latePatches++;
+      engine.applyPatch(next.patch, new Map(next.payload.handles), next.payload.crossfadeFrames);
+      this.live = next.payload;
+    }
+    engine.render(left, right, frames);
+  }
+
+  /** The complete state at this block boundary (allocates). Throws while crossfading. */
+  snapshot(): HostSnapshot {
+    if (!this.canSnapshot) throw new Error('cannot snapshot during a crossfade');
+    return {
+      live: this.live,
+      engine: this.engine.snapshot(),
+      pending: this.scheduled.map((s) => ({ ...s.payload, frame: s.frame })),
+    };
+  }
+
+  private resolve(doc: PatchDocument): ResolvedPatch {
+    const result = validatePatch(doc, this.registry);
+    // Patches reach a host only after the supervisor validated them with the same registry.
+    if (!result.ok) throw new Error(`patch rejected: ${JSON.stringify(result.errors)}`);
+    return result.patch;
+  }
+}

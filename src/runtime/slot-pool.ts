@@ -1,0 +1,105 @@
+// Slot worker threads: starting them, keeping one spare warm, adopting a worker into a slot,
+// and terminating one. A worker takes ~55–120 ms to load on this machine kind
+// (node-rt-probe.md §4); a spare that has already loaded turns a rejoin's start-up into a
+// message round trip.
+//
+// Threading: main thread.
+
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { RuntimeConfig } from './shared-state.js';
+import type { SlotAdoption, SlotReport } from './slot-protocol.js';
+
+/** Heap limits per slot worker: the engine needs little; a runaway allocation dies early. */
+const SLOT_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
+
+export interface SlotWorkerHandle {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+  /** Resolves when the worker has applied its start state and backlog. */
+  readonly ready: Promise<void>;
+}
+
+export interface AdoptOptions {
+  readonly slot: number;
+  readonly start: SlotAdoption['start'];
+  readonly backlog: Float64Array;
+  readonly payloads: SlotAdoption['payloads'];
+  readonly onReport: (report: SlotReport) => void;
+  /** Called once when the worker ends: error (uncaught, out of memory) or exit code. */
+  readonly onEnd: (reason: string) => void;
+}
+
+export class SlotPool {
+  private spare: Worker | undefined;
+  private spareEnded = false;
+
+  constructor(private readonly config: RuntimeConfig, private readonly buffer: SharedArrayBuffer, private readonly seed: number, private readonly keepSpare: boolean) {}
+
+  /** Starts the spare worker (if the pool keeps one). */
+  warm(): void {
+    if (!this.keepSpare || this.spare !== undefined) return;
+    const worker = this.spawn();
+    this.spareEnded = false;
+    worker.once('exit', () => {
+      if (this.spare === worker) {
+        this.spare = undefined;
+        this.spareEnded = true;
+      }
+    });
+    this.spare = worker;
+  }
+
+  /** Makes a worker (the spare if one is warm, else a new one) slot `slot`. */
+  adopt(options: AdoptOptions): SlotWorkerHandle {
+    const worker = this.spare ?? this.spawn();
+    this.spare = undefined;
+    const { port1, port2 } = new MessageChannel();
+    let ended = false;
+    const end = (reason: string): void => {
+      if (ended) return;
+      ended = true;
+      options.onEnd(reason);
+    };
+    const ready = new Promise<void>((resolve, reject) => {
+      port1.on('message', (m: SlotReport) => {
+        if (m.type === 'ready') resolve();
+        options.onReport(m);
+      });
+      worker.once('error', (error: Error & { code?: string }) => {
+        const reason = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'oom' : `error: ${error.message}`;
+        reject(new Error(`slot ${options.slot} worker failed: ${reason}`));
+        end(reason);
+      });
+      worker.once('exit', (code) => {
+        reject(new Error(`slot ${options.slot} worker exited with code ${code}`));
+        end(`exit ${code}`);
+      });
+    });
+    ready.catch(() => undefined);
+    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog, payloads: options.payloads };
+    worker.postMessage(adoption, [port2]);
+    this.warm();
+    return { worker, port: port1, ready };
+  }
+
+  /** Stops the spare (shutdown). */
+  async close(): Promise<void> {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare !== undefined) await spare.terminate();
+  }
+
+  get spareReady(): boolean {
+    return this.spare !== undefined && !this.spareEnded;
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./slot-worker.js', import.meta.url), {
+      workerData: { config: this.config, buffer: this.buffer, seed: this.seed },
+      resourceLimits: SLOT_RESOURCE_LIMITS,
+    });
+    // Errors of adopted workers are handled by adopt(); a spare's error ends it (warm() again later).
+    worker.on('error', () => undefined);
+    return worker;
+  }
+}
