@@ -22,6 +22,8 @@ import { OscTransport, type IncomingMessage } from './osc-transport.js';
 import { LatencyProbe, LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
 import type { ServerContext } from './server-context.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import { SequencerMirror } from './seq-mirror.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -60,7 +62,10 @@ export interface ServerCounters {
   unknownAddress: number;
   badArgs: number;
   failed: number;
+  /** Timetagged messages applied late (answered /late). */
   late: number;
+  /** Timetagged messages dropped because late, for clients with /client/late drop. */
+  lateDropped: number;
   internalErrors: number;
 }
 
@@ -68,7 +73,9 @@ export class ChronusServer implements ServerContext {
   readonly editor: PatchEditor;
   readonly supervisor: Supervisor;
   readonly transport: OscTransport;
-  readonly counters: ServerCounters = { messages: 0, unknownAddress: 0, badArgs: 0, failed: 0, late: 0, internalErrors: 0 };
+  readonly counters: ServerCounters = { messages: 0, unknownAddress: 0, badArgs: 0, failed: 0, late: 0, lateDropped: 0, internalErrors: 0 };
+  readonly sequencers = new SequencerMirror();
+  private readonly dropLate = new Set<string>();
   port = 0;
   private readonly subscribers = new Set<string>();
   private quitRequested: (() => void) | undefined;
@@ -168,6 +175,15 @@ export class ChronusServer implements ServerContext {
         return;
       }
       frame = timed;
+      if (this.dropLate.has(client)) {
+        const earliest = this.supervisor.earliestFrame();
+        if (frame < earliest) {
+          this.counters.lateDropped++;
+          reply('/late', [(earliest - frame) / this.options.sampleRate, address]);
+          reply('/fail', [address, 'E_LATE_DROPPED', 'the bundle arrived after its time; dropped (/client/late drop)']);
+          return;
+        }
+      }
     }
     const wantsReply = entry.reply === 'always' || this.subscribers.has(client);
     let result: Reply;
@@ -225,6 +241,17 @@ export class ChronusServer implements ServerContext {
     else seq = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, requested);
     if (seq !== undefined && frame === undefined) this.latencyProbe.track(seq, this.sinkFrameNow());
     return seq;
+  }
+
+  sendControl(op: ControlOp, frame: number | undefined): number | undefined {
+    const seq = this.supervisor.sendControl(op, frame ?? 0);
+    if (seq !== undefined) this.sequencers.apply(op);
+    return seq;
+  }
+
+  setLatePolicy(client: string, policy: 'apply' | 'drop'): void {
+    if (policy === 'drop') this.dropLate.add(client);
+    else this.dropLate.delete(client);
   }
 
   async decidedFrame(seq: number, requestedFrame: number): Promise<number | undefined> {

@@ -15,7 +15,8 @@ import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../
 import { FAULT_NAMES } from '../engine/instance.js';
 import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
-import { CMD_APPLY_PATCH, decideFrame, drainCommands } from './command-ring.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import { CMD_APPLY_PATCH, CMD_CONTROL, decideFrame, drainCommands } from './command-ring.js';
 import {
   CLOCK_T0, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED,
@@ -64,6 +65,8 @@ engine.applyPatch(resolve(data.patch), new Map(data.handles));
 /** Patches received by message, waiting for their ring record (keyed by patch id). */
 const received = new Map<number, { patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number }>();
 /** Patches scheduled by ring records, in frame order (commits can follow each other closely). */
+/** Control ops received by message, waiting for their ring record (keyed by id). */
+const controls = new Map<number, ControlOp>();
 const scheduled: Array<{ patch: ResolvedPatch; handles: Map<string, number>; crossfadeFrames: number; frame: number }> = [];
 
 function pollMessages(): void {
@@ -73,6 +76,8 @@ function pollMessages(): void {
     const message = envelope.message as SlotMessage;
     if (message.type === 'patch') {
       received.set(message.id, { patch: resolve(message.doc), handles: new Map(message.handles), crossfadeFrames: message.crossfadeFrames });
+    } else if (message.type === 'control') {
+      controls.set(message.id, message.op);
     }
   }
 }
@@ -107,6 +112,16 @@ function applyRecord(c: Float64Array, at: number): void {
       received.delete(value);
       // Decided frames are block starts and never decrease, so appending keeps frame order.
       scheduled.push({ ...entry, frame });
+      break;
+    }
+    case CMD_CONTROL: {
+      // Posted before the record was written, like patches. Applied at the exact frame (a
+      // timetag may put it inside a block).
+      pollMessages();
+      const op = controls.get(value);
+      if (op === undefined) throw new Error(`slot ${slot}: control #${value} announced but not received`);
+      controls.delete(value);
+      engine.scheduleControl(frame, op);
       break;
     }
     default:

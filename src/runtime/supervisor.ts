@@ -5,13 +5,14 @@
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { PatchDocument } from '../patch/document.js';
-import { CMD_APPLY_PATCH, pendingCommands, pushCommand } from './command-ring.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import { Recorder } from './recorder.js';
 import {
   CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS,
   CTL_RUNNING, CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS, HIST_BUCKETS, HIST_BUCKET_MS, SLOT_ALIVE, SLOT_HEARTBEAT,
-  SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS,
+  SLOT_BUSY, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS,
   UNDECIDED, createSharedState, type RuntimeConfig, type SharedViews,
 } from './shared-state.js';
 import type { SlotMessage, SlotReport } from './slot-protocol.js';
@@ -55,6 +56,7 @@ export class Supervisor {
   private readonly handles = new Map<string, { type: string; handle: number }>();
   private nextHandle = 1;
   private nextPatchId = 1;
+  private nextControlId = 1;
   private seq = 0;
   private divergences = 0;
   private lastCompared = 0;
@@ -179,6 +181,32 @@ export class Supervisor {
     const seq = this.broadcast(0, CMD_APPLY_PATCH, 0, 0, id);
     if (seq !== undefined) this.commits++;
     return seq;
+  }
+
+  /**
+   * Sends a validated control op (sequencer, transport) to every slot, to apply at
+   * `requestedFrame` (exact sample) or as soon as possible (0): a structured-clone message plus
+   * a CMD_CONTROL ring record, like patches. Returns the command's sequence number.
+   */
+  sendControl(op: ControlOp, requestedFrame = 0): number | undefined {
+    if (!this.canSend()) return undefined;
+    const id = this.nextControlId++;
+    const message: SlotMessage = { type: 'control', id, op };
+    for (const port of this.slotPorts) port.postMessage(message);
+    return this.broadcast(requestedFrame, CMD_CONTROL, 0, 0, id);
+  }
+
+  /**
+   * A lower bound of the frame a command sent now can apply at: past every block a slot has
+   * rendered or is rendering (decideFrame never goes below it). For dropping late bundles.
+   */
+  earliestFrame(): number {
+    let block = 0;
+    for (const s of this.shared.slots) {
+      const past = Atomics.load(s.ints, SLOT_PRODUCED) + Atomics.load(s.ints, SLOT_BUSY);
+      if (past > block) block = past;
+    }
+    return block * this.config.blockSize;
   }
 
   /**
