@@ -227,6 +227,13 @@ export class ChronusServer implements ServerContext {
     return ((performance.now() - shared.clock[CLOCK_T0]!) / 1000) * this.options.sampleRate;
   }
 
+  /** The sink clock's frame 0 as Unix time (ms), or null before the clock runs. */
+  private clockAnchor(): { t0UnixMs: number | null } {
+    const shared = this.supervisor.shared;
+    if (Atomics.load(shared.ctl, CTL_CLOCK_STARTED) !== 1) return { t0UnixMs: null };
+    return { t0UnixMs: performance.timeOrigin + shared.clock[CLOCK_T0]! };
+  }
+
   private notify(address: string, args: readonly OscValue[]): void {
     for (const client of this.subscribers) this.transport.send(client, address, args);
   }
@@ -322,6 +329,8 @@ export class ChronusServer implements ServerContext {
       sink: this.options.sink,
       port: this.port,
       control: { ...this.counters, latencyMs: this.latency.summary(), transport: this.transport.counters },
+      // Timetags map to frames through this anchor: frame = round((unixMs − t0UnixMs) / 1000 · sampleRate).
+      clock: this.clockAnchor(),
     };
   }
 
