@@ -2,6 +2,7 @@
 // Add a benchmark by adding an entry to BENCHES.
 
 import { ENGINE_USAGE, engineBench } from './engine.js';
+import { TIMING_USAGE, timingBench } from './timing.js';
 import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
 
 interface Bench {
@@ -14,6 +15,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   latency: { run: latencyBench, usage: LATENCY_USAGE },
   control: { run: controlBench, usage: CONTROL_USAGE },
   commit: { run: commitBench, usage: COMMIT_USAGE },
+  timing: { run: timingBench, usage: TIMING_USAGE },
 };
 
 function usage(): string {

@@ -57,7 +57,8 @@ program
   .option('--state-dir <dir>', 'keep the journal and periodic snapshots here; restarting on the same folder resumes the patch, parameters and sequencers')
   .option('--snapshot-every <seconds>', 'interval between periodic snapshots (and state-folder bases)', number, 2)
   .option('--allow-fault-injection', 'accept /debug/fault (tests and demos)', false)
-  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string; stateDir?: string; snapshotEvery: number; allowFaultInjection: boolean }) => {
+  .option('--no-spare-worker', 'do not keep a pre-started worker for fast rejoins (slower rejoins, one idle thread less)')
+  .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string; stateDir?: string; snapshotEvery: number; allowFaultInjection: boolean; spareWorker: boolean }) => {
     await runServe(opts);
   });
 

@@ -26,6 +26,7 @@ export interface ServeOptions {
   readonly stateDir?: string;
   readonly snapshotEvery: number;
   readonly allowFaultInjection: boolean;
+  readonly spareWorker: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -97,6 +98,7 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     snapshotEveryMs: options.snapshotEvery * 1000,
     allowFaultInjection: options.allowFaultInjection,
+    spareWorker: options.spareWorker,
     log,
   });
   await server.start();

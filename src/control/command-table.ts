@@ -6,6 +6,7 @@
 
 import type { ModuleSpec } from '../dsp/spec.js';
 import { parseModuleCommand } from './address.js';
+import { parseSeqCommand } from './seq-commands.js';
 import type { ServerContext } from './server-context.js';
 import { FAULT_KINDS, type FaultKind } from '../runtime/slot-protocol.js';
 
@@ -43,6 +44,8 @@ export interface CommandEntry {
   readonly doc: string;
   /** 'opt-in': replies only to clients that asked with /notify 1 (high-rate commands). */
   readonly reply: 'always' | 'opt-in';
+  /** The last arg may repeat (checkArgs allows any number of them). */
+  readonly variadic?: boolean;
   /** Number of path segments after the prefix (prefix entries only). */
   readonly pathSegments?: number;
   /** Success replies go to this address with the reply args alone (instead of /done <address> ...). */
@@ -81,6 +84,41 @@ async function moduleCommand(call: CommandCall, address: string): Promise<Reply>
   const late = call.frame !== undefined && frame > requested ? (frame - requested) / call.ctx.sampleRate : 0;
   return { ok: true, args: [frame], ...(late > 0 ? { lateSeconds: late } : {}) };
 }
+
+/** `/seq/*`: validate into a control op, send it to every slot, reply with its frame. */
+async function seqCommand(call: CommandCall): Promise<Reply> {
+  const lookup = (id: string): ModuleSpec | undefined => call.ctx.editor.resolved.modules.find((m) => m.id === id)?.definition.spec;
+  const parsed = parseSeqCommand(call.address, call.args, call.ctx.sequencers, lookup);
+  if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
+  const seq = call.ctx.sendControl(parsed.op, call.frame);
+  if (seq === undefined) return failure('E_BUSY', 'command ring full; try again');
+  const requested = call.frame ?? 0;
+  const frame = await call.ctx.decidedFrame(seq, requested);
+  if (frame === undefined) return failure('E_NO_SLOT', 'no slot took the command in time');
+  const late = call.frame !== undefined && frame > requested ? (frame - requested) / call.ctx.sampleRate : 0;
+  return { ok: true, args: [frame], ...(late > 0 ? { lateSeconds: late } : {}) };
+}
+
+const id: ArgSpec = { name: 'id', type: 'string' };
+const SEQ_REPLY = 'Replies `/done <address> <frame>` (the frame it takes effect from).';
+
+/** The sequencer and transport commands (the old system's surface; see README "Sequencing"). */
+const SEQ_COMMANDS: readonly CommandEntry[] = ([
+  { address: '/seq/bpm', usage: '/seq/bpm', args: [{ name: 'bpm', type: 'number' }], doc: `Transport tempo, 20–300 BPM; takes effect at the next sixteenth of the grid (at once while stopped). ${SEQ_REPLY}` },
+  { address: '/seq/swing', usage: '/seq/swing', args: [{ name: 'swing', type: 'number' }], doc: `Swing 0–0.6: odd sixteenths start swing × one sixteenth late; takes effect at the next eighth. ${SEQ_REPLY}` },
+  { address: '/seq/start', usage: '/seq/start', args: [{ ...id, optional: true }], doc: `With an id: start that sequencer at the next bar line (starting the transport if stopped). Without: start the transport and every sequencer. ${SEQ_REPLY}` },
+  { address: '/seq/stop', usage: '/seq/stop', args: [{ ...id, optional: true }], doc: `With an id: stop that sequencer. Without: stop every sequencer and the transport. Held gates are released at this frame. ${SEQ_REPLY}` },
+  { address: '/seq/create', usage: '/seq/create', args: [id], doc: `New sequencer (16 steps of sixteenths, pattern \`x\`, gate_len 0.5, no targets); at most 32. ${SEQ_REPLY}` },
+  { address: '/seq/config', usage: '/seq/config', args: [id, { name: 'steps', type: 'number' }, { name: 'division', type: 'number' }, { name: 'now', type: 'value', optional: true }], doc: `Steps 1–64 and division (a step lasts 4/division beats: 4 = quarter notes, 16 = sixteenths; any divisor of 3840 up to 64). Takes effect at the next bar and restarts the pattern there; "now" applies it at once. ${SEQ_REPLY}` },
+  { address: '/seq/pattern', usage: '/seq/pattern', args: [id, { name: 'pattern', type: 'string' }, { name: 'now', type: 'value', optional: true }], doc: `Pattern: \`X\` accent, \`x\` note, \`.\` rest; spaces and \`|\` ignored; at most 64 steps. Takes effect at the next bar ("now": at once). ${SEQ_REPLY}` },
+  { address: '/seq/assign', usage: '/seq/assign', args: [id, { name: 'what', type: 'string' }, { name: 'module_or_lane', type: 'value' }, { name: 'module', type: 'string', optional: true }, { name: 'param', type: 'string', optional: true }], doc: `\`/seq/assign <id> gate <module>\`: the module gated by notes. \`/seq/assign <id> param <lane> <module> <param>\`: the param a lane sets (up to 8 lanes). Targets survive patch commits; a target whose module is gone is inactive. ${SEQ_REPLY}` },
+  { address: '/seq/lane', usage: '/seq/lane', variadic: true, args: [id, { name: 'lane', type: 'value' }, { name: 'values...', type: 'value' }], doc: `Lane values per step: numbers (the param's unit), MIDI notes \`m60\` and note names \`C2\`, \`F#3\`, \`Bb1\` (both in Hz), \`-\` or \`.\` = no change; strings may hold several values separated by spaces. A final "now" applies at once, else at the next bar. ${SEQ_REPLY}` },
+  { address: '/seq/gate_len', usage: '/seq/gate_len', args: [id, { name: 'fraction', type: 'number' }], doc: `Gate length as a fraction of the step, 0.01–1. ${SEQ_REPLY}` },
+  { address: '/seq/accent', usage: '/seq/accent', args: [id, { name: 'module', type: 'string' }, { name: 'param', type: 'string' }, { name: 'amount', type: 'number' }], doc: `What an \`X\` does: adds amount to module.param from the note's start to its gate-off (clamped to the param range). ${SEQ_REPLY}` },
+  { address: '/seq/reset', usage: '/seq/reset', args: [id], doc: `Back to step 0 at the next bar (at once when stopped); the steps before the bar still play. ${SEQ_REPLY}` },
+  { address: '/seq/reset_all', usage: '/seq/reset_all', args: [], doc: `/seq/reset for every sequencer: all restart together at the next bar. ${SEQ_REPLY}` },
+  { address: '/seq/delete', usage: '/seq/delete', args: [id], doc: `Remove a sequencer (its held gate is released). ${SEQ_REPLY}` },
+] satisfies ReadonlyArray<Omit<CommandEntry, 'reply' | 'handler'>>).map((e): CommandEntry => ({ ...e, reply: 'always', handler: seqCommand }));
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
@@ -194,6 +232,24 @@ export const COMMANDS: readonly CommandEntry[] = [
       return done(s.recording ? 1 : 0, s.seconds, s.bytes, s.path ?? '');
     },
   },
+  ...SEQ_COMMANDS,
+  {
+    address: '/seq/get', usage: '/seq/get', reply: 'always', args: [id],
+    doc: 'Reply `/done /seq/get <json>`: the sequencer\'s configuration as commanded (steps, division, pattern, targets, lanes, gate_len, accent, running) and the transport (bpm, swing).',
+    handler: ({ ctx, args }) => {
+      const described = ctx.sequencers.describe(args[0] as string);
+      return described === undefined ? failure('E_UNKNOWN_SEQ', `no sequencer '${String(args[0])}'`) : done(JSON.stringify(described));
+    },
+  },
+  {
+    address: '/client/late', usage: '/client/late', reply: 'always', args: [{ name: 'policy', type: 'string' }],
+    doc: 'For this client: "apply" (default) applies a late timetagged bundle at the earliest safe frame and answers `/late <seconds> <address>`; "drop" answers `/late` and `/fail <address> E_LATE_DROPPED` instead. Counts are in /engine/status (control.late, control.lateDropped).',
+    handler: ({ ctx, args, client }) => {
+      if (args[0] !== 'apply' && args[0] !== 'drop') return failure('E_BAD_ARGS', 'policy must be "apply" or "drop"');
+      ctx.setLatePolicy(client, args[0]);
+      return done(args[0]);
+    },
+  },
   {
     address: '/engine/status', usage: '/engine/status', reply: 'always', args: [], replyAddress: '/engine/status.reply',
     doc: 'Reply `/engine/status.reply <json>`: rate, block, lead, sink, active slot, per-slot health, underruns, late cycles, failovers, divergences, commits, uptime.',
@@ -270,12 +326,12 @@ export function lookupCommand(address: string): { entry: CommandEntry; path: str
 /** Checks arguments against the entry's schema; returns a /fail reply or undefined. */
 export function checkArgs(entry: CommandEntry, args: readonly OscValue[]): Reply | undefined {
   const required = entry.args.filter((a) => a.optional !== true).length;
-  if (args.length < required || args.length > entry.args.length) {
+  if (args.length < required || (args.length > entry.args.length && entry.variadic !== true)) {
     const usage = entry.args.map((a) => (a.optional === true ? `[${a.name}]` : `<${a.name}>`)).join(' ');
     return failure('E_BAD_ARGS', `${entry.usage} takes ${usage || 'no arguments'}; got ${args.length}`);
   }
   for (let i = 0; i < args.length; i++) {
-    const spec = entry.args[i]!;
+    const spec = entry.args[Math.min(i, entry.args.length - 1)]!;
     const v = args[i];
     if (spec.type === 'string' && typeof v !== 'string') return failure('E_BAD_ARGS', `${spec.name} must be a string`);
     if (spec.type === 'number' && (typeof v !== 'number' || !Number.isFinite(v))) return failure('E_BAD_ARGS', `${spec.name} must be a number`);

@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { PATCH_ERROR_CODES } from '../patch/errors.js';
 import { COMMAND_ERRORS } from './address.js';
+import { SEQ_ERRORS } from './seq-commands.js';
 import { COMMANDS, type ArgSpec, type CommandEntry } from './command-table.js';
 import { MAX_TCP_FRAME } from './osc-transport.js';
 
@@ -37,6 +38,7 @@ const SERVER_ERRORS: Readonly<Record<string, string>> = {
   E_BUSY: "A slot's command ring is full; try again.",
   E_NO_SLOT: 'No slot took the command in time (every slot is down or stalled).',
   E_TOO_FAR: 'A bundle timetag lies more than 600 s ahead.',
+  E_LATE_DROPPED: 'A timetagged bundle arrived after its time and this client asked to drop late bundles (/client/late drop).',
   E_INTERNAL: 'A command handler failed unexpectedly (a server bug; the server keeps running).',
   E_MALFORMED: 'The packet is not valid OSC (`/fail ? E_MALFORMED <message>`).',
   E_OVERSIZE: `A TCP frame header announces more than ${MAX_TCP_FRAME} bytes, or a negative size (\`/fail ? E_OVERSIZE <message>\`); the server closes the connection.`,
@@ -65,6 +67,7 @@ export const OSC_ERROR_CODES: readonly ErrorCodeDoc[] = (() => {
   };
   add('command', COMMAND_ERRORS);
   add('command', SERVER_ERRORS);
+  add('command', SEQ_ERRORS);
   add('patch', PATCH_ERROR_CODES);
   add('notification', NOTIFICATION_CODES);
   return out;
@@ -74,9 +77,10 @@ export const OSC_ERROR_CODES: readonly ErrorCodeDoc[] = (() => {
 const GROUPS: ReadonlyArray<readonly [title: string, segments: readonly string[], intro: string]> = [
   ['Live control', ['mod', 'gate', 'module'], 'Commands on modules of the live patch, applied at a sample-exact frame (the next safe block, or the frame of a bundle timetag).'],
   ['Patch editing', ['patch'], 'Edits go to a staged copy of the live patch; `/patch/commit` validates the whole staged patch and applies it to every slot at one block boundary.'],
+  ['Sequencing', ['seq'], 'One transport (tempo, swing, bar grid) and up to 32 step sequencers running inside the engine, driven by rendered frames: every step lands on its exact sample, identically in every slot and offline. See the README section "Sequencing".'],
   ['Recording', ['record'], 'Files go to `<data-dir>/recordings/`.'],
   ['Engine', ['engine'], ''],
-  ['Session', ['sync', 'notify', 'quit'], ''],
+  ['Session', ['sync', 'notify', 'quit', 'client'], ''],
 ];
 
 function segmentOf(entry: CommandEntry): string {

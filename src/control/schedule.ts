@@ -2,10 +2,14 @@
 // Threading: whichever thread owns the engine; no allocation.
 
 import type { Engine } from '../engine/engine.js';
-import type { ModuleCommand } from './address.js';
+import type { ScoreCommand } from './score.js';
 
 /** Returns false when the module is gone or the engine's event queue is full. */
-export function scheduleModuleCommand(engine: Engine, frame: number, command: ModuleCommand): boolean {
+export function scheduleModuleCommand(engine: Engine, frame: number, command: ScoreCommand): boolean {
+  if (command.kind === 'control') {
+    engine.scheduleControl(frame, command.op);
+    return true;
+  }
   const instance = engine.instance(command.id);
   if (instance === undefined) return false;
   switch (command.kind) {

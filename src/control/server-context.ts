@@ -6,10 +6,21 @@ import type { FaultKind } from '../runtime/slot-protocol.js';
 import type { ModuleCommand } from './address.js';
 import type { Reply } from './command-table.js';
 import type { PatchEditor } from './patch-editor.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import type { SequencerMirror } from './seq-mirror.js';
 
 export interface ServerContext {
   readonly editor: PatchEditor;
   readonly sampleRate: number;
+  /** Sequencer configuration as commanded (validation, /seq/get). */
+  readonly sequencers: SequencerMirror;
+  /**
+   * Sends a validated control op to every slot, at `frame` (timetag, exact sample) or as soon as
+   * possible, and records it in the mirror. Returns its sequence number, undefined when full.
+   */
+  sendControl(op: ControlOp, frame: number | undefined): number | undefined;
+  /** Per client: apply late timetagged bundles (default) or drop them. */
+  setLatePolicy(client: string, policy: 'apply' | 'drop'): void;
   /**
    * Sends a module command to every slot, to apply at `frame` (from a timetag) or as soon as
    * possible. Returns its sequence number, or undefined when the rings are full.

@@ -23,6 +23,8 @@ import { OscTransport, type IncomingMessage } from './osc-transport.js';
 import { LatencyProbe, LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
 import type { ServerContext } from './server-context.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import { SequencerMirror } from './seq-mirror.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -47,6 +49,8 @@ export interface ServerOptions {
   readonly snapshotEveryMs?: number;
   /** Accept /debug/fault (tests and demos only). */
   readonly allowFaultInjection?: boolean;
+  /** Keep a pre-started worker for fast rejoins (default true). */
+  readonly spareWorker?: boolean;
 }
 
 /** Timetags further ahead than this are refused (E_TOO_FAR): they would pin /sync and queues. */
@@ -67,7 +71,10 @@ export interface ServerCounters {
   unknownAddress: number;
   badArgs: number;
   failed: number;
+  /** Timetagged messages applied late (answered /late). */
   late: number;
+  /** Timetagged messages dropped because late, for clients with /client/late drop. */
+  lateDropped: number;
   internalErrors: number;
 }
 
@@ -75,9 +82,13 @@ export class ChronusServer implements ServerContext {
   readonly editor: PatchEditor;
   readonly supervisor: Supervisor;
   readonly transport: OscTransport;
-  readonly counters: ServerCounters = { messages: 0, unknownAddress: 0, badArgs: 0, failed: 0, late: 0, internalErrors: 0 };
+  readonly counters: ServerCounters = { messages: 0, unknownAddress: 0, badArgs: 0, failed: 0, late: 0, lateDropped: 0, internalErrors: 0 };
+  readonly sequencers = new SequencerMirror();
+  private readonly dropLate = new Set<string>();
   port = 0;
   private readonly subscribers = new Set<string>();
+  /** Per client: commands whose handling has not finished (replies pending). */
+  private readonly inFlight = new Map<string, Set<Promise<void>>>();
   private quitRequested: (() => void) | undefined;
   private readonly quitPromise: Promise<void>;
   /** Arrival → effect latency of immediate module commands, ms. */
@@ -97,9 +108,11 @@ export class ChronusServer implements ServerContext {
       initialPatch: this.editor.live,
       onModuleFault: (module, code, frame) => this.notify('/module/fault', [module, code, frame]),
       onNotice: (address, args) => this.notify(address, args),
+      saveExtra: () => ({ sequencers: this.sequencers.save() }),
       ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
       ...(options.snapshotEveryMs === undefined ? {} : { snapshotEveryMs: options.snapshotEveryMs }),
       allowFaultInjection: options.allowFaultInjection === true,
+      spare: options.spareWorker !== false,
       sink: options.sink,
       ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
     });
@@ -117,6 +130,8 @@ export class ChronusServer implements ServerContext {
     const resumed = this.supervisor.resumed;
     if (resumed !== undefined) {
       this.editor.resume(this.supervisor.committedPatch);
+      this.sequencers.load((resumed.extra as { sequencers?: unknown } | undefined)?.sequencers);
+      for (const op of resumed.controls) this.sequencers.apply(op);
       this.options.log(`chronus: resumed from ${this.options.stateDir}: block ${resumed.block}, ${resumed.entries} journal entries replayed in ${resumed.ms} ms`);
     }
     this.port = await this.transport.listen(this.options.host, this.options.port);
@@ -153,9 +168,20 @@ export class ChronusServer implements ServerContext {
     };
     for (const message of messages) {
       this.counters.messages++;
-      this.dispatch(message, client, safeReply).catch((error: unknown) => {
-        this.counters.internalErrors++;
-        safeReply('/fail', [message.address, 'E_INTERNAL', String(error)]);
+      // /sync answers after every earlier command of its client has been answered.
+      const earlier = message.address === '/sync' ? [...(this.inFlight.get(client) ?? [])] : [];
+      const handled = Promise.allSettled(earlier)
+        .then(() => this.dispatch(message, client, safeReply))
+        .catch((error: unknown) => {
+          this.counters.internalErrors++;
+          safeReply('/fail', [message.address, 'E_INTERNAL', String(error)]);
+        });
+      const pending = this.inFlight.get(client) ?? new Set<Promise<void>>();
+      pending.add(handled);
+      this.inFlight.set(client, pending);
+      void handled.then(() => {
+        pending.delete(handled);
+        if (pending.size === 0 && this.inFlight.get(client) === pending) this.inFlight.delete(client);
       });
     }
   }
@@ -184,6 +210,15 @@ export class ChronusServer implements ServerContext {
         return;
       }
       frame = timed;
+      if (this.dropLate.has(client)) {
+        const earliest = this.supervisor.earliestFrame();
+        if (frame < earliest) {
+          this.counters.lateDropped++;
+          reply('/late', [(earliest - frame) / this.options.sampleRate, address]);
+          reply('/fail', [address, 'E_LATE_DROPPED', 'the bundle arrived after its time; dropped (/client/late drop)']);
+          return;
+        }
+      }
     }
     const wantsReply = entry.reply === 'always' || this.subscribers.has(client);
     let result: Reply;
@@ -227,6 +262,13 @@ export class ChronusServer implements ServerContext {
     return ((performance.now() - shared.clock[CLOCK_T0]!) / 1000) * this.options.sampleRate;
   }
 
+  /** The sink clock's frame 0 as Unix time (ms), or null before the clock runs. */
+  private clockAnchor(): { t0UnixMs: number | null } {
+    const shared = this.supervisor.shared;
+    if (Atomics.load(shared.ctl, CTL_CLOCK_STARTED) !== 1) return { t0UnixMs: null };
+    return { t0UnixMs: performance.timeOrigin + shared.clock[CLOCK_T0]! };
+  }
+
   private notify(address: string, args: readonly OscValue[]): void {
     for (const client of this.subscribers) this.transport.send(client, address, args);
   }
@@ -241,6 +283,17 @@ export class ChronusServer implements ServerContext {
     else seq = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, requested);
     if (seq !== undefined && frame === undefined) this.latencyProbe.track(seq, this.sinkFrameNow());
     return seq;
+  }
+
+  sendControl(op: ControlOp, frame: number | undefined): number | undefined {
+    const seq = this.supervisor.sendControl(op, frame ?? 0);
+    if (seq !== undefined) this.sequencers.apply(op);
+    return seq;
+  }
+
+  setLatePolicy(client: string, policy: 'apply' | 'drop'): void {
+    if (policy === 'drop') this.dropLate.add(client);
+    else this.dropLate.delete(client);
   }
 
   async decidedFrame(seq: number, requestedFrame: number): Promise<number | undefined> {
@@ -311,6 +364,8 @@ export class ChronusServer implements ServerContext {
       sink: this.options.sink,
       port: this.port,
       control: { ...this.counters, latencyMs: this.latency.summary(), transport: this.transport.counters },
+      // Timetags map to frames through this anchor: frame = round((unixMs − t0UnixMs) / 1000 · sampleRate).
+      clock: this.clockAnchor(),
     };
   }
 

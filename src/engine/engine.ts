@@ -19,6 +19,14 @@ import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
 import { cloneInstance, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
+import { SequencerBank } from './sequencer/bank.js';
+import type { ControlOp } from './sequencer/ops.js';
+
+/** A control op waiting for its frame. */
+export interface TimedControl {
+  readonly frame: number;
+  readonly op: ControlOp;
+}
 
 export interface EngineOptions {
   readonly sampleRate: number;
@@ -53,6 +61,10 @@ export class Engine {
   private readonly faultFrames: Float64Array;
   private faultWrite = 0;
   private faultRead = 0;
+  /** Sequencers and transport: engine state, driven by rendered frames. */
+  readonly sequencer: SequencerBank;
+  /** Control ops by frame (stable); few, so a sorted array. */
+  private readonly controls: TimedControl[] = [];
 
   constructor(options: EngineOptions) {
     if (!(options.maxBlock >= 1 && Number.isInteger(options.maxBlock))) throw new Error('maxBlock must be a positive integer');
@@ -65,6 +77,7 @@ export class Engine {
     this.faultHandles = new Int32Array(faults);
     this.faultCodes = new Int32Array(faults);
     this.faultFrames = new Float64Array(faults);
+    this.sequencer = new SequencerBank(options.sampleRate, this);
   }
 
   /** Number of frames rendered so far: the engine's clock. */
@@ -117,6 +130,8 @@ export class Engine {
     }
     this.plan = compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
     this.livePatch = patch;
+    // Sequencer targets name modules by id: re-resolve (a removed module's target goes inactive).
+    this.sequencer.resolveAll();
     this.counters.countPatchApplied();
   }
 
@@ -153,6 +168,26 @@ export class Engine {
   /** Revives a faulted module (fresh DSP state) at `frame`. */
   scheduleReset(frame: number, handle: number): boolean {
     return this.schedule(frame, EVENT_RESET, handle, 0, 0);
+  }
+
+  /**
+   * Applies a control op (sequencer, transport) at exactly `frame` (past frames: the next
+   * rendered sample). Between blocks; allocates one array slot (control ops are rare).
+   */
+  scheduleControl(frame: number, op: ControlOp): void {
+    if (frame < this.frame) {
+      this.counters.countEventLate();
+      frame = this.frame;
+    }
+    const controls = this.controls;
+    let pos = controls.length;
+    while (pos > 0 && controls[pos - 1]!.frame > frame) pos--;
+    controls.splice(pos, 0, { frame, op });
+  }
+
+  /** Frame of the earliest pending control op, +Infinity when none. */
+  private nextControlFrame(): number {
+    return this.controls.length > 0 ? this.controls[0]!.frame : Number.POSITIVE_INFINITY;
   }
 
   private schedule(frame: number, kind: number, handle: number, index: number, value: number): boolean {
@@ -213,6 +248,12 @@ export class Engine {
     let pos = 0;
     while (pos < frames) {
       const now = blockStart + pos;
+      // Control ops first (they may change what the sequencers emit from `now` on), then the
+      // sequencers' events up to the next control op or the block end, then due events.
+      while (this.nextControlFrame() <= now) this.sequencer.apply(now, this.controls.shift()!.op);
+      const nextControl = this.nextControlFrame() - blockStart;
+      const limit = nextControl < frames ? nextControl : frames;
+      this.sequencer.emit(blockStart + limit);
       while (events.peekFrame() <= now) {
         this.applyEvent(events.headKind(), events.headHandle(), events.headIndex(), events.headValue());
         events.shift();
@@ -220,7 +261,7 @@ export class Engine {
       const nextEvent = events.peekFrame() - blockStart;
       // `| 0`: frames come out of a Float64Array as doubles; kernels are compiled for small
       // integers and would deoptimise on a double index.
-      const end = (nextEvent < frames ? nextEvent : frames) | 0;
+      const end = (nextEvent < limit ? nextEvent : limit) | 0;
       this.renderRange(plan, pos, end);
       // Index loops, not subarray(): a view per sub-block would allocate.
       const masterLeft = plan.master.outputs[0]!;
@@ -311,6 +352,8 @@ export class Engine {
         state: m.kernel.stateArrays().map((a) => a.slice()),
       })),
       events: this.events.toArray(),
+      sequencer: this.sequencer.snapshot(),
+      controls: this.controls.map((c) => ({ frame: c.frame, op: c.op })),
     };
   }
 
@@ -341,6 +384,10 @@ export class Engine {
     for (const [frame, kind, handle, index, value] of snapshot.events) this.events.push(frame, kind, handle, index, value);
     this.clock[0] = snapshot.frame;
     this.nextHandle = snapshot.nextHandle;
+    this.controls.length = 0;
+    for (const c of snapshot.controls) this.controls.push({ frame: c.frame, op: c.op });
+    // After the handles: targets resolve to the restored instances.
+    this.sequencer.restore(snapshot.sequencer);
   }
 }
 

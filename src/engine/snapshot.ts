@@ -1,3 +1,6 @@
+import type { SequencerSnapshot } from './sequencer/bank.js';
+import type { ControlOp } from './sequencer/ops.js';
+
 // The complete render state of an engine at a block boundary. Everything is typed arrays and
 // numbers, so it moves between threads by structured clone or transfer without JSON.
 
@@ -19,4 +22,8 @@ export interface EngineSnapshot {
   readonly instances: readonly InstanceSnapshot[];
   /** Pending timed events: [frame, kind, handle, index, value]. */
   readonly events: ReadonlyArray<readonly [number, number, number, number, number]>;
+  /** Sequencers and transport (positions, configs, held gates, pending changes). */
+  readonly sequencer: SequencerSnapshot;
+  /** Control ops not yet applied (plain data). */
+  readonly controls: ReadonlyArray<{ readonly frame: number; readonly op: ControlOp }>;
 }

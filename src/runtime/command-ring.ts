@@ -12,6 +12,8 @@ import {
 
 /** Extra record kind beside the engine's EVENT_* kinds: apply staged patch #value at frame. */
 export const CMD_APPLY_PATCH = 100;
+/** Apply control op #value (sent as a 'control' slot message) at the record's frame (exact sample). */
+export const CMD_CONTROL = 101;
 
 /**
  * Supervisor side: appends one record to the shared ring; every slot sees it from the same

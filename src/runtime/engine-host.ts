@@ -10,6 +10,7 @@
 import type { ModuleRegistry } from '../dsp/registry.js';
 import { Engine } from '../engine/engine.js';
 import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../engine/event-queue.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { EngineSnapshot } from '../engine/snapshot.js';
 import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
@@ -101,6 +102,11 @@ export class EngineHost {
       default:
         throw new Error(`unknown event kind ${kind}`);
     }
+  }
+
+  /** Schedules a control op (sequencer, transport) at its exact frame. */
+  control(frame: number, op: ControlOp): void {
+    this.engine.scheduleControl(frame, op);
   }
 
   /** Schedules a patch for the block boundary `frame` (decided frames never decrease). */

@@ -7,18 +7,20 @@
 // subtraction.
 
 import { CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE } from './shared-state.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { PatchPayload } from './engine-host.js';
 
 export interface JournalEntry {
   readonly seq: number;
   /** Frame asked for (a timetag), 0 for "as soon as possible". */
   readonly requested: number;
-  /** EVENT_* kind, or CMD_APPLY_PATCH with the patch in `patch` (value = its id). */
+  /** EVENT_* kind, CMD_APPLY_PATCH with the patch in `patch` or CMD_CONTROL with the op in `control` (value = its id). */
   readonly kind: number;
   readonly handle: number;
   readonly index: number;
   readonly value: number;
   readonly patch?: PatchPayload;
+  readonly control?: ControlOp;
   /** The frame every slot applies it at; undefined until a slot decided it. */
   frame: number | undefined;
 }

@@ -5,7 +5,7 @@
 //
 // Threading: any thread that owns the host (main thread on restore). Allocates per entry.
 
-import { CMD_APPLY_PATCH } from './command-ring.js';
+import { CMD_APPLY_PATCH, CMD_CONTROL } from './command-ring.js';
 import type { EngineHost } from './engine-host.js';
 import type { JournalEntry } from './journal.js';
 
@@ -43,6 +43,9 @@ export function applyEntry(host: EngineHost, entry: JournalEntry): void {
   if (entry.kind === CMD_APPLY_PATCH) {
     if (entry.patch === undefined) throw new Error(`journal entry ${entry.seq} announces a patch it does not hold`);
     host.schedulePatch(entry.frame, entry.patch);
+  } else if (entry.kind === CMD_CONTROL) {
+    if (entry.control === undefined) throw new Error(`journal entry ${entry.seq} announces a control op it does not hold`);
+    host.control(entry.frame, entry.control);
   } else {
     host.event(entry.frame, entry.kind, entry.handle, entry.index, entry.value);
   }

@@ -24,6 +24,7 @@ export interface AdoptOptions {
   readonly start: SlotAdoption['start'];
   readonly backlog: Float64Array;
   readonly payloads: SlotAdoption['payloads'];
+  readonly controls: SlotAdoption['controls'];
   readonly onReport: (report: SlotReport) => void;
   /** Called once when the worker ends: error (uncaught, out of memory) or exit code. */
   readonly onEnd: (reason: string) => void;
@@ -76,7 +77,7 @@ export class SlotPool {
       });
     });
     ready.catch(() => undefined);
-    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog, payloads: options.payloads };
+    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog, payloads: options.payloads, controls: options.controls };
     worker.postMessage(adoption, [port2]);
     this.warm();
     return { worker, port: port1, ready };

@@ -1,6 +1,7 @@
 // Messages between the supervisor and slot workers (structured clone over a MessagePort).
 // High-rate commands do not use messages: they go through the shared command ring.
 
+import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { HostSnapshot, PatchPayload } from './engine-host.js';
 import type { RuntimeConfig } from './shared-state.js';
 
@@ -31,12 +32,16 @@ export interface SlotAdoption {
   readonly start: SlotStart;
   readonly backlog: Float64Array;
   readonly payloads: ReadonlyArray<readonly [number, PatchPayload]>;
+  /** The control ops those records announce. */
+  readonly controls: ReadonlyArray<readonly [number, ControlOp]>;
 }
 
 /** Supervisor → slot, over the slot's port. */
 export type SlotMessage =
   /** A validated patch; applied when its CMD_APPLY_PATCH ring record (value = id) comes due. */
   | { readonly type: 'patch'; readonly id: number; readonly payload: PatchPayload }
+  /** A validated control op (sequencer, transport); applied at its CMD_CONTROL record's frame. */
+  | { readonly type: 'control'; readonly id: number; readonly op: ControlOp }
   /** Asks for a snapshot at the next block boundary where one is possible (no crossfade running). */
   | { readonly type: 'snapshot'; readonly id: number }
   /** Fault injection (the supervisor refuses it unless the server allows it). */

@@ -15,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createRegistry } from '../dsp/modules/index.js';
 import { FAULT_NAMES } from '../engine/instance.js';
-import { CMD_APPLY_PATCH, decideFrame, drainCommands } from './command-ring.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import { CMD_APPLY_PATCH, CMD_CONTROL, decideFrame, drainCommands } from './command-ring.js';
 import { EngineHost, type PatchPayload } from './engine-host.js';
 import {
   CLOCK_T0, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
@@ -55,6 +56,8 @@ function report(message: SlotReport): void {
 
 /** Patches received by message, waiting for their ring record (keyed by patch id). */
 const received = new Map<number, PatchPayload>(adoption.payloads);
+/** Control ops received by message, waiting for their ring record (keyed by id). */
+const controls = new Map<number, ControlOp>(adoption.controls);
 /** Snapshot requests waiting for a block boundary without a crossfade. */
 const snapshotRequests: number[] = [];
 /** Injected slowness: every block takes at least slowMs until slowUntil (performance.now ms). */
@@ -92,6 +95,7 @@ function pollMessages(): void {
     if (envelope === undefined) return;
     const message = envelope.message as SlotMessage;
     if (message.type === 'patch') received.set(message.id, message.payload);
+    else if (message.type === 'control') controls.set(message.id, message.op);
     else if (message.type === 'snapshot') snapshotRequests.push(message.id);
     else if (message.type === 'fault') injectFault(message);
   }
@@ -111,6 +115,17 @@ function applyRecord(c: Float64Array, at: number): void {
     if (payload === undefined) throw new Error(`slot ${slot}: patch #${id} announced but not received`);
     received.delete(id);
     host.schedulePatch(frame, payload);
+    return;
+  }
+  if (kind === CMD_CONTROL) {
+    // Posted before the record was written, like patches; applied at the exact frame (a
+    // timetag may put it inside a block).
+    const id = c[at + CMD_VALUE]!;
+    pollMessages();
+    const op = controls.get(id);
+    if (op === undefined) throw new Error(`slot ${slot}: control #${id} announced but not received`);
+    controls.delete(id);
+    host.control(frame, op);
     return;
   }
   host.event(frame, kind, c[at + CMD_HANDLE]! | 0, c[at + CMD_INDEX]! | 0, c[at + CMD_VALUE]!);

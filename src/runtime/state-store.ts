@@ -31,6 +31,8 @@ export interface StateBase {
   /** First command sequence number not inside the snapshot. */
   readonly seq: number;
   readonly host: HostSnapshot;
+  /** Control-layer state kept beside the engine's (the sequencer configuration mirror), as of writing. */
+  readonly extra?: unknown;
   readonly savedAtMs: number;
 }
 

@@ -19,7 +19,8 @@ import type { ModuleRegistry } from '../dsp/registry.js';
 import type { ParamInput, PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
-import { CMD_APPLY_PATCH, pendingCommands, pushCommand } from './command-ring.js';
+import type { ControlOp } from '../engine/sequencer/ops.js';
+import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
 import { EngineHost, type HostSnapshot, type PatchPayload } from './engine-host.js';
 import { Journal, backlogRecords, type JournalEntry } from './journal.js';
 import { Recorder } from './recorder.js';
@@ -58,6 +59,8 @@ export interface SupervisorOptions {
   /** Accept `/debug/fault` (tests and demos). */
   readonly allowFaultInjection?: boolean;
   readonly health?: HealthOptions;
+  /** Control-layer state to keep in the state folder's base (restored into `resumed.extra`). */
+  readonly saveExtra?: () => unknown;
   /** Keep a pre-started spare worker for fast rejoins (default true). */
   readonly spare?: boolean;
 }
@@ -102,6 +105,10 @@ export interface ResumeInfo {
   readonly skippedLines: number;
   readonly ms: number;
   readonly savedAtMs: number;
+  /** What `saveExtra` returned when the base was written. */
+  readonly extra: unknown;
+  /** Control ops of the journal replayed after the base, in order (to bring `extra` up to date). */
+  readonly controls: readonly ControlOp[];
 }
 
 const RING_BLOCKS = 64;
@@ -129,6 +136,7 @@ export class Supervisor {
   private readonly handles = new Map<string, { type: string; handle: number }>();
   private nextHandle = 1;
   private nextPatchId = 1;
+  private nextControlId = 1;
   private seq = 0;
   private divergences = 0;
   private commits = 0;
@@ -247,7 +255,7 @@ export class Supervisor {
   sendEvent(kind: number, id: string, index: number, value: number, requestedFrame = 0): number | undefined {
     const handle = this.handles.get(id)?.handle;
     if (handle === undefined) return undefined;
-    return this.broadcast(requestedFrame, kind, handle, index, value, undefined);
+    return this.broadcast(requestedFrame, kind, handle, index, value, {});
   }
 
   /**
@@ -277,12 +285,38 @@ export class Supervisor {
     const frozen = structuredClone(doc);
     const payload: PatchPayload = { doc: frozen, handles: this.assignHandles(frozen), crossfadeFrames: Math.round((crossfadeMs * this.config.sampleRate) / 1000) };
     for (const handle of this.workers) handle?.port.postMessage({ type: 'patch', id, payload });
-    const seq = this.broadcast(0, CMD_APPLY_PATCH, 0, 0, id, payload);
+    const seq = this.broadcast(0, CMD_APPLY_PATCH, 0, 0, id, { patch: payload });
     if (seq !== undefined) {
       this.commits++;
       this.committedPatch = frozen;
     }
     return seq;
+  }
+
+  /**
+   * Sends a validated control op (sequencer, transport) to every slot, to apply at
+   * `requestedFrame` (exact sample) or as soon as possible (0): a structured-clone message plus
+   * a CMD_CONTROL ring record, like patches. Returns the command's sequence number.
+   */
+  sendControl(op: ControlOp, requestedFrame = 0): number | undefined {
+    if (!this.canSend()) return undefined;
+    const id = this.nextControlId++;
+    for (const handle of this.workers) handle?.port.postMessage({ type: 'control', id, op });
+    return this.broadcast(requestedFrame, CMD_CONTROL, 0, 0, id, { control: op });
+  }
+
+  /**
+   * A lower bound of the frame a command sent now can apply at: past every block a running
+   * slot has rendered or is rendering (decideFrame never goes below it). For dropping late bundles.
+   */
+  earliestFrame(): number {
+    let block = Atomics.load(this.shared.ctl, CTL_CONSUMED);
+    for (const s of this.shared.slots) {
+      if (Atomics.load(s.ints, SLOT_STATE) === SLOT_DOWN) continue;
+      const past = Atomics.load(s.ints, SLOT_PRODUCED) + Atomics.load(s.ints, SLOT_BUSY);
+      if (past > block) block = past;
+    }
+    return block * this.config.blockSize;
   }
 
   /**
@@ -435,7 +469,10 @@ export class Supervisor {
       this.nextHandle = Math.max(this.nextHandle, snapshot.engine.nextHandle, ...[...this.handles.values()].map((h) => h.handle + 1));
       this.committedPatch = snapshot.pending.length > 0 ? snapshot.pending[snapshot.pending.length - 1]!.doc : withLiveParams(snapshot.live.doc, host, registry);
       const block = host.frame / this.config.blockSize;
-      this.resumed = { block, entries: entries.length, skippedLines: loaded.skippedLines, ms: round(performance.now() - began), savedAtMs: base.savedAtMs };
+      this.resumed = {
+        block, entries: entries.length, skippedLines: loaded.skippedLines, ms: round(performance.now() - began), savedAtMs: base.savedAtMs,
+        extra: base.extra, controls: entries.flatMap((e) => (e.control === undefined ? [] : [e.control])),
+      };
       return { start: { kind: 'snapshot', snapshot }, snapshot, block };
     }
     const live: PatchPayload = { doc: this.options.initialPatch, handles: this.assignHandles(this.options.initialPatch), crossfadeFrames: 0 };
@@ -458,11 +495,13 @@ export class Supervisor {
     this.health.restart(slot, performance.now());
     this.joinStartedAt[slot] = faultAt;
     const payloads = backlog.flatMap((e): Array<[number, PatchPayload]> => (e.patch === undefined ? [] : [[e.value, e.patch]]));
+    const controls = backlog.flatMap((e): Array<[number, ControlOp]> => (e.control === undefined ? [] : [[e.value, e.control]]));
     const handle: SlotWorkerHandle = this.pool.adopt({
       slot,
       start,
       backlog: backlogRecords(backlog),
       payloads,
+      controls,
       onReport: (m) => this.onReport(slot, m),
       onEnd: (reason) => {
         if (this.workers[slot] === handle) this.fail(slot, reason);
@@ -680,6 +719,7 @@ export class Supervisor {
       format: 'chronus-state', version: 1, epoch: randomUUID(),
       sampleRate: this.config.sampleRate, blockSize: this.config.blockSize, seed: this.options.seed >>> 0,
       block: checkpoint.block, seq: checkpoint.cmdRead, host: checkpoint.snapshot, savedAtMs: Date.now(),
+      extra: this.options.saveExtra?.(),
     };
     this.store.writeBase(base, this.journal.since(checkpoint.cmdRead).filter((e) => e.frame !== undefined));
   }
@@ -697,13 +737,13 @@ export class Supervisor {
   }
 
   /** Writes one command to the shared ring and the journal. Returns its sequence number. */
-  private broadcast(frame: number, kind: number, handle: number, index: number, value: number, patch: PatchPayload | undefined): number | undefined {
+  private broadcast(frame: number, kind: number, handle: number, index: number, value: number, payload: { patch?: PatchPayload; control?: ControlOp }): number | undefined {
     if (!this.canSend()) return undefined;
     const seq = this.seq;
     this.seq = (this.seq + 1) | 0;
     // canSend guarantees the command that used this entry was decided and journalled.
     Atomics.store(this.shared.decisions, seq & (this.config.commandCapacity - 1), UNDECIDED);
-    this.journal.append({ seq, requested: frame, kind, handle, index, value, ...(patch === undefined ? {} : { patch }), frame: undefined });
+    this.journal.append({ seq, requested: frame, kind, handle, index, value, ...payload, frame: undefined });
     pushCommand(this.shared, seq, frame, kind, handle, index, value);
     return seq;
   }

@@ -17,10 +17,10 @@ import { HEAP_GROWTH_LIMIT } from '../helpers/allocation.js';
 const child = fileURLToPath(new URL('../helpers/allocation-child.js', import.meta.url));
 const BLOCKS = '60000';
 
-function probe(target: string, mode = 'const'): { collections: number; heapGrowth: number } {
+function probe(target: string, mode = 'const'): { collections: number; heapGrowth: number; events: number } {
   const r = spawnSync(process.execPath, [child, target, BLOCKS, mode], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { collections: number; heapGrowth: number };
+  return JSON.parse(r.stdout) as { collections: number; heapGrowth: number; events: number };
 }
 
 for (const def of BUILT_IN_MODULES) {
@@ -44,4 +44,17 @@ test(`engine render loop (every module, modulation, sums, gates): allocates noth
   const result = probe('engine');
   assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
   assert.ok(result.heapGrowth < ENGINE_HEAP_GROWTH_LIMIT, `heap grew ${result.heapGrowth} bytes`);
+});
+
+/**
+ * Sequencers: nothing per block; like scheduled commands, a scheduled sequencer event may box
+ * its frame once (~16 bytes) when the call is not inlined. The budget allows 64 bytes per event, as for scheduled commands above
+ * (about 50 events/s here; warm-up included) on top of JIT bookkeeping; a per-block allocation
+ * of even one small object would exceed it.
+ */
+test(`engine with three running sequencers (gates, accents, lanes, swing): allocates nothing per block over ${BLOCKS} blocks`, () => {
+  const result = probe('sequencer');
+  assert.ok(result.events > 5000, `the sequencers scheduled ${result.events} events`);
+  assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
+  assert.ok(result.heapGrowth < HEAP_GROWTH_LIMIT + result.events * 64, `heap grew ${result.heapGrowth} bytes for ${result.events} events`);
 });

@@ -1,15 +1,17 @@
 // Child process for the isolated allocation test (`isolated-allocation.test.ts`): one kernel,
 // or the engine with a patch of every module, in a fresh V8 so the JIT state depends only on
 // this workload (in a shared test process, what ran before changes inlining decisions).
-// Usage: node allocation-child.js <module type | engine> [blocks] [const | sweep]
+// Usage: node allocation-child.js <module type | engine | sequencer> [blocks] [const | sweep]
 // Prints one JSON line: { collections, heapGrowth }.
 
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { Engine } from '../../src/engine/engine.js';
+import type { ControlOp } from '../../src/engine/sequencer/ops.js';
 import { validatePatch } from '../../src/patch/validate.js';
 import { allocationProbe } from './allocation.js';
 import { KernelHarness } from './kernel-harness.js';
 import { TestRandom } from './random.js';
+import { percussivePatch } from './sequencer.js';
 
 const target = process.argv[2] ?? 'engine';
 const blocks = Number(process.argv[3] ?? 20000);
@@ -79,6 +81,39 @@ function engineBody(): () => void {
   };
 }
 
-const body = target === 'engine' ? engineBody() : kernelBody(target);
+/**
+ * The engine with running sequencers (gates, accents, pitch lanes, swing, 32nds) and no
+ * scheduled events: everything the loop does per block is the sequencers' own work.
+ */
+function sequencerBody(): () => void {
+  const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
+  engine.applyPatch(percussivePatch());
+  const ops: ControlOp[] = [{ op: 'transport.bpm', bpm: 173.3 }, { op: 'transport.swing', swing: 0.37 }];
+  const kinds: Array<[string, string, number, number, string]> = [
+    ['kick', 'X...x...X..x.x..', 16, 16, 'env1'], ['hats', 'xxXxxxXxxxXxxxXx', 32, 32, 'env1'], ['bass', 'x.xX.xx.', 8, 8, 'env2'],
+  ];
+  for (const [id, pattern, steps, division, gate] of kinds) {
+    ops.push({ op: 'seq.create', id }, { op: 'seq.config', id, steps, division, immediate: true }, { op: 'seq.pattern', id, pattern, immediate: true });
+    ops.push({ op: 'seq.gate', id, module: gate }, { op: 'seq.gate_len', id, gateLen: 0.4 });
+    ops.push({ op: 'seq.accent', id, module: 'osc1', param: 'gain', amount: 0.3 });
+    ops.push({ op: 'seq.param', id, lane: 'pitch', module: 'osc1', param: 'freq' });
+    ops.push({ op: 'seq.lane', id, lane: 'pitch', values: [110, null, 220.5, 330, 55.25, null, 440, 97.1], immediate: true });
+  }
+  ops.push({ op: 'transport.start' });
+  for (const op of ops) engine.scheduleControl(0, op);
+  const left = new Float32Array(128);
+  const right = new Float32Array(128);
+  sequencerEngine = engine;
+  // Extra warm-up: the step paths run a few times per second of audio, not per block, so they
+  // reach V8's optimising tier later than the render loop.
+  for (let i = 0; i < 40000; i++) engine.render(left, right, 128);
+  return () => engine.render(left, right, 128);
+}
+
+let sequencerEngine: Engine | undefined;
+
+const body = target === 'engine' ? engineBody() : target === 'sequencer' ? sequencerBody() : kernelBody(target);
 const result = await allocationProbe(body, blocks);
-process.stdout.write(`${JSON.stringify(result)}\n`);
+// For the sequencer probe: how many events the sequencers scheduled (warm-up included).
+const events = sequencerEngine?.counters.eventsApplied ?? 0;
+process.stdout.write(`${JSON.stringify({ ...result, events })}\n`);
