@@ -28,6 +28,11 @@ export interface InputPort {
   /** False when nothing is connected (then `buffer` is all zeros). */
   connected: boolean;
   buffer: Float32Array;
+  /**
+   * The input is Math.fround(scale · buffer[i]). Always 1 unless the spec declares the port
+   * `readsScale` (then the kernel must apply it).
+   */
+  scale: number;
 }
 
 export interface KernelContext {

@@ -53,7 +53,10 @@ export const filterSpec: ModuleSpec = {
   ],
   inputs: [
     { id: 'in', doc: 'Audio to filter.' },
-    { id: 'fm', doc: 'Cutoff modulation in octaves: effective cutoff = cutoff × 2^fm, clamped to [10 Hz, 0.49 × sample rate].' },
+    {
+      id: 'fm', readsScale: true,
+      doc: 'Cutoff modulation in octaves: effective cutoff = cutoff × 2^fm, clamped to [10 Hz, 0.49 × sample rate].',
+    },
   ],
   outputs: [{ id: 'out', doc: 'Filtered audio.' }],
   gate: false,
@@ -111,6 +114,8 @@ export class FilterKernel extends Kernel {
     const fmPort = this.io.inputs[INPUT_FM];
     const fmConnected = fmPort.connected;
     const fm = fmPort.buffer;
+    // fm is read only at control points, so the port's scale is applied here (readsScale).
+    const fmScale = fmPort.scale;
     const p = this.io.params;
     const modeP = p[PARAM_MODE];
     const cutoffP = p[PARAM_CUTOFF];
@@ -138,7 +143,7 @@ export class FilterKernel extends Kernel {
       if (phase === 0) {
         // Control point: new targets from the values at this sample.
         let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
-        if (fmConnected) fc *= Math.exp(LN2 * fm[i]); // 2^fm
+        if (fmConnected) fc *= Math.exp(LN2 * Math.fround(fmScale * fm[i])); // 2^fm
         if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
         else if (fc > maxCutoff) fc = maxCutoff;
         let q = qP.isConstant ? qP.value : qP.buffer[i];
