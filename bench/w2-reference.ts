@@ -20,7 +20,7 @@
 // adding its silent left/right inputs: 0 + -0 = +0).
 // Specialised to W2's constant params (constant freq, rate, cutoff, q, ADSR times, forward saw,
 // lp mode) as a hand-writer would, with the same expressions so the results are bit-identical:
-// e.g. the filter's k = 1/q never moves, so its interpolation increment is exactly 0.
+// e.g. the filter's k = 1/q never moves (its coefficients are computed with the constant k).
 
 import { BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../src/dsp/lib/blep.js';
 import { W2, type W2Build, type W2Gates, type W2Voices } from './w2.js';
@@ -102,9 +102,16 @@ export class W2Reference {
   private readonly fIc1: Float64Array;
   private readonly fIc2: Float64Array;
   private readonly fPhase: Int32Array; // position in the control period
-  private readonly fG0: Float64Array;
-  private readonly fDg: Float64Array;
-  private readonly fGt: Float64Array;
+  // Update coefficients b11, b12, b20 (filter.ts): start, per-sample increment, target.
+  private readonly fB11: Float64Array;
+  private readonly fDb11: Float64Array;
+  private readonly fB11t: Float64Array;
+  private readonly fB12: Float64Array;
+  private readonly fDb12: Float64Array;
+  private readonly fB12t: Float64Array;
+  private readonly fB20: Float64Array;
+  private readonly fDb20: Float64Array;
+  private readonly fB20t: Float64Array;
   private readonly fLastFc: Float64Array;
   private readonly fReady: Int32Array;
   private readonly envStage: Int32Array;
@@ -159,9 +166,15 @@ export class W2Reference {
     this.fIc1 = new Float64Array(n);
     this.fIc2 = new Float64Array(n);
     this.fPhase = new Int32Array(n);
-    this.fG0 = new Float64Array(n);
-    this.fDg = new Float64Array(n);
-    this.fGt = new Float64Array(n);
+    this.fB11 = new Float64Array(n);
+    this.fDb11 = new Float64Array(n);
+    this.fB11t = new Float64Array(n);
+    this.fB12 = new Float64Array(n);
+    this.fDb12 = new Float64Array(n);
+    this.fB12t = new Float64Array(n);
+    this.fB20 = new Float64Array(n);
+    this.fDb20 = new Float64Array(n);
+    this.fB20t = new Float64Array(n);
     this.fLastFc = new Float64Array(n);
     this.fReady = new Int32Array(n);
     this.envStage = new Int32Array(n);
@@ -235,9 +248,15 @@ export class W2Reference {
     const fIc1 = this.fIc1;
     const fIc2 = this.fIc2;
     const fPhase = this.fPhase;
-    const fG0 = this.fG0;
-    const fDg = this.fDg;
-    const fGt = this.fGt;
+    const fB11 = this.fB11;
+    const fDb11 = this.fDb11;
+    const fB11t = this.fB11t;
+    const fB12 = this.fB12;
+    const fDb12 = this.fDb12;
+    const fB12t = this.fB12t;
+    const fB20 = this.fB20;
+    const fDb20 = this.fDb20;
+    const fB20t = this.fB20t;
     const fLastFc = this.fLastFc;
     const fReady = this.fReady;
     const envStage = this.envStage;
@@ -294,9 +313,15 @@ export class W2Reference {
       let ic1 = fIc1[v]!;
       let ic2 = fIc2[v]!;
       let cph = fPhase[v]!;
-      let g0 = fG0[v]!;
-      let dg = fDg[v]!;
-      let gT = fGt[v]!;
+      let b11 = fB11[v]!;
+      let db11 = fDb11[v]!;
+      let b11T = fB11t[v]!;
+      let b12 = fB12[v]!;
+      let db12 = fDb12[v]!;
+      let b12T = fB12t[v]!;
+      let b20 = fB20[v]!;
+      let db20 = fDb20[v]!;
+      let b20T = fB20t[v]!;
       let lastFc = fLastFc[v]!;
       let ready = fReady[v]!;
       let stage = envStage[v]!;
@@ -330,50 +355,47 @@ export class W2Reference {
         ring[o] = 0;
         pos = (pos + 1) & MASK;
 
-        // filter: control point every 16 samples (cutoff · 2^fm, g = tan(π·fc/fs)), g
-        // interpolated linearly in between; k = 1/q is constant, lp output.
+        // filter: control point every 16 samples (cutoff · 2^fm, g = tan(π·fc/fs), update
+        // coefficients b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3 from g and the constant k = 1/q),
+        // the coefficients interpolated linearly in between; expanded state update, lp output.
         if (cph === 0) {
           let fc = cutoff * Math.exp(LN2 * Math.fround(fmAmount * lfoBuf[i]!)); // 2^fm
           if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
           else if (fc > maxCutoff) fc = maxCutoff;
-          g0 = gT;
+          b11 = b11T;
+          b12 = b12T;
+          b20 = b20T;
           if (fc !== lastFc) {
             lastFc = fc;
-            gT = Math.tan(fc * piOverFs);
+            const g = Math.tan(fc * piOverFs);
+            const a1 = 1 / (1 + g * (g + k));
+            b11T = 2 * a1 - 1;
+            b12T = 2 * (g * a1);
+            b20T = g * b12T;
           }
           if (ready === 0) {
-            g0 = gT;
+            b11 = b11T;
+            b12 = b12T;
+            b20 = b20T;
             ready = 1;
           }
-          dg = (gT - g0) * INV_CONTROL_PERIOD;
+          db11 = (b11T - b11) * INV_CONTROL_PERIOD;
+          db12 = (b12T - b12) * INV_CONTROL_PERIOD;
+          db20 = (b20T - b20) * INV_CONTROL_PERIOD;
           if (!(Math.abs(ic1) >= DENORMAL)) ic1 = 0;
           else if (ic1 - ic1 !== 0) ic1 = 0;
           if (!(Math.abs(ic2) >= DENORMAL)) ic2 = 0;
           else if (ic2 - ic2 !== 0) ic2 = 0;
         }
-        let lp2: number;
-        if (dg === 0) {
-          // g not moving: the filter's expanded (shorter dependency chain) update.
-          const g = g0;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
-          const v3 = v0 - ic2;
-          lp2 = ic2 + a2 * ic1 + a3 * v3;
-          const next1 = (2 * a1 - 1) * ic1 + 2 * a2 * v3;
-          ic2 = (1 - 2 * a3) * ic2 + 2 * a2 * ic1 + 2 * a3 * v0;
-          ic1 = next1;
-        } else {
-          const g = g0 + dg * cph;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
-          const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          lp2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * lp2 - ic2;
-        }
+        const c11 = b11 + db11 * cph;
+        const c12 = b12 + db12 * cph;
+        const c20 = b20 + db20 * cph;
+        const v3 = v0 - ic2;
+        const next1 = c11 * ic1 + c12 * v3;
+        const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
+        const lp2 = 0.5 * (ic2 + next2);
+        ic1 = next1;
+        ic2 = next2;
         cph = (cph + 1) & (CONTROL_PERIOD - 1);
         const filtered = Math.fround(lp2);
 
@@ -411,9 +433,15 @@ export class W2Reference {
       fIc1[v] = ic1;
       fIc2[v] = ic2;
       fPhase[v] = cph;
-      fG0[v] = g0;
-      fDg[v] = dg;
-      fGt[v] = gT;
+      fB11[v] = b11;
+      fDb11[v] = db11;
+      fB11t[v] = b11T;
+      fB12[v] = b12;
+      fDb12[v] = db12;
+      fB12t[v] = b12T;
+      fB20[v] = b20;
+      fDb20[v] = db20;
+      fB20t[v] = b20T;
       fLastFc[v] = lastFc;
       fReady[v] = ready;
       envStage[v] = stage;

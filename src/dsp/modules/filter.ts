@@ -89,19 +89,31 @@ const S_IC1 = 0;
 const S_IC2 = 1;
 /** Position in the control period, 0..CONTROL_PERIOD−1 (0 = control point at this sample). */
 const S_PHASE = 2;
-/** Interpolation start (the previous control point's target), per-sample increment, target. */
-const S_G0 = 3;
-const S_DG = 4;
-const S_GT = 5;
-const S_K0 = 6;
-const S_DK = 7;
-const S_KT = 8;
+/**
+ * Update coefficients b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3, each as (start = the previous
+ * control point's target, per-sample increment, target); b22 = 1 − b20 per sample.
+ */
+const S_B11 = 3;
+const S_DB11 = 4;
+const S_B11T = 5;
+const S_B12 = 6;
+const S_DB12 = 7;
+const S_B12T = 8;
+const S_B20 = 9;
+const S_DB20 = 10;
+const S_B20T = 11;
+/** k (for the hp/bp/notch output mix): start, increment, target. */
+const S_K0 = 12;
+const S_DK = 13;
+const S_KT = 14;
+/** g = tan(π·fc/fs) of the latest control point. */
+const S_GT = 15;
 /** 1 after the first control point (the first one starts without interpolation). */
-const S_READY = 9;
-/** Effective cutoff (Hz) and q that gT, kT were computed from: unchanged values skip tan/div. */
-const S_FC = 10;
-const S_Q = 11;
-const STATE_SIZE = 12;
+const S_READY = 16;
+/** Effective cutoff (Hz) and q that the targets were computed from: unchanged values skip tan/div. */
+const S_FC = 17;
+const S_Q = 18;
+const STATE_SIZE = 19;
 
 export class FilterKernel extends Kernel {
   readonly state = new Float64Array(STATE_SIZE);
@@ -128,12 +140,19 @@ export class FilterKernel extends Kernel {
     let ic1 = s[S_IC1];
     let ic2 = s[S_IC2];
     let phase = s[S_PHASE];
-    let g0 = s[S_G0];
-    let dg = s[S_DG];
-    let gT = s[S_GT];
+    let b11 = s[S_B11];
+    let db11 = s[S_DB11];
+    let b11T = s[S_B11T];
+    let b12 = s[S_B12];
+    let db12 = s[S_DB12];
+    let b12T = s[S_B12T];
+    let b20 = s[S_B20];
+    let db20 = s[S_DB20];
+    let b20T = s[S_B20T];
     let k0 = s[S_K0];
     let dk = s[S_DK];
     let kT = s[S_KT];
+    let gT = s[S_GT];
     let ready = s[S_READY];
     let lastFc = s[S_FC];
     let lastQ = s[S_Q];
@@ -148,23 +167,35 @@ export class FilterKernel extends Kernel {
         else if (fc > maxCutoff) fc = maxCutoff;
         let q = qP.isConstant ? qP.value : qP.buffer[i];
         if (!(q > MIN_Q)) q = MIN_Q;
-        // Interpolate from the previous target (none at the very first control point).
-        g0 = gT;
+        // Interpolate from the previous targets (none at the very first control point).
+        b11 = b11T;
+        b12 = b12T;
+        b20 = b20T;
         k0 = kT;
-        if (fc !== lastFc) {
-          lastFc = fc;
-          gT = Math.tan(fc * piOverFs);
-        }
-        if (q !== lastQ) {
-          lastQ = q;
-          kT = 1 / q;
+        if (fc !== lastFc || q !== lastQ) {
+          if (fc !== lastFc) {
+            lastFc = fc;
+            gT = Math.tan(fc * piOverFs);
+          }
+          if (q !== lastQ) {
+            lastQ = q;
+            kT = 1 / q;
+          }
+          const a1 = 1 / (1 + gT * (gT + kT));
+          b11T = 2 * a1 - 1;
+          b12T = 2 * (gT * a1);
+          b20T = gT * b12T;
         }
         if (ready === 0) {
-          g0 = gT;
+          b11 = b11T;
+          b12 = b12T;
+          b20 = b20T;
           k0 = kT;
           ready = 1;
         }
-        dg = (gT - g0) * INV_CONTROL_PERIOD;
+        db11 = (b11T - b11) * INV_CONTROL_PERIOD;
+        db12 = (b12T - b12) * INV_CONTROL_PERIOD;
+        db20 = (b20T - b20) * INV_CONTROL_PERIOD;
         dk = (kT - k0) * INV_CONTROL_PERIOD;
         // Denormal flush / NaN recovery, on the sample clock.
         if (!(Math.abs(ic1) >= DENORMAL)) ic1 = 0;
@@ -177,62 +208,77 @@ export class FilterKernel extends Kernel {
       if (n > end - i) n = end - i;
       if (!modeConst) n = 1;
       const mode = modeIndex(modeConst ? modeP.value : modeP.buffer[i]);
-      const m0 = M_V0[mode];
-      const s1 = M_V1[mode];
-      const m2 = M_V2[mode];
       const stop = i + n;
-      if (dg === 0 && dk === 0) {
-        const g = g0;
-        const k = k0;
-        const a1 = 1 / (1 + g * (g + k));
-        const a2 = g * a1;
-        const a3 = g * a2;
-        const b11 = 2 * a1 - 1;
-        const b12 = 2 * a2;
-        const b22 = 1 - 2 * a3;
-        const b20 = 2 * a3;
-        const m1 = s1 * k;
-        for (; i < stop; i++) {
-          const v0 = input[i];
-          const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          const next1 = b11 * ic1 + b12 * v3;
-          ic2 = b22 * ic2 + b12 * ic1 + b20 * v0;
-          ic1 = next1;
-          out[i] = m0 * v0 + m1 * v1 + m2 * v2;
+      // Every loop below computes, per sample, with c = c0 + dc·j for each coefficient
+      // (j = position in the control period; exactly c0 when dc = 0):
+      //   v3 = v0 − ic2
+      //   ic1' = b11·ic1 + b12·v3,  ic2' = b20·v0 + b12·ic1 + (1 − b20)·ic2
+      //   v1 = ½(ic1 + ic1'),  v2 = ½(ic2 + ic2')
+      // and outputs v2 (lp) or the mode's mix. The loops differ only in what they can leave
+      // out (increments that are 0, the mix for lp), never in the result.
+      if (db11 === 0 && db12 === 0 && db20 === 0 && dk === 0) {
+        const c11 = b11;
+        const c12 = b12;
+        const c20 = b20;
+        const c22 = 1 - c20;
+        if (mode === 0) {
+          for (; i < stop; i++) {
+            const v0 = input[i];
+            const v3 = v0 - ic2;
+            const next1 = c11 * ic1 + c12 * v3;
+            const next2 = c20 * v0 + c12 * ic1 + c22 * ic2;
+            out[i] = 0.5 * (ic2 + next2);
+            ic1 = next1;
+            ic2 = next2;
+          }
+        } else {
+          const m0 = M_V0[mode];
+          const m1 = M_V1[mode] * k0;
+          const m2 = M_V2[mode];
+          for (; i < stop; i++) {
+            const v0 = input[i];
+            const v3 = v0 - ic2;
+            const next1 = c11 * ic1 + c12 * v3;
+            const next2 = c20 * v0 + c12 * ic1 + c22 * ic2;
+            const v1 = 0.5 * (ic1 + next1);
+            const v2 = 0.5 * (ic2 + next2);
+            ic1 = next1;
+            ic2 = next2;
+            out[i] = m0 * v0 + m1 * v1 + m2 * v2;
+          }
         }
-      } else if (dk === 0 && mode === 0) {
-        // g moving, k fixed, lp: the loop below with k = k0 and out = v2 (mix weights 0, 0, 1).
-        const k = k0;
+      } else if (mode === 0) {
         let j = phase;
         for (; i < stop; i++, j++) {
-          const g = g0 + dg * j;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
+          const c11 = b11 + db11 * j;
+          const c12 = b12 + db12 * j;
+          const c20 = b20 + db20 * j;
           const v0 = input[i];
           const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * v2 - ic2;
-          out[i] = v2;
+          const next1 = c11 * ic1 + c12 * v3;
+          const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
+          out[i] = 0.5 * (ic2 + next2);
+          ic1 = next1;
+          ic2 = next2;
         }
       } else {
+        const m0 = M_V0[mode];
+        const s1 = M_V1[mode];
+        const m2 = M_V2[mode];
         let j = phase;
         for (; i < stop; i++, j++) {
-          const g = g0 + dg * j;
+          const c11 = b11 + db11 * j;
+          const c12 = b12 + db12 * j;
+          const c20 = b20 + db20 * j;
           const k = k0 + dk * j;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
           const v0 = input[i];
           const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * v2 - ic2;
+          const next1 = c11 * ic1 + c12 * v3;
+          const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
+          const v1 = 0.5 * (ic1 + next1);
+          const v2 = 0.5 * (ic2 + next2);
+          ic1 = next1;
+          ic2 = next2;
           out[i] = m0 * v0 + s1 * k * v1 + m2 * v2;
         }
       }
@@ -242,12 +288,19 @@ export class FilterKernel extends Kernel {
     s[S_IC1] = ic1;
     s[S_IC2] = ic2;
     s[S_PHASE] = phase;
-    s[S_G0] = g0;
-    s[S_DG] = dg;
-    s[S_GT] = gT;
+    s[S_B11] = b11;
+    s[S_DB11] = db11;
+    s[S_B11T] = b11T;
+    s[S_B12] = b12;
+    s[S_DB12] = db12;
+    s[S_B12T] = b12T;
+    s[S_B20] = b20;
+    s[S_DB20] = db20;
+    s[S_B20T] = b20T;
     s[S_K0] = k0;
     s[S_DK] = dk;
     s[S_KT] = kT;
+    s[S_GT] = gT;
     s[S_READY] = ready;
     s[S_FC] = lastFc;
     s[S_Q] = lastQ;
