@@ -23,6 +23,10 @@
 // e.g. the filter's k = 1/q never moves (its coefficients are computed with the constant k).
 
 import { BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../src/dsp/lib/blep.js';
+import {
+  EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7, EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
+} from '../src/dsp/lib/fast-math.js';
 import { W2, type W2Build, type W2Gates, type W2Voices } from './w2.js';
 
 // BLEP ring geometry and table resolution, as literals (V8 folds literals in hot loops, not
@@ -42,7 +46,16 @@ const CONTROL_PERIOD = 16;
 const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
 const MIN_CUTOFF_HZ = 10;
 const DENORMAL = 1e-20;
-const LN2 = Math.LN2;
+// lib/fast-math.ts's exp2 constants, module-local (folded in hot code), checked at load.
+const EXP2_RANGE = 64;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('w2-reference: exp2 range out of sync with src/dsp/lib/fast-math.ts');
 // adsr.ts stages and end tolerance.
 const IDLE = 0;
 const ATTACK = 1;
@@ -245,6 +258,7 @@ export class W2Reference {
     const oscDt = this.oscDt;
     const ring = this.oscRing;
     const table = BLEP_TABLE;
+    const exp2Int = EXP2_INT;
     const fIc1 = this.fIc1;
     const fIc2 = this.fIc2;
     const fPhase = this.fPhase;
@@ -359,7 +373,13 @@ export class W2Reference {
         // coefficients b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3 from g and the constant k = 1/q),
         // the coefficients interpolated linearly in between; expanded state update, lp output.
         if (cph === 0) {
-          let fc = cutoff * Math.exp(LN2 * Math.fround(fmAmount * lfoBuf[i]!)); // 2^fm
+          // cutoff · 2^fm, 2^fm and tan by lib/fast-math.ts's approximations (as filter.ts).
+          let x = Math.fround(fmAmount * lfoBuf[i]!);
+          if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE;
+          else if (x > EXP2_RANGE) x = EXP2_RANGE;
+          const e = Math.round(x);
+          const f = x - e;
+          let fc = cutoff * ((1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * exp2Int[e + EXP2_RANGE]!);
           if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
           else if (fc > maxCutoff) fc = maxCutoff;
           b11 = b11T;
@@ -367,7 +387,9 @@ export class W2Reference {
           b20 = b20T;
           if (fc !== lastFc) {
             lastFc = fc;
-            const g = Math.tan(fc * piOverFs);
+            const w = fc * piOverFs;
+            const y2 = w * w;
+            const g = (w * (135135 + y2 * (-17325 + y2 * (378 - y2)))) / (135135 + y2 * (-62370 + y2 * (3150 - 28 * y2)));
             const a1 = 1 / (1 + g * (g + k));
             b11T = 2 * a1 - 1;
             b12T = 2 * (g * a1);

@@ -6,29 +6,25 @@
 //   ic1 ← 2·v1 − ic1;  ic2 ← 2·v2 − ic2
 //   lp = v2, hp = v0 − k·v1 − v2, bp = k·v1 (0 dB peak), notch = v0 − k·v1.
 // Stable for any g > 0, k > 0, so arbitrarily fast cutoff sweeps cannot blow up.
-// Between control points with fixed g, k the state update is evaluated in its expanded
-// (algebraically identical) form
-//   ic1 ← (2a1 − 1)·ic1 + 2a2·v3,  ic2 ← (1 − 2a3)·ic2 + 2a2·ic1 + 2a3·v0
-// which shortens the recursion's dependency chain (latency-bound loop, ~10 % faster in V8);
-// while g, k are interpolated the textbook form is used (fewer operations: that loop is
-// throughput-bound). Which form runs depends only on the state (are g, k moving?), never on
-// block cutting or on constant-vs-buffer presentation, so outputs stay bit-reproducible.
-// The states are the trapezoidal integrators' in both forms.
-//
-// While g moves and k does not (q constant: the usual case under cutoff modulation), lp output
-// runs a copy of the textbook loop with k fixed and out = v2 (no output mix).
+// The state update is evaluated in its expanded (algebraically identical) form
+//   ic1 ← b11·ic1 + b12·v3,  ic2 ← b20·v0 + b12·ic1 + (1 − b20)·ic2
+//   with b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3, and v1 = ½(ic1 + ic1'), v2 = ½(ic2 + ic2')
+// (the trapezoidal relations ic' = 2v − ic), which shortens the recursion's dependency chain
+// (9 instead of 15 cycles of multiply/add latency per sample; this loop is latency-bound).
 //
 // Control rate: the effective cutoff fc = cutoff·2^fm (clamped to [10 Hz, 0.49·fs]) and
 // k = 1/q are evaluated every CONTROL_PERIOD samples on a sample counter kept in state (not
-// on block boundaries), and g, k are interpolated linearly from the previous control point's
-// values to the new ones over the following CONTROL_PERIOD samples (a CONTROL_PERIOD-sample
-// lag). 2^fm is computed as exp(fm·ln 2) (within an ulp or two of Math.pow(2, fm), which
-// costs ~4× as much in V8 and dominated the filter's profile under modulation). a1..a3 are
-// recomputed per sample from the interpolated g, k: the division 1/(1 + g(g + k)) is off the
-// recursion's critical path and measured cheaper than division-free alternatives (one or two
-// Newton steps from interpolated control-point values: more multiplies in a loop bound by
-// multiply/add throughput, and a poor start near fs/2 where tan steepens). When nothing moves
-// the increments are exactly 0, so constant and buffered presentations give the same bits.
+// on block boundaries); g = tan(π·fc/fs) and the coefficients b11, b12, b20 are computed
+// there (one division), and the coefficients (and k, for the output mix) are interpolated
+// linearly from the previous control point's values to the new ones over the following
+// CONTROL_PERIOD samples (a CONTROL_PERIOD-sample lag). Every convex combination of two
+// coefficient sets of this filter is a stable update matrix (spectral radius < 1, checked
+// numerically over 10 Hz … 0.49·fs and q 0.01 … 20), so interpolation cannot destabilise it.
+// 2^fm and tan use the approximations of lib/fast-math.ts (relative errors < 1e-8 and < 1e-7:
+// the prewarped cutoff is off by < 1e-7 relative), each a few ns where Math.exp and Math.tan
+// cost 11-15 ns and dominated the filter's control points.
+// When nothing moves the increments are exactly 0, so constant and buffered presentations
+// give the same bits (and the loops that leave the increments out give the same bits too).
 // Integrator states below 1e-20 are flushed to 0 (denormals) and non-finite states (from a
 // non-finite input) are reset to 0, both at control points so the result stays independent
 // of how the timeline is cut.
@@ -36,6 +32,10 @@
 import { Kernel } from '../kernel.js';
 import type { ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
+import {
+  EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7, EXP2_INT as LIB_EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
+} from '../lib/fast-math.js';
 
 export const filterSpec: ModuleSpec = {
   type: 'filter',
@@ -77,7 +77,17 @@ const MIN_CUTOFF_HZ = 10;
 const MAX_CUTOFF_RATIO = 0.49;
 const MIN_Q = 0.01;
 const DENORMAL = 1e-20;
-const LN2 = Math.LN2;
+// fast-math constants as module-local bindings: V8 folds those in hot code, not imported ones.
+const EXP2_RANGE = 64;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+const EXP2_INT = LIB_EXP2_INT;
+if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('filter: exp2 range out of sync with lib/fast-math.ts');
 
 // Output mix out = M_V0·v0 + M_V1·k·v1 + M_V2·v2, indexed by mode.
 const M_V0 = [0, 1, 0, 1] as const;
@@ -162,7 +172,15 @@ export class FilterKernel extends Kernel {
       if (phase === 0) {
         // Control point: new targets from the values at this sample.
         let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
-        if (fmConnected) fc *= Math.exp(LN2 * Math.fround(fmScale * fm[i])); // 2^fm
+        if (fmConnected) {
+          // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
+          let x = Math.fround(fmScale * fm[i]);
+          if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+          else if (x > EXP2_RANGE) x = EXP2_RANGE;
+          const e = Math.round(x);
+          const f = x - e;
+          fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
+        }
         if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
         else if (fc > maxCutoff) fc = maxCutoff;
         let q = qP.isConstant ? qP.value : qP.buffer[i];
@@ -175,7 +193,10 @@ export class FilterKernel extends Kernel {
         if (fc !== lastFc || q !== lastQ) {
           if (fc !== lastFc) {
             lastFc = fc;
-            gT = Math.tan(fc * piOverFs);
+            // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.49·fs here.
+            const w = fc * piOverFs;
+            const y = w * w;
+            gT = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
           }
           if (q !== lastQ) {
             lastQ = q;
