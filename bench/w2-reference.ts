@@ -5,7 +5,7 @@
 // exactly equivalent; test/bench/w2-equivalence.test.ts checks it against the engine.
 //
 // Per voice and sub-block, two loops:
-//   1. lfo: the sine at control rate (as the lfo module computes it: a sin every 16 samples on
+//   1. lfo: the sine at control rate (as the lfo module computes it: a sin (fast-math) every 16 samples on
 //      the sample clock, linear interpolation in between), every sample into a float32
 //      scratch, as the module outputs it. (The filter reads fm only at its own control points,
 //      which coincide with the lfo's, so a fused loop could skip 15 of 16 lfo samples; that
@@ -26,6 +26,7 @@ import { BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../src/dsp/lib/blep
 import {
   EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
   EXP2_C7 as LIB_C7, EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
+  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
 } from '../src/dsp/lib/fast-math.js';
 import { W2, type W2Build, type W2Gates, type W2Voices } from './w2.js';
 
@@ -46,8 +47,15 @@ const CONTROL_PERIOD = 16;
 const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
 const MIN_CUTOFF_HZ = 10;
 const DENORMAL = 1e-20;
-// lib/fast-math.ts's exp2 constants, module-local (folded in hot code), checked at load.
+// lib/fast-math.ts's exp2 and sin constants, module-local (folded in hot code), checked at load.
 const EXP2_RANGE = 64;
+const SIN_S3 = LIB_S3;
+const SIN_S5 = LIB_S5;
+const SIN_S7 = LIB_S7;
+const SIN_S9 = LIB_S9;
+const SIN_S11 = LIB_S11;
+const SIN_S13 = LIB_S13;
+const SIN_S15 = LIB_S15;
 const EXP2_C1 = LIB_C1;
 const EXP2_C2 = LIB_C2;
 const EXP2_C3 = LIB_C3;
@@ -301,7 +309,16 @@ export class W2Reference {
       for (let i = start; i < end; ) {
         if (lc === 0) {
           la = lb;
-          lb = Math.sin(TWO_PI * (lp + CONTROL_PERIOD * linc));
+          // lb = sin(2π·(lp + CONTROL_PERIOD * linc)): sinTurnsApprox (lib/fast-math.ts) written out.
+          {
+            const x = lp + CONTROL_PERIOD * linc;
+            let r = x - Math.round(x);
+            if (r > 0.25) r = 0.5 - r;
+            else if (r < -0.25) r = -0.5 - r;
+            const t = TWO_PI * r;
+            const y = t * t;
+            lb = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+          }
           ld = (lb - la) * INV_CONTROL_PERIOD;
         }
         let stop = i + CONTROL_PERIOD - lc;

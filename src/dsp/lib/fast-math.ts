@@ -46,3 +46,28 @@ export function tanApprox(w: number): number {
   const y = w * w;
   return (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
 }
+
+// sinTurns(x) = sin(2π·x) for any x (the lfo evaluates its sine once per control period):
+//   r = x − round(x) ∈ [−½, ½], folded to |r| ≤ ¼ by sin(π − θ) = sin θ (r → ±½ − r), then the
+//   odd Taylor polynomial of sin θ, θ = 2πr, up to θ^15. Absolute error < 1e-11 (remainder
+//   (π/2)^17/17! ≈ 1.6e-12); exactly 0 at x = 0 and at every half turn. The series is cut
+//   after a negative term, so |result| ≤ |sin θ| ≤ 1: never outside [−1, 1].
+/** Taylor coefficients of sin: (−1)^k / (2k+1)!, k = 1..7. */
+export const SIN_S3 = -1 / 6;
+export const SIN_S5 = 1 / 120;
+export const SIN_S7 = -1 / 5040;
+export const SIN_S9 = 1 / 362880;
+export const SIN_S11 = -1 / 39916800;
+export const SIN_S13 = 1 / 6227020800;
+export const SIN_S15 = -1 / 1307674368000;
+const TWO_PI = 2 * Math.PI;
+
+/** sin(2π·x), see above (definition of the inline copies; not for hot loops). */
+export function sinTurnsApprox(x: number): number {
+  let r = x - Math.round(x);
+  if (r > 0.25) r = 0.5 - r;
+  else if (r < -0.25) r = -0.5 - r;
+  const t = TWO_PI * r;
+  const y = t * t;
+  return t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+}
