@@ -16,6 +16,7 @@ import {
 } from './event-queue.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
+import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
 import { cloneInstance, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
 import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
@@ -385,17 +386,23 @@ export class Engine {
       const mixes = step.mixes;
       for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
       instance.params.fill(start, end);
+      const kernel = instance.kernel;
+      const check = kernel.outputCheck;
+      check[0] = Number.POSITIVE_INFINITY;
       try {
-        instance.kernel.process(start, end);
+        kernel.process(start, end);
       } catch {
         this.recordFault(instance, FAULT_THROW);
         continue;
       }
-      const outputs = instance.outputs;
-      for (let o = 0; o < outputs.length; o++) {
-        if (!isFiniteRange(outputs[o]!, start, end)) {
-          this.recordFault(instance, FAULT_NON_FINITE);
-          break;
+      // Scan for NaN/±Inf unless the kernel vouched for its outputs (Kernel.outputCheck).
+      if (!(check[0]! < OUTPUT_CHECK_LIMIT)) {
+        const outputs = instance.outputs;
+        for (let o = 0; o < outputs.length; o++) {
+          if (!isFiniteRange(outputs[o]!, start, end)) {
+            this.recordFault(instance, FAULT_NON_FINITE);
+            break;
+          }
         }
       }
     }
@@ -420,14 +427,17 @@ export class Engine {
         const mixes = step.mixes;
         for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
         instance.params.fill(start, end);
+        const kernel = instance.kernel;
+        const check = kernel.outputCheck;
+        check[0] = Number.POSITIVE_INFINITY;
         let threw = false;
         try {
-          instance.kernel.process(start, end);
+          kernel.process(start, end);
         } catch {
           this.recordFault(instance, FAULT_THROW);
           threw = true;
         }
-        if (!threw) {
+        if (!threw && !(check[0]! < OUTPUT_CHECK_LIMIT)) {
           const outputs = instance.outputs;
           for (let o = 0; o < outputs.length; o++) {
             if (!isFiniteRange(outputs[o]!, start, end)) {

@@ -167,6 +167,8 @@ export class FilterKernel extends Kernel {
     let lastFc = s[S_FC];
     let lastQ = s[S_Q];
 
+    // Sum of the squares of every output sample: Kernel.outputCheck.
+    let sq = 0;
     let i = start;
     while (i < end) {
       if (phase === 0) {
@@ -248,7 +250,9 @@ export class FilterKernel extends Kernel {
             const v3 = v0 - ic2;
             const next1 = c11 * ic1 + c12 * v3;
             const next2 = c20 * v0 + c12 * ic1 + c22 * ic2;
-            out[i] = 0.5 * (ic2 + next2);
+            const y = 0.5 * (ic2 + next2);
+            out[i] = y;
+            sq += y * y;
             ic1 = next1;
             ic2 = next2;
           }
@@ -265,7 +269,9 @@ export class FilterKernel extends Kernel {
             const v2 = 0.5 * (ic2 + next2);
             ic1 = next1;
             ic2 = next2;
-            out[i] = m0 * v0 + m1 * v1 + m2 * v2;
+            const y = m0 * v0 + m1 * v1 + m2 * v2;
+            out[i] = y;
+            sq += y * y;
           }
         }
       } else if (mode === 0) {
@@ -278,7 +284,9 @@ export class FilterKernel extends Kernel {
           const v3 = v0 - ic2;
           const next1 = c11 * ic1 + c12 * v3;
           const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
-          out[i] = 0.5 * (ic2 + next2);
+          const y = 0.5 * (ic2 + next2);
+          out[i] = y;
+          sq += y * y;
           ic1 = next1;
           ic2 = next2;
         }
@@ -300,7 +308,9 @@ export class FilterKernel extends Kernel {
           const v2 = 0.5 * (ic2 + next2);
           ic1 = next1;
           ic2 = next2;
-          out[i] = m0 * v0 + s1 * k * v1 + m2 * v2;
+          const y = m0 * v0 + s1 * k * v1 + m2 * v2;
+          out[i] = y;
+          sq += y * y;
         }
       }
       phase = (phase + n) & (CONTROL_PERIOD - 1);
@@ -325,6 +335,7 @@ export class FilterKernel extends Kernel {
     s[S_READY] = ready;
     s[S_FC] = lastFc;
     s[S_Q] = lastQ;
+    this.outputCheck[0] = sq;
   }
 }
 

@@ -117,6 +117,8 @@ export class LfoKernel extends Kernel {
 
   process(start: number, end: number): void {
     const shapeParam = this.io.params[P_SHAPE];
+    // Kernel.outputCheck: the renderers add a bound of their samples' sum of squares.
+    this.outputCheck[0] = 0;
     let i = start;
     while (i < end) {
       const runEnd = enumRunEnd(shapeParam, i, end);
@@ -154,6 +156,7 @@ export class LfoKernel extends Kernel {
     let d = st[S_SIN_D];
     let b = st[S_SIN_B];
     let stale = st[S_STALE];
+    let sq = 0; // Kernel.outputCheck contribution
     const allConstant = rateConstant && depthConstant && offsetConstant;
     const constantInc = rateValue * inv;
     if (count !== 0 && stale !== 0) {
@@ -220,6 +223,11 @@ export class LfoKernel extends Kernel {
         // The loop below with every param constant (same expressions, same bits). When the
         // phase cannot reach 1 within this chunk (the margin dwarfs 16 roundings), the wrap
         // test is left out: the same sums, fewer branches.
+        // Output check: every sample is offset + depth·(a + d·count) with count < 16, so
+        // |y| ≤ B = |offset| + |depth|·(|a| + 16|d|) (also as rounded: rounding is monotonic)
+        // and n·B² bounds the chunk's sum of squares (NaN/Infinity anywhere make it so too).
+        const bound = Math.abs(offsetValue) + Math.abs(depthValue) * (Math.abs(a) + CONTROL_PERIOD * Math.abs(d));
+        sq += (stop - i) * (bound * bound);
         if (phase + CONTROL_PERIOD * constantInc < NO_WRAP_LIMIT) {
           for (; i < stop; i++, count++) {
             out[i] = offsetValue + depthValue * (a + d * count);
@@ -236,7 +244,9 @@ export class LfoKernel extends Kernel {
         }
       } else {
         for (; i < stop; i++, count++) {
-          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * (a + d * count);
+          const y = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * (a + d * count);
+          out[i] = y;
+          sq += y * y;
           const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
           const wrap = next >= 1 ? 1 : 0;
           phase = next - wrap;
@@ -249,6 +259,7 @@ export class LfoKernel extends Kernel {
     st[S_SIN_D] = d;
     st[S_SIN_B] = b;
     st[S_STALE] = stale;
+    this.outputCheck[0] += sq;
     // Shapes other than sh: all of this call's wraps at once (the held value is the draw of
     // the last one, as if stepped per wrap).
     stepHeldBipolar(st, S_RNG, S_HELD, wraps);
@@ -256,9 +267,10 @@ export class LfoKernel extends Kernel {
     st[S_COUNT] = count;
   }
 
-  /** Triangle, square, saw or sh run [from, to): exact per sample. */
+  /** Triangle, square, saw or sh run [from, to): exact per sample. Does not vouch (outputCheck). */
   private renderOther(from: number, to: number, shape: number): void {
     const st = this.state;
+    this.outputCheck[0] = Number.POSITIVE_INFINITY;
     const out = this.io.outputs[0];
     const params = this.io.params;
     const rate = params[P_RATE];
