@@ -61,6 +61,13 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  */
 export const OUTPUT_CHECK_LIMIT = FLOAT32_MAX * FLOAT32_MAX;
 
+/**
+ * The one outputCheck slot of every kernel on this thread: kernels run one at a time and the
+ * engine reads the slot right after each call, so they can share it, and a shared slot stays
+ * in the L1 cache where one array per kernel cost a cache miss per module and block.
+ */
+const SHARED_OUTPUT_CHECK = new Float64Array(1);
+
 export abstract class Kernel {
   /** Every mutable scalar of the kernel's DSP state. Sized in the constructor. */
   abstract readonly state: Float64Array;
@@ -75,8 +82,10 @@ export abstract class Kernel {
    * (which a float32 store turns into ±Infinity) makes it reach the limit, so the engine
    * scans in exactly the cases where a non-finite sample may have been written. A code path
    * that does not accumulate adds Infinity (or leaves the engine's Infinity in place).
+   * The slot is shared by all kernels of the thread (valid from the engine's store before a
+   * call to its read after it; `process` must not run another kernel).
    */
-  readonly outputCheck = new Float64Array(1);
+  readonly outputCheck = SHARED_OUTPUT_CHECK;
 
   constructor(
     protected readonly ctx: KernelContext,

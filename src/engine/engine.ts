@@ -373,17 +373,17 @@ export class Engine {
   }
 
   private renderRange(plan: RenderPlan, start: number, end: number): void {
-    const steps = plan.steps;
-    for (let s = 0; s < steps.length; s++) {
-      const step = steps[s]!;
-      const instance = step.instance;
+    const instances = plan.instances;
+    const allMixes = plan.mixes;
+    for (let s = 0; s < instances.length; s++) {
+      const instance = instances[s]!;
       if (instance.fault !== FAULT_NONE) {
         // Its output buffers are shared with other modules (pooled): keep them silent here.
         const outputs = instance.outputs;
         for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
         continue;
       }
-      const mixes = step.mixes;
+      const mixes = allMixes[s]!;
       for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
       instance.params.fill(start, end);
       const kernel = instance.kernel;

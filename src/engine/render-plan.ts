@@ -22,8 +22,17 @@ export interface PlanStep {
 
 export interface RenderPlan {
   readonly steps: readonly PlanStep[];
+  /**
+   * steps[s].instance and steps[s].mixes as flat arrays (what the render loop reads every
+   * block: one sequential array instead of one step object per module; steps without mixes
+   * share one empty array).
+   */
+  readonly instances: readonly ModuleInstance[];
+  readonly mixes: readonly (readonly PortMix[])[];
   readonly master: ModuleInstance;
 }
+
+const NO_MIXES: readonly PortMix[] = Object.freeze([]);
 
 /**
  * Binds inputs and modulation of `ordered` (render order) according to `connections`.
@@ -90,7 +99,12 @@ export function compileRenderPlan(
     });
     steps.push({ instance, mixes });
   }
-  return { steps, master: lookup(masterId) };
+  return {
+    steps,
+    instances: steps.map((step) => step.instance),
+    mixes: steps.map((step) => (step.mixes.length === 0 ? NO_MIXES : step.mixes)),
+    master: lookup(masterId),
+  };
 }
 
 /**
