@@ -169,45 +169,61 @@ export class FilterKernel extends Kernel {
 
     // Sum of the squares of every output sample: Kernel.outputCheck.
     let sq = 0;
+    // Lookahead (see below): 1 when the targets of the next control point are already computed,
+    // the segment ends they replaced kept in p11, p12, p20, pK.
+    let pending = 0;
+    let p11 = 0;
+    let p12 = 0;
+    let p20 = 0;
+    let pK = 0;
     let i = start;
     while (i < end) {
       if (phase === 0) {
-        // Control point: new targets from the values at this sample.
-        let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
-        if (fmConnected) {
-          // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
-          let x = Math.fround(fmScale * fm[i]);
-          if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
-          else if (x > EXP2_RANGE) x = EXP2_RANGE;
-          const e = Math.round(x);
-          const f = x - e;
-          fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
-        }
-        if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
-        else if (fc > maxCutoff) fc = maxCutoff;
-        let q = qP.isConstant ? qP.value : qP.buffer[i];
-        if (!(q > MIN_Q)) q = MIN_Q;
-        // Interpolate from the previous targets (none at the very first control point).
-        b11 = b11T;
-        b12 = b12T;
-        b20 = b20T;
-        k0 = kT;
-        if (fc !== lastFc || q !== lastQ) {
-          if (fc !== lastFc) {
-            lastFc = fc;
-            // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.49·fs here.
-            const w = fc * piOverFs;
-            const y = w * w;
-            gT = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+        // Control point. Interpolate from the previous targets (none at the very first control
+        // point): saved by the lookahead when it already computed this point's targets.
+        if (pending === 0) {
+          b11 = b11T;
+          b12 = b12T;
+          b20 = b20T;
+          k0 = kT;
+          // New targets from the values at sample i (the same code at the lookahead below).
+          let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
+          if (fmConnected) {
+            // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
+            let x = Math.fround(fmScale * fm[i]);
+            if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+            else if (x > EXP2_RANGE) x = EXP2_RANGE;
+            const e = Math.round(x);
+            const f = x - e;
+            fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
           }
-          if (q !== lastQ) {
-            lastQ = q;
-            kT = 1 / q;
+          if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
+          else if (fc > maxCutoff) fc = maxCutoff;
+          let q = qP.isConstant ? qP.value : qP.buffer[i];
+          if (!(q > MIN_Q)) q = MIN_Q;
+          if (fc !== lastFc || q !== lastQ) {
+            if (fc !== lastFc) {
+              lastFc = fc;
+              // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.49·fs here.
+              const w = fc * piOverFs;
+              const y = w * w;
+              gT = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+            }
+            if (q !== lastQ) {
+              lastQ = q;
+              kT = 1 / q;
+            }
+            const a1 = 1 / (1 + gT * (gT + kT));
+            b11T = 2 * a1 - 1;
+            b12T = 2 * (gT * a1);
+            b20T = gT * b12T;
           }
-          const a1 = 1 / (1 + gT * (gT + kT));
-          b11T = 2 * a1 - 1;
-          b12T = 2 * (gT * a1);
-          b20T = gT * b12T;
+        } else {
+          b11 = p11;
+          b12 = p12;
+          b20 = p20;
+          k0 = pK;
+          pending = 0;
         }
         if (ready === 0) {
           b11 = b11T;
@@ -232,6 +248,51 @@ export class FilterKernel extends Kernel {
       if (!modeConst) n = 1;
       const mode = modeIndex(modeConst ? modeP.value : modeP.buffer[i]);
       const stop = i + n;
+      if (phase + n === CONTROL_PERIOD && stop < end) {
+        // Lookahead: the next control point falls inside this call, so its targets are
+        // computed now, before this chunk's loop (which does not depend on them): the CPU
+        // overlaps their long latency (two divisions in a chain) with the loop's recursion
+        // instead of stalling the loop at the control point. Same code and values as at the
+        // control point (the current targets are kept in p11..pK for it), so results do not
+        // depend on where calls are cut.
+        p11 = b11T;
+        p12 = b12T;
+        p20 = b20T;
+        pK = kT;
+        pending = 1;
+        // New targets from the values at sample stop (the same code at the lookahead below).
+        let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[stop];
+        if (fmConnected) {
+          // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
+          let x = Math.fround(fmScale * fm[stop]);
+          if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+          else if (x > EXP2_RANGE) x = EXP2_RANGE;
+          const e = Math.round(x);
+          const f = x - e;
+          fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
+        }
+        if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
+        else if (fc > maxCutoff) fc = maxCutoff;
+        let q = qP.isConstant ? qP.value : qP.buffer[stop];
+        if (!(q > MIN_Q)) q = MIN_Q;
+        if (fc !== lastFc || q !== lastQ) {
+          if (fc !== lastFc) {
+            lastFc = fc;
+            // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.49·fs here.
+            const w = fc * piOverFs;
+            const y = w * w;
+            gT = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+          }
+          if (q !== lastQ) {
+            lastQ = q;
+            kT = 1 / q;
+          }
+          const a1 = 1 / (1 + gT * (gT + kT));
+          b11T = 2 * a1 - 1;
+          b12T = 2 * (gT * a1);
+          b20T = gT * b12T;
+        }
+      }
       // Every loop below computes, per sample, with c = c0 + dc·j for each coefficient
       // (j = position in the control period; exactly c0 when dc = 0):
       //   v3 = v0 − ic2
