@@ -5,7 +5,7 @@
 // exactly equivalent; test/bench/w2-equivalence.test.ts checks it against the engine.
 //
 // Per voice and sub-block, two loops:
-//   1. lfo: the sine at control rate (as the lfo module computes it: a sin every 16 samples on
+//   1. lfo: the sine at control rate (as the lfo module computes it: a sin (fast-math) every 16 samples on
 //      the sample clock, linear interpolation in between), every sample into a float32
 //      scratch, as the module outputs it. (The filter reads fm only at its own control points,
 //      which coincide with the lfo's, so a fused loop could skip 15 of 16 lfo samples; that
@@ -20,9 +20,14 @@
 // adding its silent left/right inputs: 0 + -0 = +0).
 // Specialised to W2's constant params (constant freq, rate, cutoff, q, ADSR times, forward saw,
 // lp mode) as a hand-writer would, with the same expressions so the results are bit-identical:
-// e.g. the filter's k = 1/q never moves, so its interpolation increment is exactly 0.
+// e.g. the filter's k = 1/q never moves (its coefficients are computed with the constant k).
 
 import { BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../src/dsp/lib/blep.js';
+import {
+  EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7, EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
+  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
+} from '../src/dsp/lib/fast-math.js';
 import { W2, type W2Build, type W2Gates, type W2Voices } from './w2.js';
 
 // BLEP ring geometry and table resolution, as literals (V8 folds literals in hot loops, not
@@ -42,7 +47,23 @@ const CONTROL_PERIOD = 16;
 const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
 const MIN_CUTOFF_HZ = 10;
 const DENORMAL = 1e-20;
-const LN2 = Math.LN2;
+// lib/fast-math.ts's exp2 and sin constants, module-local (folded in hot code), checked at load.
+const EXP2_RANGE = 64;
+const SIN_S3 = LIB_S3;
+const SIN_S5 = LIB_S5;
+const SIN_S7 = LIB_S7;
+const SIN_S9 = LIB_S9;
+const SIN_S11 = LIB_S11;
+const SIN_S13 = LIB_S13;
+const SIN_S15 = LIB_S15;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('w2-reference: exp2 range out of sync with src/dsp/lib/fast-math.ts');
 // adsr.ts stages and end tolerance.
 const IDLE = 0;
 const ATTACK = 1;
@@ -102,9 +123,16 @@ export class W2Reference {
   private readonly fIc1: Float64Array;
   private readonly fIc2: Float64Array;
   private readonly fPhase: Int32Array; // position in the control period
-  private readonly fG0: Float64Array;
-  private readonly fDg: Float64Array;
-  private readonly fGt: Float64Array;
+  // Update coefficients b11, b12, b20 (filter.ts): start, per-sample increment, target.
+  private readonly fB11: Float64Array;
+  private readonly fDb11: Float64Array;
+  private readonly fB11t: Float64Array;
+  private readonly fB12: Float64Array;
+  private readonly fDb12: Float64Array;
+  private readonly fB12t: Float64Array;
+  private readonly fB20: Float64Array;
+  private readonly fDb20: Float64Array;
+  private readonly fB20t: Float64Array;
   private readonly fLastFc: Float64Array;
   private readonly fReady: Int32Array;
   private readonly envStage: Int32Array;
@@ -159,9 +187,15 @@ export class W2Reference {
     this.fIc1 = new Float64Array(n);
     this.fIc2 = new Float64Array(n);
     this.fPhase = new Int32Array(n);
-    this.fG0 = new Float64Array(n);
-    this.fDg = new Float64Array(n);
-    this.fGt = new Float64Array(n);
+    this.fB11 = new Float64Array(n);
+    this.fDb11 = new Float64Array(n);
+    this.fB11t = new Float64Array(n);
+    this.fB12 = new Float64Array(n);
+    this.fDb12 = new Float64Array(n);
+    this.fB12t = new Float64Array(n);
+    this.fB20 = new Float64Array(n);
+    this.fDb20 = new Float64Array(n);
+    this.fB20t = new Float64Array(n);
     this.fLastFc = new Float64Array(n);
     this.fReady = new Int32Array(n);
     this.envStage = new Int32Array(n);
@@ -232,12 +266,19 @@ export class W2Reference {
     const oscDt = this.oscDt;
     const ring = this.oscRing;
     const table = BLEP_TABLE;
+    const exp2Int = EXP2_INT;
     const fIc1 = this.fIc1;
     const fIc2 = this.fIc2;
     const fPhase = this.fPhase;
-    const fG0 = this.fG0;
-    const fDg = this.fDg;
-    const fGt = this.fGt;
+    const fB11 = this.fB11;
+    const fDb11 = this.fDb11;
+    const fB11t = this.fB11t;
+    const fB12 = this.fB12;
+    const fDb12 = this.fDb12;
+    const fB12t = this.fB12t;
+    const fB20 = this.fB20;
+    const fDb20 = this.fDb20;
+    const fB20t = this.fB20t;
     const fLastFc = this.fLastFc;
     const fReady = this.fReady;
     const envStage = this.envStage;
@@ -268,7 +309,16 @@ export class W2Reference {
       for (let i = start; i < end; ) {
         if (lc === 0) {
           la = lb;
-          lb = Math.sin(TWO_PI * (lp + CONTROL_PERIOD * linc));
+          // lb = sin(2π·(lp + CONTROL_PERIOD * linc)): sinTurnsApprox (lib/fast-math.ts) written out.
+          {
+            const x = lp + CONTROL_PERIOD * linc;
+            let r = x - Math.round(x);
+            if (r > 0.25) r = 0.5 - r;
+            else if (r < -0.25) r = -0.5 - r;
+            const t = TWO_PI * r;
+            const y = t * t;
+            lb = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+          }
           ld = (lb - la) * INV_CONTROL_PERIOD;
         }
         let stop = i + CONTROL_PERIOD - lc;
@@ -294,9 +344,15 @@ export class W2Reference {
       let ic1 = fIc1[v]!;
       let ic2 = fIc2[v]!;
       let cph = fPhase[v]!;
-      let g0 = fG0[v]!;
-      let dg = fDg[v]!;
-      let gT = fGt[v]!;
+      let b11 = fB11[v]!;
+      let db11 = fDb11[v]!;
+      let b11T = fB11t[v]!;
+      let b12 = fB12[v]!;
+      let db12 = fDb12[v]!;
+      let b12T = fB12t[v]!;
+      let b20 = fB20[v]!;
+      let db20 = fDb20[v]!;
+      let b20T = fB20t[v]!;
       let lastFc = fLastFc[v]!;
       let ready = fReady[v]!;
       let stage = envStage[v]!;
@@ -330,50 +386,55 @@ export class W2Reference {
         ring[o] = 0;
         pos = (pos + 1) & MASK;
 
-        // filter: control point every 16 samples (cutoff · 2^fm, g = tan(π·fc/fs)), g
-        // interpolated linearly in between; k = 1/q is constant, lp output.
+        // filter: control point every 16 samples (cutoff · 2^fm, g = tan(π·fc/fs), update
+        // coefficients b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3 from g and the constant k = 1/q),
+        // the coefficients interpolated linearly in between; expanded state update, lp output.
         if (cph === 0) {
-          let fc = cutoff * Math.exp(LN2 * Math.fround(fmAmount * lfoBuf[i]!)); // 2^fm
+          // cutoff · 2^fm, 2^fm and tan by lib/fast-math.ts's approximations (as filter.ts).
+          let x = Math.fround(fmAmount * lfoBuf[i]!);
+          if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE;
+          else if (x > EXP2_RANGE) x = EXP2_RANGE;
+          const e = Math.round(x);
+          const f = x - e;
+          let fc = cutoff * ((1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * exp2Int[e + EXP2_RANGE]!);
           if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
           else if (fc > maxCutoff) fc = maxCutoff;
-          g0 = gT;
+          b11 = b11T;
+          b12 = b12T;
+          b20 = b20T;
           if (fc !== lastFc) {
             lastFc = fc;
-            gT = Math.tan(fc * piOverFs);
+            const w = fc * piOverFs;
+            const y2 = w * w;
+            const g = (w * (135135 + y2 * (-17325 + y2 * (378 - y2)))) / (135135 + y2 * (-62370 + y2 * (3150 - 28 * y2)));
+            const a1 = 1 / (1 + g * (g + k));
+            b11T = 2 * a1 - 1;
+            b12T = 2 * (g * a1);
+            b20T = g * b12T;
           }
           if (ready === 0) {
-            g0 = gT;
+            b11 = b11T;
+            b12 = b12T;
+            b20 = b20T;
             ready = 1;
           }
-          dg = (gT - g0) * INV_CONTROL_PERIOD;
+          db11 = (b11T - b11) * INV_CONTROL_PERIOD;
+          db12 = (b12T - b12) * INV_CONTROL_PERIOD;
+          db20 = (b20T - b20) * INV_CONTROL_PERIOD;
           if (!(Math.abs(ic1) >= DENORMAL)) ic1 = 0;
           else if (ic1 - ic1 !== 0) ic1 = 0;
           if (!(Math.abs(ic2) >= DENORMAL)) ic2 = 0;
           else if (ic2 - ic2 !== 0) ic2 = 0;
         }
-        let lp2: number;
-        if (dg === 0) {
-          // g not moving: the filter's expanded (shorter dependency chain) update.
-          const g = g0;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
-          const v3 = v0 - ic2;
-          lp2 = ic2 + a2 * ic1 + a3 * v3;
-          const next1 = (2 * a1 - 1) * ic1 + 2 * a2 * v3;
-          ic2 = (1 - 2 * a3) * ic2 + 2 * a2 * ic1 + 2 * a3 * v0;
-          ic1 = next1;
-        } else {
-          const g = g0 + dg * cph;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
-          const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          lp2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * lp2 - ic2;
-        }
+        const c11 = b11 + db11 * cph;
+        const c12 = b12 + db12 * cph;
+        const c20 = b20 + db20 * cph;
+        const v3 = v0 - ic2;
+        const next1 = c11 * ic1 + c12 * v3;
+        const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
+        const lp2 = 0.5 * (ic2 + next2);
+        ic1 = next1;
+        ic2 = next2;
         cph = (cph + 1) & (CONTROL_PERIOD - 1);
         const filtered = Math.fround(lp2);
 
@@ -411,9 +472,15 @@ export class W2Reference {
       fIc1[v] = ic1;
       fIc2[v] = ic2;
       fPhase[v] = cph;
-      fG0[v] = g0;
-      fDg[v] = dg;
-      fGt[v] = gT;
+      fB11[v] = b11;
+      fDb11[v] = db11;
+      fB11t[v] = b11T;
+      fB12[v] = b12;
+      fDb12[v] = db12;
+      fB12t[v] = b12T;
+      fB20[v] = b20;
+      fDb20[v] = db20;
+      fB20t[v] = b20T;
       fLastFc[v] = lastFc;
       fReady[v] = ready;
       envStage[v] = stage;

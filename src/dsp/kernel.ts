@@ -28,6 +28,11 @@ export interface InputPort {
   /** False when nothing is connected (then `buffer` is all zeros). */
   connected: boolean;
   buffer: Float32Array;
+  /**
+   * The input is Math.fround(scale · buffer[i]). Always 1 unless the spec declares the port
+   * `readsScale` (then the kernel must apply it).
+   */
+  scale: number;
 }
 
 export interface KernelContext {
@@ -48,9 +53,39 @@ export interface KernelIo {
 
 const NO_EXTRA_STATE: readonly (Float64Array | Float32Array)[] = Object.freeze([]);
 
+/** Largest float32 (2^128 − 2^104). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+/**
+ * Kernel.outputCheck values below this (FLOAT32_MAX², as rounded) vouch that every sample
+ * written was finite as a float32: a sum of squares below it has every |y| < FLOAT32_MAX.
+ */
+export const OUTPUT_CHECK_LIMIT = FLOAT32_MAX * FLOAT32_MAX;
+
+/**
+ * The one outputCheck slot of every kernel on this thread: kernels run one at a time and the
+ * engine reads the slot right after each call, so they can share it, and a shared slot stays
+ * in the L1 cache where one array per kernel cost a cache miss per module and block.
+ */
+const SHARED_OUTPUT_CHECK = new Float64Array(1);
+
 export abstract class Kernel {
   /** Every mutable scalar of the kernel's DSP state. Sized in the constructor. */
   abstract readonly state: Float64Array;
+
+  /**
+   * Optional output vouching, which lets the engine skip its scan of the outputs for NaN/±Inf
+   * (fault containment). The engine stores +Infinity here before each `process` call and,
+   * unless the kernel leaves a value below OUTPUT_CHECK_LIMIT, scans every output over
+   * [start, end) afterwards. A kernel may store the sum of y² over every sample y (the double
+   * it stored) of every output it wrote in the call, or any upper bound of that sum. Sound by
+   * construction: a NaN or ±Infinity makes the sum NaN or Infinity, and |y| ≥ FLOAT32_MAX
+   * (which a float32 store turns into ±Infinity) makes it reach the limit, so the engine
+   * scans in exactly the cases where a non-finite sample may have been written. A code path
+   * that does not accumulate adds Infinity (or leaves the engine's Infinity in place).
+   * The slot is shared by all kernels of the thread (valid from the engine's store before a
+   * call to its read after it; `process` must not run another kernel).
+   */
+  readonly outputCheck = SHARED_OUTPUT_CHECK;
 
   constructor(
     protected readonly ctx: KernelContext,

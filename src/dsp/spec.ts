@@ -31,6 +31,14 @@ export interface PortSpec {
   /** Port id: `[a-z][a-z0-9_]*`. The first input is the default target of `"to": "<module>"`. */
   readonly id: string;
   readonly doc: string;
+  /**
+   * Inputs only. True when the kernel applies the port's `scale` itself, reading each sample
+   * it uses as Math.fround(scale · buffer[i]) (the value a mix would have stored): a single
+   * source with an amount other than 1 is then handed over as is, with scale = amount, instead
+   * of being scaled into a mix buffer first. Worth it for ports read sparsely (the filter reads
+   * `fm` once per control period). Default false: the port always presents scale 1.
+   */
+  readonly readsScale?: boolean;
 }
 
 export interface ModuleSpec {

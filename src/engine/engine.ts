@@ -16,7 +16,9 @@ import {
 } from './event-queue.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
+import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
 import { cloneInstance, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
+import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
 import { SequencerBank } from './sequencer/bank.js';
@@ -37,6 +39,32 @@ export interface EngineOptions {
   readonly eventCapacity?: number;
   /** Capacity of the module fault log. */
   readonly faultCapacity?: number;
+  /**
+   * Sampled per-module profiling: 0 (default) = off; N = time every module's step (and the
+   * whole block) in one `render` call of every N, see `moduleCosts`. Reading the clock
+   * allocates (performance.now returns a heap number), so profiled blocks allocate a little;
+   * with profiling off nothing is timed and `render` allocates nothing.
+   */
+  readonly profileEvery?: number;
+}
+
+/** Measured cost of one live module (see EngineOptions.profileEvery). */
+export interface ModuleCost {
+  readonly id: string;
+  readonly type: string;
+  /** Profiled blocks in which the module ran (since it was created). */
+  readonly blocks: number;
+  /**
+   * Mean and largest time of the module's step per profiled block, µs (input mixes, params,
+   * kernel, output check; the cost of a clock read, measured at construction, taken off).
+   */
+  readonly meanUs: number;
+  readonly maxUs: number;
+  /**
+   * meanUs as a fraction of the mean wall time of a whole profiled block (the render call,
+   * including the engine's own work and the clock reads), so shares sum to less than 1.
+   */
+  readonly share: number;
 }
 
 export class Engine {
@@ -65,6 +93,18 @@ export class Engine {
   readonly sequencer: SequencerBank;
   /** Control ops by frame (stable); few, so a sorted array. */
   private readonly controls: TimedControl[] = [];
+  // Sampled profiling, per plan step (index = step of the live plan): profiled blocks, total
+  // and largest ms; `profileScratch` sums a block's sub-ranges. Re-sized in applyPatch only,
+  // carrying the figures of kept instances over. `profileBlock`: profiled blocks and their
+  // total wall ms (engine-wide, since construction).
+  private readonly profileEvery: number;
+  private profileCountdown = 0;
+  private profileBlocks = new Float64Array(0);
+  private profileTotalMs = new Float64Array(0);
+  private profileMaxMs = new Float64Array(0);
+  private profileScratch = new Float64Array(0);
+  private readonly profileBlock = new Float64Array(2);
+  private readonly profileClockMs = new Float64Array(1);
 
   constructor(options: EngineOptions) {
     if (!(options.maxBlock >= 1 && Number.isInteger(options.maxBlock))) throw new Error('maxBlock must be a positive integer');
@@ -78,6 +118,20 @@ export class Engine {
     this.faultCodes = new Int32Array(faults);
     this.faultFrames = new Float64Array(faults);
     this.sequencer = new SequencerBank(options.sampleRate, this);
+    const every = options.profileEvery ?? 0;
+    if (!(every >= 0 && Number.isInteger(every))) throw new Error('profileEvery must be a non-negative integer');
+    this.profileEvery = every;
+    if (every > 0) {
+      // The cost of one clock read, as seen between two reads: subtracted from every step's
+      // time (the shortest of a few back-to-back pairs; ~0.05 µs on a typical machine).
+      let best = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < 64; k++) {
+        const a = performance.now();
+        const d = performance.now() - a;
+        if (d < best) best = d;
+      }
+      this.profileClockMs[0] = best;
+    }
   }
 
   /** Number of frames rendered so far: the engine's clock. */
@@ -128,7 +182,9 @@ export class Engine {
       this.byId.set(instance.id, instance);
       this.byHandle.set(instance.handle, instance);
     }
+    const oldSteps = this.plan?.steps;
     this.plan = compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
+    this.remapProfile(oldSteps, this.plan);
     this.livePatch = patch;
     // Sequencer targets name modules by id: re-resolve (a removed module's target goes inactive).
     this.sequencer.resolveAll();
@@ -138,6 +194,53 @@ export class Engine {
   /** True while an old graph is fading out after a topology change (not captured by snapshots). */
   get crossfading(): boolean {
     return this.fade !== undefined;
+  }
+
+  /** Profile arrays for `plan`: kept instances keep their figures, new ones start at 0. */
+  private remapProfile(oldSteps: readonly { instance: ModuleInstance }[] | undefined, plan: RenderPlan): void {
+    const n = plan.steps.length;
+    const blocks = new Float64Array(n);
+    const total = new Float64Array(n);
+    const max = new Float64Array(n);
+    if (oldSteps !== undefined) {
+      const old = new Map<ModuleInstance, number>();
+      oldSteps.forEach((step, s) => old.set(step.instance, s));
+      plan.steps.forEach((step, s) => {
+        const o = old.get(step.instance);
+        if (o === undefined) return;
+        blocks[s] = this.profileBlocks[o]!;
+        total[s] = this.profileTotalMs[o]!;
+        max[s] = this.profileMaxMs[o]!;
+      });
+    }
+    this.profileBlocks = blocks;
+    this.profileTotalMs = total;
+    this.profileMaxMs = max;
+    this.profileScratch = new Float64Array(n);
+  }
+
+  /**
+   * Per live module, in render order: its measured cost (EngineOptions.profileEvery; all zero
+   * when profiling is off). Figures survive applyPatch for kept modules (same id and type)
+   * and start at zero for new ones. Between blocks (allocates).
+   */
+  moduleCosts(): ModuleCost[] {
+    const plan = this.plan;
+    if (plan === undefined) return [];
+    const blockCount = this.profileBlock[0]!;
+    const meanBlockMs = blockCount > 0 ? this.profileBlock[1]! / blockCount : 0;
+    return plan.steps.map((step, s) => {
+      const blocks = this.profileBlocks[s]!;
+      const meanMs = blocks > 0 ? this.profileTotalMs[s]! / blocks : 0;
+      return {
+        id: step.instance.id,
+        type: step.instance.type,
+        blocks,
+        meanUs: meanMs * 1000,
+        maxUs: this.profileMaxMs[s]! * 1000,
+        share: meanBlockMs > 0 ? meanMs / meanBlockMs : 0,
+      };
+    });
   }
 
   /** Live instance by module id (main-thread helpers and tests). */
@@ -243,6 +346,39 @@ export class Engine {
       this.clock[0] = this.frame + frames;
       return;
     }
+    if (this.profileEvery > 0 && --this.profileCountdown <= 0) {
+      this.profileCountdown = this.profileEvery;
+      this.renderProfiled(plan, left, right, frames);
+      return;
+    }
+    this.renderBlock(plan, left, right, frames, undefined);
+  }
+
+  /**
+   * render() of a profiled block: the block's and each step's wall time are added to the
+   * profile (performance.now allocates a heap number per read: profiled blocks only).
+   */
+  private renderProfiled(plan: RenderPlan, left: Float32Array, right: Float32Array, frames: number): void {
+    const profile = this.profileScratch;
+    profile.fill(0);
+    const t0 = performance.now();
+    this.renderBlock(plan, left, right, frames, profile);
+    const blockMs = performance.now() - t0;
+    this.profileBlock[0]++;
+    this.profileBlock[1] += blockMs;
+    const blocks = this.profileBlocks;
+    const total = this.profileTotalMs;
+    const max = this.profileMaxMs;
+    for (let s = 0; s < profile.length; s++) {
+      const ms = profile[s]!;
+      blocks[s]++;
+      total[s] += ms;
+      if (ms > max[s]!) max[s] = ms;
+    }
+  }
+
+  /** The block loop of render(); with `profile`, steps are timed (renderRangeProfiled). */
+  private renderBlock(plan: RenderPlan, left: Float32Array, right: Float32Array, frames: number, profile: Float64Array | undefined): void {
     const events = this.events;
     const blockStart = this.clock[0]!;
     let pos = 0;
@@ -262,7 +398,8 @@ export class Engine {
       // `| 0`: frames come out of a Float64Array as doubles; kernels are compiled for small
       // integers and would deoptimise on a double index.
       const end = (nextEvent < limit ? nextEvent : limit) | 0;
-      this.renderRange(plan, pos, end);
+      if (profile === undefined) this.renderRange(plan, pos, end);
+      else this.renderRangeProfiled(plan, pos, end, profile);
       // Index loops, not subarray(): a view per sub-block would allocate.
       const masterLeft = plan.master.outputs[0]!;
       const masterRight = plan.master.outputs[1]!;
@@ -282,32 +419,82 @@ export class Engine {
   }
 
   private renderRange(plan: RenderPlan, start: number, end: number): void {
-    const steps = plan.steps;
-    for (let s = 0; s < steps.length; s++) {
-      const step = steps[s]!;
-      const instance = step.instance;
+    const instances = plan.instances;
+    const allMixes = plan.mixes;
+    for (let s = 0; s < instances.length; s++) {
+      const instance = instances[s]!;
       if (instance.fault !== FAULT_NONE) {
         // Its output buffers are shared with other modules (pooled): keep them silent here.
         const outputs = instance.outputs;
         for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
         continue;
       }
-      const mixes = step.mixes;
+      const mixes = allMixes[s]!;
       for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
       instance.params.fill(start, end);
+      const kernel = instance.kernel;
+      const check = kernel.outputCheck;
+      check[0] = Number.POSITIVE_INFINITY;
       try {
-        instance.kernel.process(start, end);
+        kernel.process(start, end);
       } catch {
         this.recordFault(instance, FAULT_THROW);
         continue;
       }
-      const outputs = instance.outputs;
-      for (let o = 0; o < outputs.length; o++) {
-        if (!isFiniteRange(outputs[o]!, start, end)) {
-          this.recordFault(instance, FAULT_NON_FINITE);
-          break;
+      // Scan for NaN/±Inf unless the kernel vouched for its outputs (Kernel.outputCheck).
+      if (!(check[0]! < OUTPUT_CHECK_LIMIT)) {
+        const outputs = instance.outputs;
+        for (let o = 0; o < outputs.length; o++) {
+          if (!isFiniteRange(outputs[o]!, start, end)) {
+            this.recordFault(instance, FAULT_NON_FINITE);
+            break;
+          }
         }
       }
+    }
+  }
+
+  /**
+   * renderRange for profiled blocks (a copy, so the unprofiled loop carries no timing code):
+   * the same steps, adding each step's wall time (ms, less the cost of a clock read) to
+   * profile[step]. Keep the two in step.
+   */
+  private renderRangeProfiled(plan: RenderPlan, start: number, end: number, profile: Float64Array): void {
+    const steps = plan.steps;
+    const clockMs = this.profileClockMs[0]!;
+    for (let s = 0; s < steps.length; s++) {
+      const t0 = performance.now();
+      const step = steps[s]!;
+      const instance = step.instance;
+      if (instance.fault !== FAULT_NONE) {
+        const outputs = instance.outputs;
+        for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
+      } else {
+        const mixes = step.mixes;
+        for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
+        instance.params.fill(start, end);
+        const kernel = instance.kernel;
+        const check = kernel.outputCheck;
+        check[0] = Number.POSITIVE_INFINITY;
+        let threw = false;
+        try {
+          kernel.process(start, end);
+        } catch {
+          this.recordFault(instance, FAULT_THROW);
+          threw = true;
+        }
+        if (!threw && !(check[0]! < OUTPUT_CHECK_LIMIT)) {
+          const outputs = instance.outputs;
+          for (let o = 0; o < outputs.length; o++) {
+            if (!isFiniteRange(outputs[o]!, start, end)) {
+              this.recordFault(instance, FAULT_NON_FINITE);
+              break;
+            }
+          }
+        }
+      }
+      const ms = performance.now() - t0 - clockMs;
+      if (ms > 0) profile[s] += ms;
     }
   }
 
@@ -392,23 +579,20 @@ export class Engine {
 }
 
 /**
- * True when every sample of [start, end) is finite. Sums in four independent chains (the
- * additions pipeline instead of waiting on one another); x − x is 0 for any finite sum and NaN
- * for NaN or ±Infinity. Float32 samples cannot overflow a double sum.
+ * True when every sample of [start, end) is finite. Sums eight samples at a time as a tree
+ * into two independent chains (the additions pipeline instead of waiting on one another:
+ * measured ~20 % faster than four plain chains); x − x is 0 for any finite sum and NaN for NaN
+ * or ±Infinity. Float32 samples cannot overflow a double sum.
  */
 function isFiniteRange(x: Float32Array, start: number, end: number): boolean {
   let a = 0;
   let b = 0;
-  let c = 0;
-  let d = 0;
   let i = start;
-  for (; i + 3 < end; i += 4) {
-    a += x[i]!;
-    b += x[i + 1]!;
-    c += x[i + 2]!;
-    d += x[i + 3]!;
+  for (; i + 7 < end; i += 8) {
+    a += x[i]! + x[i + 1]! + (x[i + 2]! + x[i + 3]!);
+    b += x[i + 4]! + x[i + 5]! + (x[i + 6]! + x[i + 7]!);
   }
   for (; i < end; i++) a += x[i]!;
-  const sum = a + b + c + d;
+  const sum = a + b;
   return sum - sum === 0;
 }

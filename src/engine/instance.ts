@@ -42,7 +42,13 @@ export class ModuleInstance {
   ) {
     const spec = definition.spec;
     this.params = new ParamBank(spec.params, initialParams, sampleRate, maxBlock);
-    this.inputs = spec.inputs.map(() => ({ connected: false, buffer: silence }));
+    // scale starts as a double (0.5, then 1) so the field keeps one representation when an
+    // amount such as 0.25 is bound later.
+    this.inputs = spec.inputs.map(() => {
+      const port: InputPort = { connected: false, buffer: silence, scale: 0.5 };
+      port.scale = 1;
+      return port;
+    });
     this.outputs = spec.outputs.map(() => new Float32Array(maxBlock));
     this.mixBuffers = spec.inputs.map(() => new Float32Array(maxBlock));
     this.kernel = new definition.kernel(

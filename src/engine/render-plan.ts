@@ -1,6 +1,7 @@
 // Compiles a resolved patch over live instances into a flat render plan: the instances in
 // topological order, and for each input that sums or scales its sources, the mix to perform.
-// Inputs with exactly one source at unity gain read the source's output buffer directly.
+// Inputs with exactly one source at unity gain read the source's output buffer directly, as do
+// inputs with one scaled source whose kernel applies the scale itself (PortSpec.readsScale).
 //
 // Threading: render thread, at patch-apply time only (allocates).
 
@@ -21,8 +22,17 @@ export interface PlanStep {
 
 export interface RenderPlan {
   readonly steps: readonly PlanStep[];
+  /**
+   * steps[s].instance and steps[s].mixes as flat arrays (what the render loop reads every
+   * block: one sequential array instead of one step object per module; steps without mixes
+   * share one empty array).
+   */
+  readonly instances: readonly ModuleInstance[];
+  readonly mixes: readonly (readonly PortMix[])[];
   readonly master: ModuleInstance;
 }
+
+const NO_MIXES: readonly PortMix[] = Object.freeze([]);
 
 /**
  * Binds inputs and modulation of `ordered` (render order) according to `connections`.
@@ -61,12 +71,18 @@ export function compileRenderPlan(
     instance.inputs.forEach((port, k) => {
       const feeds = incoming.filter((c) => c.kind === 'input' && c.toIndex === k);
       const sources = feeds.map((c) => lookup(c.from).outputs[c.fromOutput]!);
+      port.scale = 1;
       if (feeds.length === 0) {
         port.connected = false;
         port.buffer = silence;
       } else if (feeds.length === 1 && feeds[0]!.amount === 1) {
         port.connected = true;
         port.buffer = sources[0]!;
+      } else if (feeds.length === 1 && instance.definition.spec.inputs[k]!.readsScale === true) {
+        // The kernel scales as it reads (see PortSpec.readsScale): no mix pass.
+        port.connected = true;
+        port.buffer = sources[0]!;
+        port.scale = feeds[0]!.amount;
       } else {
         port.connected = true;
         port.buffer = instance.mixBuffers[k]!;
@@ -83,7 +99,12 @@ export function compileRenderPlan(
     });
     steps.push({ instance, mixes });
   }
-  return { steps, master: lookup(masterId) };
+  return {
+    steps,
+    instances: steps.map((step) => step.instance),
+    mixes: steps.map((step) => (step.mixes.length === 0 ? NO_MIXES : step.mixes)),
+    master: lookup(masterId),
+  };
 }
 
 /**
@@ -130,17 +151,61 @@ function assignPooledOutputs(
   });
 }
 
-/** Sums a port's sources into its private buffer over [start, end). No allocation. */
+/**
+ * Sums a port's sources into its private buffer over [start, end). No allocation.
+ * Up to four sources per pass over the buffer, the running sum kept in a register and rounded
+ * to float32 (Math.fround) after each source exactly where a store to the buffer would round
+ * it: the same bits as one pass per source (target = a0·s0; target += a·s per further source),
+ * with a quarter of the buffer loads and stores (a patch of N voices summed into `out` is one
+ * port with N sources).
+ */
 export function mixPort(mix: PortMix, start: number, end: number): void {
   const target = mix.target;
   const sources = mix.sources;
   const amounts = mix.amounts;
-  const first = sources[0]!;
-  const a0 = amounts[0]!;
-  for (let i = start; i < end; i++) target[i] = a0 * first[i]!;
-  for (let s = 1; s < sources.length; s++) {
-    const source = sources[s]!;
-    const a = amounts[s]!;
-    for (let i = start; i < end; i++) target[i] += a * source[i]!;
+  const n = sources.length;
+  const fround = Math.fround;
+  for (let s = 0; s < n; s += 4) {
+    // `first`: the pass that starts the sum (target = a0·s0, not target + a0·s0, so a
+    // product of −0 stays −0 as before).
+    const first = s === 0;
+    const x0 = sources[s]!;
+    const a0 = amounts[s]!;
+    const left = n - s;
+    if (left >= 4) {
+      const x1 = sources[s + 1]!;
+      const x2 = sources[s + 2]!;
+      const x3 = sources[s + 3]!;
+      const a1 = amounts[s + 1]!;
+      const a2 = amounts[s + 2]!;
+      const a3 = amounts[s + 3]!;
+      for (let i = start; i < end; i++) {
+        let t = first ? a0 * x0[i]! : fround(target[i]! + a0 * x0[i]!);
+        t = fround(fround(t) + a1 * x1[i]!);
+        t = fround(t + a2 * x2[i]!);
+        target[i] = t + a3 * x3[i]!;
+      }
+    } else if (left === 3) {
+      const x1 = sources[s + 1]!;
+      const x2 = sources[s + 2]!;
+      const a1 = amounts[s + 1]!;
+      const a2 = amounts[s + 2]!;
+      for (let i = start; i < end; i++) {
+        let t = first ? a0 * x0[i]! : fround(target[i]! + a0 * x0[i]!);
+        t = fround(fround(t) + a1 * x1[i]!);
+        target[i] = t + a2 * x2[i]!;
+      }
+    } else if (left === 2) {
+      const x1 = sources[s + 1]!;
+      const a1 = amounts[s + 1]!;
+      for (let i = start; i < end; i++) {
+        const t = first ? a0 * x0[i]! : fround(target[i]! + a0 * x0[i]!);
+        target[i] = fround(t) + a1 * x1[i]!;
+      }
+    } else if (first) {
+      for (let i = start; i < end; i++) target[i] = a0 * x0[i]!;
+    } else {
+      for (let i = start; i < end; i++) target[i] = target[i]! + a0 * x0[i]!;
+    }
   }
 }

@@ -19,6 +19,8 @@ export interface HostSettings {
   readonly sampleRate: number;
   readonly blockSize: number;
   readonly seed: number;
+  /** Time every module on one block in this many (0: off); see Engine.moduleCosts. */
+  readonly profileEvery?: number;
 }
 
 /** A patch as it travels between threads and into the journal: plain data. */
@@ -51,7 +53,7 @@ export class EngineHost {
   latePatches = 0;
 
   private constructor(readonly settings: HostSettings, private readonly registry: ModuleRegistry, live: PatchPayload) {
-    this.engine = new Engine({ sampleRate: settings.sampleRate, maxBlock: settings.blockSize, seed: settings.seed });
+    this.engine = new Engine({ sampleRate: settings.sampleRate, maxBlock: settings.blockSize, seed: settings.seed, profileEvery: settings.profileEvery ?? 0 });
     this.live = live;
     this.engine.applyPatch(this.resolve(live.doc), new Map(live.handles));
   }

@@ -41,7 +41,11 @@ const adoption = await new Promise<SlotAdoption>((resolve) => parentPort!.once('
 const slot = adoption.slot;
 const port: MessagePort = adoption.port;
 const me = views.slots[slot]!;
-const settings = { sampleRate: config.sampleRate, blockSize: block, seed: data.seed };
+/** One block in PROFILE_EVERY is timed module by module (per-module cost in /engine/status). */
+const PROFILE_EVERY = 32;
+/** Blocks between two cost reports (about a second). */
+const COST_REPORT_BLOCKS = Math.max(1, Math.round(config.sampleRate / block));
+const settings = { sampleRate: config.sampleRate, blockSize: block, seed: data.seed, profileEvery: PROFILE_EVERY };
 const host = adoption.start.kind === 'fresh'
   ? EngineHost.fresh(settings, registry, adoption.start.live)
   : EngineHost.fromSnapshot(settings, registry, adoption.start.snapshot);
@@ -158,6 +162,7 @@ function renderBlock(produced: number): void {
   if (ms > stats[STAT_RENDER_MAX_MS]!) stats[STAT_RENDER_MAX_MS] = ms;
   const bucket = (ms / HIST_BUCKET_MS) | 0;
   me.histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]++;
+  if (produced % COST_REPORT_BLOCKS === 0) report({ type: 'costs', costs: engine.moduleCosts() });
   if (engine.counters.moduleFaults !== Atomics.load(me.ints, SLOT_MODULE_FAULTS)) {
     Atomics.store(me.ints, SLOT_MODULE_FAULTS, engine.counters.moduleFaults);
     engine.drainFaults((module, code, frame) => report({ type: 'module-fault', module, code: FAULT_NAMES[code] ?? String(code), frame }));

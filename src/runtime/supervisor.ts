@@ -19,6 +19,7 @@ import type { ModuleRegistry } from '../dsp/registry.js';
 import type { ParamInput, PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
+import type { ModuleCost } from '../engine/engine.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
 import { EngineHost, type HostSnapshot, type PatchPayload } from './engine-host.js';
@@ -130,6 +131,8 @@ export class Supervisor {
   private readonly replacing: boolean[];
   private readonly joinStartedAt: number[];
   private readonly lastCompared: number[];
+  /** Latest per-module costs each slot reported. */
+  private readonly moduleCosts: Array<readonly ModuleCost[]>;
   private readonly health: SlotHealth;
   private readonly store: StateStore | undefined;
   private outputWorker: Worker | undefined;
@@ -179,6 +182,7 @@ export class Supervisor {
     this.replacing = new Array<boolean>(options.slots).fill(false);
     this.joinStartedAt = new Array<number>(options.slots).fill(0);
     this.lastCompared = new Array<number>(options.slots).fill(0);
+    this.moduleCosts = new Array<readonly ModuleCost[]>(options.slots).fill([]);
     this.health = new SlotHealth(options.slots, options.health ?? DEFAULT_HEALTH);
     this.store = options.stateDir === undefined ? undefined : new StateStore(options.stateDir);
     this.committedPatch = options.initialPatch;
@@ -418,6 +422,7 @@ export class Supervisor {
       commits: this.commits,
       uptimeSeconds: round((Date.now() - this.startedAt) / 1000),
       slotHealth: this.shared.slots.map((_, slot) => this.slotStatus(slot)),
+      moduleCosts: (this.moduleCosts[Atomics.load(ctl, CTL_ACTIVE)] ?? []).map((c) => ({ id: c.id, type: c.type, meanUs: round(c.meanUs), maxUs: round(c.maxUs), share: round(c.share) })),
       recording: this.recorder.status(),
     };
   }
@@ -512,7 +517,9 @@ export class Supervisor {
   }
 
   private onReport(slot: number, m: SlotReport): void {
-    if (m.type === 'module-fault') {
+    if (m.type === 'costs') {
+      this.moduleCosts[slot] = m.costs;
+    } else if (m.type === 'module-fault') {
       if (slot === Atomics.load(this.shared.ctl, CTL_ACTIVE)) this.options.onModuleFault?.(m.module, m.code, m.frame);
     } else if (m.type === 'snapshot') {
       const waiter = this.snapshotWaiters.get(m.id);

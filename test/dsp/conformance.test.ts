@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import type { ModuleDefinition } from '../../src/dsp/kernel.js';
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { specProblems, type ParamSpec } from '../../src/dsp/spec.js';
-import { KernelHarness } from '../helpers/kernel-harness.js';
+import { KernelHarness, verifyOutputCheck } from '../helpers/kernel-harness.js';
 import { TestRandom } from '../helpers/random.js';
 
 const registry = createRegistry();
@@ -57,7 +57,9 @@ function run(
           signal.buffer.set(curve.subarray(pos + start, pos + end), start);
           signal.value = curve[pos + end - 1]!;
         });
+        h.kernel.outputCheck[0] = Number.POSITIVE_INFINITY;
         h.kernel.process(start, end);
+        verifyOutputCheck(h.kernel, h.outputs, start, end);
         h.outputs.forEach((o, k) => out[k]!.set(o.subarray(start, end), pos + start));
         start = end;
       }

@@ -241,3 +241,47 @@ test('applying a new patch keeps the state of unchanged modules and starts new o
   assert.equal(right![0], 0);
   assert.equal(engine.counters.patchesApplied, 2);
 });
+
+/**
+ * Vouches for its outputs (Kernel.outputCheck, sum of squares) and, after `after` samples,
+ * writes `bad`: NaN, or a double beyond float32 range (stored as Infinity).
+ */
+class VouchingKernel extends Kernel {
+  readonly state = new Float64Array(1);
+  process(start: number, end: number): void {
+    const out = this.io.outputs[0]!;
+    const after = this.io.params[0]!.value;
+    const bad = this.io.params[1]!.value === 1 ? Number.NaN : 1e39;
+    let sq = 0;
+    for (let i = start; i < end; i++) {
+      const n = this.state[0]!++;
+      const y = n >= after ? bad : 0.25;
+      out[i] = y;
+      sq += y * y;
+    }
+    this.outputCheck[0] = sq;
+  }
+}
+const vouchingModule: ModuleDefinition = {
+  spec: spec('vouching', [param('after', 0, 0, 1e9, 1000), param('bad', 0, 0, 1, 1)], [], ['out']),
+  kernel: VouchingKernel,
+};
+
+for (const bad of [1, 0]) {
+  test(`a vouching kernel that writes ${bad === 1 ? 'NaN' : 'a double beyond float32 range'} is still caught in that block`, () => {
+    const patch: ResolvedPatch = {
+      modules: [mod('v', vouchingModule, { after: 300, bad }), mod('k', counterModule), mod('out', masterModule)],
+      connections: [wire('v', 'out', 'input', 0), wire('k', 'out', 'input', 1)],
+    };
+    const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
+    engine.applyPatch(patch);
+    const [left, right] = render(engine, 512, 128);
+    const faults: Array<[string, number]> = [];
+    engine.drainFaults((id, c) => faults.push([id, c]));
+    assert.deepEqual(faults, [['v', 2]]);
+    assert.ok(left!.every(Number.isFinite));
+    assert.equal(left![255], 0.25, 'vouched blocks before the fault play');
+    assert.ok(left!.subarray(256).every((v) => v === 0), 'muted from the faulty block on');
+    for (let i = 0; i < 512; i++) assert.equal(right![i], i);
+  });
+}

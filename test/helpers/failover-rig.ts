@@ -44,6 +44,8 @@ export interface Rig {
   /** Notices (/engine/failover, /engine/rejoin, /engine/outage, /module/fault) received so far. */
   readonly notices: IncomingMessage[];
   status(): Promise<Record<string, any>>;
+  /** Stops the server (and the notice listener). Idempotent. */
+  stop(): Promise<unknown>;
   /** Sends commands at seeded random moments until `stopCommands()`. */
   startCommands(seed: number): void;
   stopCommands(): Promise<number>;
@@ -61,11 +63,13 @@ export async function startRig(extraArgs: string[] = []): Promise<Rig> {
   const listener = server.newClient();
   const notices: IncomingMessage[] = [];
   await listener.request('/notify', [1]);
+  let closed = false;
   const collect = (): void => {
-    void listener.next((m) => m.address.startsWith('/engine/') || m.address === '/module/fault', 600_000).then((m) => {
+    if (closed) return;
+    void listener.next((m) => m.address.startsWith('/engine/') || m.address === '/module/fault', 250).then((m) => {
       notices.push(m);
       collect();
-    }, () => undefined);
+    }, collect);
   };
   collect();
   let sending = false;
@@ -77,6 +81,10 @@ export async function startRig(extraArgs: string[] = []): Promise<Rig> {
     stateDir,
     notices,
     status: () => engineStatus(client),
+    async stop() {
+      closed = true;
+      await server.stop();
+    },
     startCommands(seed) {
       const random = new TestRandom(seed);
       sending = true;

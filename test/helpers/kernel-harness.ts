@@ -1,7 +1,7 @@
 // Runs one kernel directly, without the engine: for module unit tests and the conformance
 // suite. Params are given per call either as constants or as per-sample arrays.
 
-import type { InputPort, Kernel, ModuleDefinition } from '../../src/dsp/kernel.js';
+import { OUTPUT_CHECK_LIMIT, type InputPort, type Kernel, type ModuleDefinition } from '../../src/dsp/kernel.js';
 import { ParamSignalCell } from '../../src/dsp/param-signal.js';
 
 export interface HarnessOptions {
@@ -25,7 +25,7 @@ export class KernelHarness {
     this.maxBlock = options.maxBlock ?? 128;
     const spec = definition.spec;
     this.params = spec.params.map((p) => new ParamSignalCell(options.params?.[p.id] ?? p.default, this.maxBlock));
-    this.inputs = spec.inputs.map(() => ({ connected: false, buffer: new Float32Array(this.maxBlock) }));
+    this.inputs = spec.inputs.map(() => ({ connected: false, buffer: new Float32Array(this.maxBlock), scale: 1 }));
     this.outputs = spec.outputs.map(() => new Float32Array(this.maxBlock));
     this.kernel = new definition.kernel(
       { sampleRate: this.sampleRate, maxBlock: this.maxBlock, seed: options.seed ?? 12345 },
@@ -77,9 +77,33 @@ export class KernelHarness {
         p.buffer.set(curve.subarray(pos, pos + n), 0);
         p.value = curve[pos + n - 1]!;
       }
+      this.kernel.outputCheck[0] = Number.POSITIVE_INFINITY;
       this.kernel.process(0, n);
+      verifyOutputCheck(this.kernel, this.outputs, 0, n);
       this.outputs.forEach((out, k) => result[k]!.set(out.subarray(0, n), pos));
     }
     return result;
+  }
+}
+
+/**
+ * Kernel.outputCheck soundness, after every process call the harness makes: when the kernel
+ * vouches (a value below the limit), every output sample must be finite and the value must
+ * cover the sum of squares of what was written (a path that forgot to accumulate would fall
+ * short of it).
+ */
+export function verifyOutputCheck(kernel: Kernel, outputs: readonly Float32Array[], start: number, end: number): void {
+  const vouched = kernel.outputCheck[0]!;
+  if (!(vouched < OUTPUT_CHECK_LIMIT)) return;
+  let sum = 0;
+  for (const out of outputs) {
+    for (let i = start; i < end; i++) {
+      const y = out[i]!;
+      if (!Number.isFinite(y)) throw new Error(`${kernel.constructor.name}: vouched for its outputs (${vouched}) but wrote ${y}`);
+      sum += y * y;
+    }
+  }
+  if (!(sum <= vouched * (1 + 1e-5) + 1e-30)) {
+    throw new Error(`${kernel.constructor.name}: outputCheck ${vouched} below the sum of squares written ${sum} (a path does not accumulate)`);
   }
 }

@@ -71,13 +71,13 @@ test('every fault kind in the active slot: the sink plays exactly the journal, t
     assert.equal(status['divergences'], 0, 'slots in lockstep never disagreed');
     assert.equal(status['rejoins'], 4);
     assert.ok(status['failovers'] >= 4, `failovers counted: ${status['failovers']}`);
-    await rig.server.stop();
+    await rig.stop();
     assertPlayedAsJournalled(rig, recording, status['underruns']);
     const addresses = rig.notices.map((n) => n.address);
     assert.ok(addresses.includes('/engine/failover'), 'failovers are notified');
     assert.equal(addresses.filter((a) => a === '/engine/rejoin').length, 4, 'rejoins are notified');
   } finally {
-    await rig.server.stop();
+    await rig.stop();
   }
 });
 
@@ -107,10 +107,10 @@ test('20 faults alternating between the slots, with a patch commit after each: e
     assert.equal(status['rejoins'], 20);
     assert.equal(status['commits'], 20);
     assert.equal(status['divergences'], 0);
-    await rig.server.stop();
+    await rig.stop();
     assertPlayedAsJournalled(rig, recording, status['underruns']);
   } finally {
-    await rig.server.stop();
+    await rig.stop();
   }
 });
 
@@ -133,13 +133,13 @@ test('both slots faulted at once: reported, restarted from the journal, the gap 
     await new Promise((r) => setTimeout(r, 400));
     const recording = await stopRecording(rig);
     const status = await rig.status();
-    await rig.server.stop();
+    await rig.stop();
     const c = compareWithReplay(rig.stateDir, recording.path, recording.firstFrame, BLOCK);
     assert.equal(c.mismatched, c.silentMismatches);
     assert.ok(c.mismatched <= status['underruns'] - outage.gapBlocks);
     const wav = readWav(recording.path);
     assert.ok(rms(wav.data[0]!) > 0.01, 'the held note sounds after the restart');
   } finally {
-    await rig.server.stop();
+    await rig.stop();
   }
 });

@@ -151,6 +151,8 @@ export class AdsrKernel extends Kernel {
     let segSus = s[S_SEG_SUSTAIN];
     let segCurve = s[S_SEG_CURVE];
 
+    // Sum of the squares of every output sample: Kernel.outputCheck.
+    let sq = 0;
     let i = start;
     // ATTACK / DECAY / RELEASE, per sample, until the stage becomes SUSTAIN or IDLE.
     while (i < end && stage !== SUSTAIN && stage !== IDLE) {
@@ -226,7 +228,9 @@ export class AdsrKernel extends Kernel {
           stage = IDLE;
         }
       }
-      out[i] = connected ? input[i] * y : y;
+      const v = connected ? input[i] * y : y;
+      out[i] = v;
+      sq += v * v;
       i++;
       // The rest of a segment whose params are constant for this call (see above).
       const expCurve = segCurve >= 0.5;
@@ -238,11 +242,15 @@ export class AdsrKernel extends Kernel {
               y = 1;
               stage = DECAY;
               segTime = -1;
-              out[i] = connected ? input[i] * y : y;
+              const v = connected ? input[i] * y : y;
+              out[i] = v;
+              sq += v * v;
               i++;
               break;
             }
-            out[i] = connected ? input[i] * y : y;
+            const v = connected ? input[i] * y : y;
+            out[i] = v;
+            sq += v * v;
           }
         }
       } else if (stage === DECAY) {
@@ -253,11 +261,15 @@ export class AdsrKernel extends Kernel {
             if (y <= susEnd) {
               y = susValue;
               stage = SUSTAIN;
-              out[i] = connected ? input[i] * y : y;
+              const v = connected ? input[i] * y : y;
+              out[i] = v;
+              sq += v * v;
               i++;
               break;
             }
-            out[i] = connected ? input[i] * y : y;
+            const v = connected ? input[i] * y : y;
+            out[i] = v;
+            sq += v * v;
           }
         }
       } else if (stage === RELEASE) {
@@ -267,11 +279,15 @@ export class AdsrKernel extends Kernel {
             if (y <= END_EPS) {
               y = 0;
               stage = IDLE;
-              out[i] = connected ? input[i] * y : y;
+              const v = connected ? input[i] * y : y;
+              out[i] = v;
+              sq += v * v;
               i++;
               break;
             }
-            out[i] = connected ? input[i] * y : y;
+            const v = connected ? input[i] * y : y;
+            out[i] = v;
+            sq += v * v;
           }
         }
       }
@@ -282,19 +298,43 @@ export class AdsrKernel extends Kernel {
         if (connected) {
           for (; i < end; i++) {
             y = susBuf[i];
-            out[i] = input[i] * y;
+            const v = input[i] * y;
+            out[i] = v;
+            sq += v * v;
           }
         } else {
           for (; i < end; i++) {
             y = susBuf[i];
             out[i] = y;
+            sq += y * y;
           }
         }
       } else {
         // IDLE holds y (0); SUSTAIN with a constant param holds it.
         if (stage === SUSTAIN) y = susValue;
-        if (connected) for (; i < end; i++) out[i] = input[i] * y;
-        else for (; i < end; i++) out[i] = y;
+        if (connected) {
+          // Two sums of squares, so the additions do not serialise this short loop.
+          let sq1 = 0;
+          for (; i + 1 < end; i += 2) {
+            const v0 = input[i] * y;
+            const v1 = input[i + 1] * y;
+            out[i] = v0;
+            out[i + 1] = v1;
+            sq += v0 * v0;
+            sq1 += v1 * v1;
+          }
+          if (i < end) {
+            const v = input[i] * y;
+            out[i] = v;
+            sq += v * v;
+            i++;
+          }
+          sq += sq1;
+        } else {
+          // Every sample is y.
+          sq += (end - i) * (y * y);
+          for (; i < end; i++) out[i] = y;
+        }
       }
     }
 
@@ -305,6 +345,7 @@ export class AdsrKernel extends Kernel {
     s[S_SEG_TIME] = segTime;
     s[S_SEG_SUSTAIN] = segSus;
     s[S_SEG_CURVE] = segCurve;
+    this.outputCheck[0] = sq;
   }
 }
 

@@ -6,29 +6,25 @@
 //   ic1 ← 2·v1 − ic1;  ic2 ← 2·v2 − ic2
 //   lp = v2, hp = v0 − k·v1 − v2, bp = k·v1 (0 dB peak), notch = v0 − k·v1.
 // Stable for any g > 0, k > 0, so arbitrarily fast cutoff sweeps cannot blow up.
-// Between control points with fixed g, k the state update is evaluated in its expanded
-// (algebraically identical) form
-//   ic1 ← (2a1 − 1)·ic1 + 2a2·v3,  ic2 ← (1 − 2a3)·ic2 + 2a2·ic1 + 2a3·v0
-// which shortens the recursion's dependency chain (latency-bound loop, ~10 % faster in V8);
-// while g, k are interpolated the textbook form is used (fewer operations: that loop is
-// throughput-bound). Which form runs depends only on the state (are g, k moving?), never on
-// block cutting or on constant-vs-buffer presentation, so outputs stay bit-reproducible.
-// The states are the trapezoidal integrators' in both forms.
-//
-// While g moves and k does not (q constant: the usual case under cutoff modulation), lp output
-// runs a copy of the textbook loop with k fixed and out = v2 (no output mix).
+// The state update is evaluated in its expanded (algebraically identical) form
+//   ic1 ← b11·ic1 + b12·v3,  ic2 ← b20·v0 + b12·ic1 + (1 − b20)·ic2
+//   with b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3, and v1 = ½(ic1 + ic1'), v2 = ½(ic2 + ic2')
+// (the trapezoidal relations ic' = 2v − ic), which shortens the recursion's dependency chain
+// (9 instead of 15 cycles of multiply/add latency per sample; this loop is latency-bound).
 //
 // Control rate: the effective cutoff fc = cutoff·2^fm (clamped to [10 Hz, 0.49·fs]) and
 // k = 1/q are evaluated every CONTROL_PERIOD samples on a sample counter kept in state (not
-// on block boundaries), and g, k are interpolated linearly from the previous control point's
-// values to the new ones over the following CONTROL_PERIOD samples (a CONTROL_PERIOD-sample
-// lag). 2^fm is computed as exp(fm·ln 2) (within an ulp or two of Math.pow(2, fm), which
-// costs ~4× as much in V8 and dominated the filter's profile under modulation). a1..a3 are
-// recomputed per sample from the interpolated g, k: the division 1/(1 + g(g + k)) is off the
-// recursion's critical path and measured cheaper than division-free alternatives (one or two
-// Newton steps from interpolated control-point values: more multiplies in a loop bound by
-// multiply/add throughput, and a poor start near fs/2 where tan steepens). When nothing moves
-// the increments are exactly 0, so constant and buffered presentations give the same bits.
+// on block boundaries); g = tan(π·fc/fs) and the coefficients b11, b12, b20 are computed
+// there (one division), and the coefficients (and k, for the output mix) are interpolated
+// linearly from the previous control point's values to the new ones over the following
+// CONTROL_PERIOD samples (a CONTROL_PERIOD-sample lag). Every convex combination of two
+// coefficient sets of this filter is a stable update matrix (spectral radius < 1, checked
+// numerically over 10 Hz … 0.49·fs and q 0.01 … 20), so interpolation cannot destabilise it.
+// 2^fm and tan use the approximations of lib/fast-math.ts (relative errors < 1e-8 and < 1e-7:
+// the prewarped cutoff is off by < 1e-7 relative), each a few ns where Math.exp and Math.tan
+// cost 11-15 ns and dominated the filter's control points.
+// When nothing moves the increments are exactly 0, so constant and buffered presentations
+// give the same bits (and the loops that leave the increments out give the same bits too).
 // Integrator states below 1e-20 are flushed to 0 (denormals) and non-finite states (from a
 // non-finite input) are reset to 0, both at control points so the result stays independent
 // of how the timeline is cut.
@@ -36,6 +32,10 @@
 import { Kernel } from '../kernel.js';
 import type { ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
+import {
+  EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7, EXP2_INT as LIB_EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
+} from '../lib/fast-math.js';
 
 export const filterSpec: ModuleSpec = {
   type: 'filter',
@@ -53,7 +53,10 @@ export const filterSpec: ModuleSpec = {
   ],
   inputs: [
     { id: 'in', doc: 'Audio to filter.' },
-    { id: 'fm', doc: 'Cutoff modulation in octaves: effective cutoff = cutoff × 2^fm, clamped to [10 Hz, 0.49 × sample rate].' },
+    {
+      id: 'fm', readsScale: true,
+      doc: 'Cutoff modulation in octaves: effective cutoff = cutoff × 2^fm, clamped to [10 Hz, 0.49 × sample rate].',
+    },
   ],
   outputs: [{ id: 'out', doc: 'Filtered audio.' }],
   gate: false,
@@ -74,7 +77,17 @@ const MIN_CUTOFF_HZ = 10;
 const MAX_CUTOFF_RATIO = 0.49;
 const MIN_Q = 0.01;
 const DENORMAL = 1e-20;
-const LN2 = Math.LN2;
+// fast-math constants as module-local bindings: V8 folds those in hot code, not imported ones.
+const EXP2_RANGE = 64;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+const EXP2_INT = LIB_EXP2_INT;
+if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('filter: exp2 range out of sync with lib/fast-math.ts');
 
 // Output mix out = M_V0·v0 + M_V1·k·v1 + M_V2·v2, indexed by mode.
 const M_V0 = [0, 1, 0, 1] as const;
@@ -86,19 +99,31 @@ const S_IC1 = 0;
 const S_IC2 = 1;
 /** Position in the control period, 0..CONTROL_PERIOD−1 (0 = control point at this sample). */
 const S_PHASE = 2;
-/** Interpolation start (the previous control point's target), per-sample increment, target. */
-const S_G0 = 3;
-const S_DG = 4;
-const S_GT = 5;
-const S_K0 = 6;
-const S_DK = 7;
-const S_KT = 8;
+/**
+ * Update coefficients b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3, each as (start = the previous
+ * control point's target, per-sample increment, target); b22 = 1 − b20 per sample.
+ */
+const S_B11 = 3;
+const S_DB11 = 4;
+const S_B11T = 5;
+const S_B12 = 6;
+const S_DB12 = 7;
+const S_B12T = 8;
+const S_B20 = 9;
+const S_DB20 = 10;
+const S_B20T = 11;
+/** k (for the hp/bp/notch output mix): start, increment, target. */
+const S_K0 = 12;
+const S_DK = 13;
+const S_KT = 14;
+/** g = tan(π·fc/fs) of the latest control point. */
+const S_GT = 15;
 /** 1 after the first control point (the first one starts without interpolation). */
-const S_READY = 9;
-/** Effective cutoff (Hz) and q that gT, kT were computed from: unchanged values skip tan/div. */
-const S_FC = 10;
-const S_Q = 11;
-const STATE_SIZE = 12;
+const S_READY = 16;
+/** Effective cutoff (Hz) and q that the targets were computed from: unchanged values skip tan/div. */
+const S_FC = 17;
+const S_Q = 18;
+const STATE_SIZE = 19;
 
 export class FilterKernel extends Kernel {
   readonly state = new Float64Array(STATE_SIZE);
@@ -111,6 +136,8 @@ export class FilterKernel extends Kernel {
     const fmPort = this.io.inputs[INPUT_FM];
     const fmConnected = fmPort.connected;
     const fm = fmPort.buffer;
+    // fm is read only at control points, so the port's scale is applied here (readsScale).
+    const fmScale = fmPort.scale;
     const p = this.io.params;
     const modeP = p[PARAM_MODE];
     const cutoffP = p[PARAM_CUTOFF];
@@ -123,43 +150,91 @@ export class FilterKernel extends Kernel {
     let ic1 = s[S_IC1];
     let ic2 = s[S_IC2];
     let phase = s[S_PHASE];
-    let g0 = s[S_G0];
-    let dg = s[S_DG];
-    let gT = s[S_GT];
+    let b11 = s[S_B11];
+    let db11 = s[S_DB11];
+    let b11T = s[S_B11T];
+    let b12 = s[S_B12];
+    let db12 = s[S_DB12];
+    let b12T = s[S_B12T];
+    let b20 = s[S_B20];
+    let db20 = s[S_DB20];
+    let b20T = s[S_B20T];
     let k0 = s[S_K0];
     let dk = s[S_DK];
     let kT = s[S_KT];
+    let gT = s[S_GT];
     let ready = s[S_READY];
     let lastFc = s[S_FC];
     let lastQ = s[S_Q];
 
+    // Sum of the squares of every output sample: Kernel.outputCheck.
+    let sq = 0;
+    // Lookahead (see below): 1 when the targets of the next control point are already computed,
+    // the segment ends they replaced kept in p11, p12, p20, pK.
+    let pending = 0;
+    let p11 = 0;
+    let p12 = 0;
+    let p20 = 0;
+    let pK = 0;
     let i = start;
     while (i < end) {
       if (phase === 0) {
-        // Control point: new targets from the values at this sample.
-        let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
-        if (fmConnected) fc *= Math.exp(LN2 * fm[i]); // 2^fm
-        if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
-        else if (fc > maxCutoff) fc = maxCutoff;
-        let q = qP.isConstant ? qP.value : qP.buffer[i];
-        if (!(q > MIN_Q)) q = MIN_Q;
-        // Interpolate from the previous target (none at the very first control point).
-        g0 = gT;
-        k0 = kT;
-        if (fc !== lastFc) {
-          lastFc = fc;
-          gT = Math.tan(fc * piOverFs);
-        }
-        if (q !== lastQ) {
-          lastQ = q;
-          kT = 1 / q;
+        // Control point. Interpolate from the previous targets (none at the very first control
+        // point): saved by the lookahead when it already computed this point's targets.
+        if (pending === 0) {
+          b11 = b11T;
+          b12 = b12T;
+          b20 = b20T;
+          k0 = kT;
+          // New targets from the values at sample i (the same code at the lookahead below).
+          let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i];
+          if (fmConnected) {
+            // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
+            let x = Math.fround(fmScale * fm[i]);
+            if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+            else if (x > EXP2_RANGE) x = EXP2_RANGE;
+            const e = Math.round(x);
+            const f = x - e;
+            fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
+          }
+          if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
+          else if (fc > maxCutoff) fc = maxCutoff;
+          let q = qP.isConstant ? qP.value : qP.buffer[i];
+          if (!(q > MIN_Q)) q = MIN_Q;
+          if (fc !== lastFc || q !== lastQ) {
+            if (fc !== lastFc) {
+              lastFc = fc;
+              // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.49·fs here.
+              const w = fc * piOverFs;
+              const y = w * w;
+              gT = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+            }
+            if (q !== lastQ) {
+              lastQ = q;
+              kT = 1 / q;
+            }
+            const a1 = 1 / (1 + gT * (gT + kT));
+            b11T = 2 * a1 - 1;
+            b12T = 2 * (gT * a1);
+            b20T = gT * b12T;
+          }
+        } else {
+          b11 = p11;
+          b12 = p12;
+          b20 = p20;
+          k0 = pK;
+          pending = 0;
         }
         if (ready === 0) {
-          g0 = gT;
+          b11 = b11T;
+          b12 = b12T;
+          b20 = b20T;
           k0 = kT;
           ready = 1;
         }
-        dg = (gT - g0) * INV_CONTROL_PERIOD;
+        db11 = (b11T - b11) * INV_CONTROL_PERIOD;
+        db12 = (b12T - b12) * INV_CONTROL_PERIOD;
+        db20 = (b20T - b20) * INV_CONTROL_PERIOD;
         dk = (kT - k0) * INV_CONTROL_PERIOD;
         // Denormal flush / NaN recovery, on the sample clock.
         if (!(Math.abs(ic1) >= DENORMAL)) ic1 = 0;
@@ -172,63 +247,131 @@ export class FilterKernel extends Kernel {
       if (n > end - i) n = end - i;
       if (!modeConst) n = 1;
       const mode = modeIndex(modeConst ? modeP.value : modeP.buffer[i]);
-      const m0 = M_V0[mode];
-      const s1 = M_V1[mode];
-      const m2 = M_V2[mode];
       const stop = i + n;
-      if (dg === 0 && dk === 0) {
-        const g = g0;
-        const k = k0;
-        const a1 = 1 / (1 + g * (g + k));
-        const a2 = g * a1;
-        const a3 = g * a2;
-        const b11 = 2 * a1 - 1;
-        const b12 = 2 * a2;
-        const b22 = 1 - 2 * a3;
-        const b20 = 2 * a3;
-        const m1 = s1 * k;
-        for (; i < stop; i++) {
-          const v0 = input[i];
-          const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          const next1 = b11 * ic1 + b12 * v3;
-          ic2 = b22 * ic2 + b12 * ic1 + b20 * v0;
-          ic1 = next1;
-          out[i] = m0 * v0 + m1 * v1 + m2 * v2;
+      if (phase + n === CONTROL_PERIOD && stop < end) {
+        // Lookahead: the next control point falls inside this call, so its targets are
+        // computed now, before this chunk's loop (which does not depend on them): the CPU
+        // overlaps their long latency (two divisions in a chain) with the loop's recursion
+        // instead of stalling the loop at the control point. Same code and values as at the
+        // control point (the current targets are kept in p11..pK for it), so results do not
+        // depend on where calls are cut.
+        p11 = b11T;
+        p12 = b12T;
+        p20 = b20T;
+        pK = kT;
+        pending = 1;
+        // New targets from the values at sample stop (the same code at the lookahead below).
+        let fc = cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[stop];
+        if (fmConnected) {
+          // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
+          let x = Math.fround(fmScale * fm[stop]);
+          if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+          else if (x > EXP2_RANGE) x = EXP2_RANGE;
+          const e = Math.round(x);
+          const f = x - e;
+          fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
         }
-      } else if (dk === 0 && mode === 0) {
-        // g moving, k fixed, lp: the loop below with k = k0 and out = v2 (mix weights 0, 0, 1).
-        const k = k0;
+        if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ; // also catches NaN
+        else if (fc > maxCutoff) fc = maxCutoff;
+        let q = qP.isConstant ? qP.value : qP.buffer[stop];
+        if (!(q > MIN_Q)) q = MIN_Q;
+        if (fc !== lastFc || q !== lastQ) {
+          if (fc !== lastFc) {
+            lastFc = fc;
+            // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.49·fs here.
+            const w = fc * piOverFs;
+            const y = w * w;
+            gT = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+          }
+          if (q !== lastQ) {
+            lastQ = q;
+            kT = 1 / q;
+          }
+          const a1 = 1 / (1 + gT * (gT + kT));
+          b11T = 2 * a1 - 1;
+          b12T = 2 * (gT * a1);
+          b20T = gT * b12T;
+        }
+      }
+      // Every loop below computes, per sample, with c = c0 + dc·j for each coefficient
+      // (j = position in the control period; exactly c0 when dc = 0):
+      //   v3 = v0 − ic2
+      //   ic1' = b11·ic1 + b12·v3,  ic2' = b20·v0 + b12·ic1 + (1 − b20)·ic2
+      //   v1 = ½(ic1 + ic1'),  v2 = ½(ic2 + ic2')
+      // and outputs v2 (lp) or the mode's mix. The loops differ only in what they can leave
+      // out (increments that are 0, the mix for lp), never in the result.
+      if (db11 === 0 && db12 === 0 && db20 === 0 && dk === 0) {
+        const c11 = b11;
+        const c12 = b12;
+        const c20 = b20;
+        const c22 = 1 - c20;
+        if (mode === 0) {
+          for (; i < stop; i++) {
+            const v0 = input[i];
+            const v3 = v0 - ic2;
+            const next1 = c11 * ic1 + c12 * v3;
+            const next2 = c20 * v0 + c12 * ic1 + c22 * ic2;
+            const y = 0.5 * (ic2 + next2);
+            out[i] = y;
+            sq += y * y;
+            ic1 = next1;
+            ic2 = next2;
+          }
+        } else {
+          const m0 = M_V0[mode];
+          const m1 = M_V1[mode] * k0;
+          const m2 = M_V2[mode];
+          for (; i < stop; i++) {
+            const v0 = input[i];
+            const v3 = v0 - ic2;
+            const next1 = c11 * ic1 + c12 * v3;
+            const next2 = c20 * v0 + c12 * ic1 + c22 * ic2;
+            const v1 = 0.5 * (ic1 + next1);
+            const v2 = 0.5 * (ic2 + next2);
+            ic1 = next1;
+            ic2 = next2;
+            const y = m0 * v0 + m1 * v1 + m2 * v2;
+            out[i] = y;
+            sq += y * y;
+          }
+        }
+      } else if (mode === 0) {
         let j = phase;
         for (; i < stop; i++, j++) {
-          const g = g0 + dg * j;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
+          const c11 = b11 + db11 * j;
+          const c12 = b12 + db12 * j;
+          const c20 = b20 + db20 * j;
           const v0 = input[i];
           const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * v2 - ic2;
-          out[i] = v2;
+          const next1 = c11 * ic1 + c12 * v3;
+          const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
+          const y = 0.5 * (ic2 + next2);
+          out[i] = y;
+          sq += y * y;
+          ic1 = next1;
+          ic2 = next2;
         }
       } else {
+        const m0 = M_V0[mode];
+        const s1 = M_V1[mode];
+        const m2 = M_V2[mode];
         let j = phase;
         for (; i < stop; i++, j++) {
-          const g = g0 + dg * j;
+          const c11 = b11 + db11 * j;
+          const c12 = b12 + db12 * j;
+          const c20 = b20 + db20 * j;
           const k = k0 + dk * j;
-          const a1 = 1 / (1 + g * (g + k));
-          const a2 = g * a1;
-          const a3 = g * a2;
           const v0 = input[i];
           const v3 = v0 - ic2;
-          const v1 = a1 * ic1 + a2 * v3;
-          const v2 = ic2 + a2 * ic1 + a3 * v3;
-          ic1 = 2 * v1 - ic1;
-          ic2 = 2 * v2 - ic2;
-          out[i] = m0 * v0 + s1 * k * v1 + m2 * v2;
+          const next1 = c11 * ic1 + c12 * v3;
+          const next2 = c20 * v0 + c12 * ic1 + (1 - c20) * ic2;
+          const v1 = 0.5 * (ic1 + next1);
+          const v2 = 0.5 * (ic2 + next2);
+          ic1 = next1;
+          ic2 = next2;
+          const y = m0 * v0 + s1 * k * v1 + m2 * v2;
+          out[i] = y;
+          sq += y * y;
         }
       }
       phase = (phase + n) & (CONTROL_PERIOD - 1);
@@ -237,15 +380,23 @@ export class FilterKernel extends Kernel {
     s[S_IC1] = ic1;
     s[S_IC2] = ic2;
     s[S_PHASE] = phase;
-    s[S_G0] = g0;
-    s[S_DG] = dg;
-    s[S_GT] = gT;
+    s[S_B11] = b11;
+    s[S_DB11] = db11;
+    s[S_B11T] = b11T;
+    s[S_B12] = b12;
+    s[S_DB12] = db12;
+    s[S_B12T] = b12T;
+    s[S_B20] = b20;
+    s[S_DB20] = db20;
+    s[S_B20T] = b20T;
     s[S_K0] = k0;
     s[S_DK] = dk;
     s[S_KT] = kT;
+    s[S_GT] = gT;
     s[S_READY] = ready;
     s[S_FC] = lastFc;
     s[S_Q] = lastQ;
+    this.outputCheck[0] = sq;
   }
 }
 

@@ -13,7 +13,8 @@
 // generator is additive (lib/random.ts), so shapes other than sh count their wraps and advance
 // it once per call.
 //
-// Sine at control rate: Math.sin is evaluated once per CONTROL_PERIOD (16) samples, at control
+// Sine at control rate: sin is evaluated once per CONTROL_PERIOD (16) samples (by lib/fast-math.ts's
+// polynomial, within 1e-11 of Math.sin at a third of its cost), at control
 // points on a sample counter kept in state (not on block boundaries: block-size invariant).
 // At a control point with phase p and increment inc = rate/fs (both at that sample), the
 // target sin(2π(p + 16·inc)) — the value 16 samples ahead if the rate holds — is computed,
@@ -32,6 +33,9 @@ import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
 import { bipolar, nextState, seedState, stepHeldBipolar } from '../lib/random.js';
+import {
+  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
+} from '../lib/fast-math.js';
 
 export const LFO_SHAPES = ['sine', 'triangle', 'square', 'saw', 'sh'] as const;
 
@@ -83,6 +87,14 @@ const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
 const NO_WRAP_LIMIT = 1 - 1e-9;
 
 const TWO_PI = 2 * Math.PI;
+// fast-math constants as module-local bindings (V8 folds those in hot code, not imported ones).
+const SIN_S3 = LIB_S3;
+const SIN_S5 = LIB_S5;
+const SIN_S7 = LIB_S7;
+const SIN_S9 = LIB_S9;
+const SIN_S11 = LIB_S11;
+const SIN_S13 = LIB_S13;
+const SIN_S15 = LIB_S15;
 
 export class LfoKernel extends Kernel {
   readonly state = new Float64Array(STATE_SIZE);
@@ -105,6 +117,8 @@ export class LfoKernel extends Kernel {
 
   process(start: number, end: number): void {
     const shapeParam = this.io.params[P_SHAPE];
+    // Kernel.outputCheck: the renderers add a bound of their samples' sum of squares.
+    this.outputCheck[0] = 0;
     let i = start;
     while (i < end) {
       const runEnd = enumRunEnd(shapeParam, i, end);
@@ -142,21 +156,62 @@ export class LfoKernel extends Kernel {
     let d = st[S_SIN_D];
     let b = st[S_SIN_B];
     let stale = st[S_STALE];
+    let sq = 0; // Kernel.outputCheck contribution
     const allConstant = rateConstant && depthConstant && offsetConstant;
     const constantInc = rateValue * inv;
     if (count !== 0 && stale !== 0) {
       // Resuming mid-period after another shape: this period's segment from its control point.
       const p0 = st[S_CP_PHASE];
-      a = Math.sin(TWO_PI * p0);
-      b = Math.sin(TWO_PI * (p0 + CONTROL_PERIOD * st[S_CP_INC]));
+      // a = sin(2π·(p0)): sinTurnsApprox (lib/fast-math.ts) written out.
+      {
+        const x = p0;
+        let r = x - Math.round(x);
+        if (r > 0.25) r = 0.5 - r;
+        else if (r < -0.25) r = -0.5 - r;
+        const t = TWO_PI * r;
+        const y = t * t;
+        a = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      }
+      // b = sin(2π·(p0 + CONTROL_PERIOD * st[S_CP_INC])): sinTurnsApprox (lib/fast-math.ts) written out.
+      {
+        const x = p0 + CONTROL_PERIOD * st[S_CP_INC];
+        let r = x - Math.round(x);
+        if (r > 0.25) r = 0.5 - r;
+        else if (r < -0.25) r = -0.5 - r;
+        const t = TWO_PI * r;
+        const y = t * t;
+        b = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      }
       d = (b - a) * INV_CONTROL_PERIOD;
       stale = 0;
     }
     while (i < to) {
       if (count === 0) {
         const inc = (rateConstant ? rateValue : rateBuffer[i]) * inv;
-        a = stale !== 0 ? Math.sin(TWO_PI * phase) : b;
-        b = Math.sin(TWO_PI * (phase + CONTROL_PERIOD * inc));
+        if (stale !== 0) {
+          // a = sin(2π·(phase)): sinTurnsApprox (lib/fast-math.ts) written out.
+          {
+            const x = phase;
+            let r = x - Math.round(x);
+            if (r > 0.25) r = 0.5 - r;
+            else if (r < -0.25) r = -0.5 - r;
+            const t = TWO_PI * r;
+            const y = t * t;
+            a = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+          }
+        } else {
+          a = b;
+        }
+        // b = sin(2π·(phase + CONTROL_PERIOD * inc)): sinTurnsApprox (lib/fast-math.ts) written out.
+        {
+          const x = phase + CONTROL_PERIOD * inc;
+          let r = x - Math.round(x);
+          if (r > 0.25) r = 0.5 - r;
+          else if (r < -0.25) r = -0.5 - r;
+          const t = TWO_PI * r;
+          const y = t * t;
+          b = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+        }
         d = (b - a) * INV_CONTROL_PERIOD;
         st[S_CP_PHASE] = phase;
         st[S_CP_INC] = inc;
@@ -168,6 +223,11 @@ export class LfoKernel extends Kernel {
         // The loop below with every param constant (same expressions, same bits). When the
         // phase cannot reach 1 within this chunk (the margin dwarfs 16 roundings), the wrap
         // test is left out: the same sums, fewer branches.
+        // Output check: every sample is offset + depth·(a + d·count) with count < 16, so
+        // |y| ≤ B = |offset| + |depth|·(|a| + 16|d|) (also as rounded: rounding is monotonic)
+        // and n·B² bounds the chunk's sum of squares (NaN/Infinity anywhere make it so too).
+        const bound = Math.abs(offsetValue) + Math.abs(depthValue) * (Math.abs(a) + CONTROL_PERIOD * Math.abs(d));
+        sq += (stop - i) * (bound * bound);
         if (phase + CONTROL_PERIOD * constantInc < NO_WRAP_LIMIT) {
           for (; i < stop; i++, count++) {
             out[i] = offsetValue + depthValue * (a + d * count);
@@ -184,7 +244,9 @@ export class LfoKernel extends Kernel {
         }
       } else {
         for (; i < stop; i++, count++) {
-          out[i] = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * (a + d * count);
+          const y = (offsetConstant ? offsetValue : offsetBuffer[i]) + (depthConstant ? depthValue : depthBuffer[i]) * (a + d * count);
+          out[i] = y;
+          sq += y * y;
           const next = phase + (rateConstant ? rateValue : rateBuffer[i]) * inv;
           const wrap = next >= 1 ? 1 : 0;
           phase = next - wrap;
@@ -197,6 +259,7 @@ export class LfoKernel extends Kernel {
     st[S_SIN_D] = d;
     st[S_SIN_B] = b;
     st[S_STALE] = stale;
+    this.outputCheck[0] += sq;
     // Shapes other than sh: all of this call's wraps at once (the held value is the draw of
     // the last one, as if stepped per wrap).
     stepHeldBipolar(st, S_RNG, S_HELD, wraps);
@@ -204,9 +267,10 @@ export class LfoKernel extends Kernel {
     st[S_COUNT] = count;
   }
 
-  /** Triangle, square, saw or sh run [from, to): exact per sample. */
+  /** Triangle, square, saw or sh run [from, to): exact per sample. Does not vouch (outputCheck). */
   private renderOther(from: number, to: number, shape: number): void {
     const st = this.state;
+    this.outputCheck[0] = Number.POSITIVE_INFINITY;
     const out = this.io.outputs[0];
     const params = this.io.params;
     const rate = params[P_RATE];

@@ -98,6 +98,8 @@ export class OscKernel extends Kernel {
   }
 
   process(start: number, end: number): void {
+    // Kernel.outputCheck: each renderer adds the sum of squares of the samples it wrote.
+    this.outputCheck[0] = 0;
     const perSample = this.computeIncrements(start, end);
     const waveform = this.io.params[P_WAVEFORM];
     const st = this.state;
@@ -197,6 +199,7 @@ export class OscKernel extends Kernel {
     const dts = this.increments;
     let phase = st[S_PHASE];
     let pos = st[S_POS] | 0;
+    let sq = 0; // Kernel.outputCheck contribution
     for (let i = from; i < to; i++) {
       let p = phase + (perSample ? dts[i] : dtConstant);
       const k = p >= 1 ? 1 : p < 0 ? -1 : 0;
@@ -207,12 +210,15 @@ export class OscKernel extends Kernel {
       phase = p;
       st[S_RING + pos] += Math.sin(TWO_PI * p);
       const o = S_RING + ((pos + HALF) & MASK);
-      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      const y = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      out[i] = y;
+      sq += y * y;
       st[o] = 0;
       pos = (pos + 1) & MASK;
     }
     st[S_PHASE] = phase;
     st[S_POS] = pos;
+    this.outputCheck[0] += sq;
   }
 
   /** Saw 2p - 1: a jump of -2 (forwards) or +2 (backwards) where the phase wraps. */
@@ -227,6 +233,7 @@ export class OscKernel extends Kernel {
     const dts = this.increments;
     let phase = st[S_PHASE];
     let pos = st[S_POS] | 0;
+    let sq = 0; // Kernel.outputCheck contribution
     if (!perSample && gainConstant && dtConstant > 0) {
       // Specialisation (bit-identical to the general loop below) for the common case: constant
       // increment, constant gain, running forwards. Then p = phase + dt < 1.5, so only forward
@@ -257,12 +264,15 @@ export class OscKernel extends Kernel {
         phase = p;
         st[S_RING + pos] += 2 * p - 1;
         const o = S_RING + base;
-        out[i] = gainValue * st[o];
+        const y = gainValue * st[o];
+        out[i] = y;
+        sq += y * y;
         st[o] = 0;
         pos = (pos + 1) & MASK;
       }
       st[S_PHASE] = phase;
       st[S_POS] = pos;
+      this.outputCheck[0] += sq;
       return;
     }
     for (let i = from; i < to; i++) {
@@ -282,12 +292,15 @@ export class OscKernel extends Kernel {
       phase = p;
       st[S_RING + pos] += 2 * p - 1;
       const o = S_RING + base;
-      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      const y = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      out[i] = y;
+      sq += y * y;
       st[o] = 0;
       pos = (pos + 1) & MASK;
     }
     st[S_PHASE] = phase;
     st[S_POS] = pos;
+    this.outputCheck[0] += sq;
   }
 
   /**
@@ -313,6 +326,7 @@ export class OscKernel extends Kernel {
     let phaseB = st[S_PHASE_B];
     let pwPrev = st[S_PW_PREV];
     let pos = st[S_POS] | 0;
+    let sq = 0; // Kernel.outputCheck contribution
     for (let i = from; i < to; i++) {
       const dt = perSample ? dts[i] : dtConstant;
       const pw = pwConstant ? pwValue : pwBuffer[i];
@@ -345,7 +359,9 @@ export class OscKernel extends Kernel {
       pwPrev = pw;
       st[S_RING + pos] += 2 * (b - p) + 2 * pw - 1;
       const o = S_RING + base;
-      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      const y = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      out[i] = y;
+      sq += y * y;
       st[o] = 0;
       pos = (pos + 1) & MASK;
     }
@@ -353,6 +369,7 @@ export class OscKernel extends Kernel {
     st[S_PHASE_B] = phaseB;
     st[S_PW_PREV] = pwPrev;
     st[S_POS] = pos;
+    this.outputCheck[0] += sq;
   }
 
   /**
@@ -370,6 +387,7 @@ export class OscKernel extends Kernel {
     const dts = this.increments;
     let phase = st[S_PHASE];
     let pos = st[S_POS] | 0;
+    let sq = 0; // Kernel.outputCheck contribution
     for (let i = from; i < to; i++) {
       const dt = perSample ? dts[i] : dtConstant;
       const base = (pos + HALF) & MASK;
@@ -393,12 +411,15 @@ export class OscKernel extends Kernel {
       phase = p;
       st[S_RING + pos] += 1 - 4 * Math.abs(p - 0.5);
       const o = S_RING + base;
-      out[i] = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      const y = (gainConstant ? gainValue : gainBuffer[i]) * st[o];
+      out[i] = y;
+      sq += y * y;
       st[o] = 0;
       pos = (pos + 1) & MASK;
     }
     st[S_PHASE] = phase;
     st[S_POS] = pos;
+    this.outputCheck[0] += sq;
   }
 }
 
