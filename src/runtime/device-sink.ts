@@ -35,7 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { RTAUDIO_ERROR_DEBUG_WARNING, RTAUDIO_FLOAT32, type AudifyModule, type RtAudioInstance } from './audify.js';
 import { DeviceClock } from './device-clock.js';
 import {
-  CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_REANCHORS, CTL_RUNNING,
+  CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_DEVICE_GAPS, CTL_LATE_CYCLES, CTL_REANCHORS, CTL_RUNNING,
   SLOT_PRODUCED, type SharedViews,
 } from './shared-state.js';
 
@@ -170,6 +170,7 @@ export function startDeviceSink(ctx: DeviceSinkContext): void {
         }
         silentLast = silentChunkMin;
         silentChunkMin = Infinity;
+        Atomics.store(ctl, CTL_DEVICE_GAPS, Math.max(0, silentLast - silentBase));
       }
     }
     writeBuffer();

@@ -54,6 +54,12 @@ export const CTL_CLOCK_STARTED = 12;
 export const CTL_CMD_WRITE = 14;
 /** Block index of a recording's first block; -1 until the output has tapped it (writer: both, handshake). */
 export const CTL_RECORD_FIRST_BLOCK = 13;
+/**
+ * Device periods the sound card played as silence because no buffer was queued in time, counted
+ * after start-up (device sink only; writer: output). Estimated from the stream time every 256
+ * callbacks, so it moves in steps.
+ */
+export const CTL_DEVICE_GAPS = 15;
 const CTL_INT_FIELDS = 16;
 
 // ---- control block: Float64 fields (index into `clock`)

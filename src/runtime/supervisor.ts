@@ -27,7 +27,7 @@ import { Journal, backlogRecords, type JournalEntry } from './journal.js';
 import { Recorder } from './recorder.js';
 import { replayJournal } from './replay.js';
 import {
-  CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS, CTL_RUNNING,
+  CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_DEVICE_GAPS, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS, CTL_RUNNING,
   CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS, HIST_BUCKETS, HIST_BUCKET_MS, SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_HEARTBEAT,
   SLOT_JOINING, SLOT_LATE_COMMANDS, SLOT_LOCKSTEP, SLOT_MODULE_FAULTS, SLOT_PRODUCED, SLOT_STATE, STAT_RENDER_COUNT,
   STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, UNDECIDED, createSharedState, type RuntimeConfig, type SharedViews,
@@ -405,6 +405,7 @@ export class Supervisor {
       maxLateMs: round(this.shared.clock[CLOCK_MAX_LATE_MS]!),
       reanchors: Atomics.load(ctl, CTL_REANCHORS),
       takenFromOther: Atomics.load(ctl, CTL_TAKEN_FROM_OTHER),
+      deviceGaps: Atomics.load(ctl, CTL_DEVICE_GAPS),
       recordDrops: Atomics.load(ctl, CTL_RECORD_DROPS),
       failovers: this.failovers,
       failoverReasons: Object.fromEntries(this.failoverReasons),

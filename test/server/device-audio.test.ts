@@ -104,6 +104,8 @@ test('the device sink plays the default patch through PulseAudio: 440 Hz ≥ 40 
     const after = await engineStatus(client);
     assert.equal(after['sink'], 'device');
     assert.equal(after['divergences'], 0);
+    // Silent device periods are counted (estimated from the stream time every 256 callbacks).
+    assert.ok(Number.isInteger(after['deviceGaps']) && after['deviceGaps'] >= 0, `deviceGaps: ${after['deviceGaps']}`);
   } finally {
     capture.process.kill('SIGKILL');
     if (server !== undefined) {
