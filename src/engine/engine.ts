@@ -196,6 +196,14 @@ export class Engine {
     return this.fade !== undefined;
   }
 
+  /** Starts the module cost figures afresh (e.g. after each report, so a report covers one interval). No allocation. */
+  resetModuleCosts(): void {
+    this.profileBlocks.fill(0);
+    this.profileTotalMs.fill(0);
+    this.profileMaxMs.fill(0);
+    this.profileBlock.fill(0);
+  }
+
   /** Profile arrays for `plan`: kept instances keep their figures, new ones start at 0. */
   private remapProfile(oldSteps: readonly { instance: ModuleInstance }[] | undefined, plan: RenderPlan): void {
     const n = plan.steps.length;

@@ -162,7 +162,11 @@ function renderBlock(produced: number): void {
   if (ms > stats[STAT_RENDER_MAX_MS]!) stats[STAT_RENDER_MAX_MS] = ms;
   const bucket = (ms / HIST_BUCKET_MS) | 0;
   me.histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]++;
-  if (produced % COST_REPORT_BLOCKS === 0) report({ type: 'costs', costs: engine.moduleCosts() });
+  if (produced % COST_REPORT_BLOCKS === 0) {
+    // Each report covers the last interval (start-up JIT warm-up does not linger in the figures).
+    report({ type: 'costs', costs: engine.moduleCosts() });
+    engine.resetModuleCosts();
+  }
   if (engine.counters.moduleFaults !== Atomics.load(me.ints, SLOT_MODULE_FAULTS)) {
     Atomics.store(me.ints, SLOT_MODULE_FAULTS, engine.counters.moduleFaults);
     engine.drainFaults((module, code, frame) => report({ type: 'module-fault', module, code: FAULT_NAMES[code] ?? String(code), frame }));

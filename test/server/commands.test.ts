@@ -495,6 +495,21 @@ const CASES = new Map<string, Case>([
     for (const key of ['lead', 'activeSlot', 'underruns', 'lateCycles', 'failovers', 'divergences', 'commits', 'uptimeSeconds', 'consumedBlocks']) {
       assert.equal(typeof s[key], 'number', `${key}: ${JSON.stringify(s[key])}`);
     }
+    for (const key of ['rejoins', 'slotFaults', 'healthySlots', 'deviceGaps', 'takenFromOther']) {
+      assert.equal(typeof s[key], 'number', `${key}: ${JSON.stringify(s[key])}`);
+    }
+    assert.equal(s['degraded'], false);
+    // Per-module cost: sampled in the active slot, reported about once a second.
+    const costs = await (async () => {
+      for (let i = 0; i < 40; i++) {
+        const st = await engineStatus(client);
+        if (st['moduleCosts'].length > 0 && st['moduleCosts'].every((c: { meanUs: number }) => c.meanUs > 0)) return st['moduleCosts'] as Array<Record<string, any>>;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.fail('no per-module cost in /engine/status');
+    })();
+    assert.deepEqual(costs.map((c) => c['id']).sort(), (await patch()).modules.map((m: { id: string }) => m.id).sort());
+    for (const c of costs) assert.ok(c['maxUs'] >= c['meanUs'] && c['share'] > 0 && c['share'] < 1, JSON.stringify(c));
     assert.ok(Array.isArray(s['slotHealth']) && s['slotHealth'].length === 2);
     for (const slot of s['slotHealth'] as Array<Record<string, any>>) {
       assert.equal(typeof slot['alive'], 'boolean');
