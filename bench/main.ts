@@ -3,6 +3,7 @@
 
 import { ENGINE_USAGE, engineBench } from './engine.js';
 import { TIMING_USAGE, timingBench } from './timing.js';
+import { FAILOVER_USAGE, SOAK_USAGE, failoverBench, soakBench } from './failover-benches.js';
 import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
 
 interface Bench {
@@ -16,6 +17,8 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   control: { run: controlBench, usage: CONTROL_USAGE },
   commit: { run: commitBench, usage: COMMIT_USAGE },
   timing: { run: timingBench, usage: TIMING_USAGE },
+  failover: { run: failoverBench, usage: FAILOVER_USAGE },
+  soak: { run: soakBench, usage: SOAK_USAGE },
 };
 
 function usage(): string {
