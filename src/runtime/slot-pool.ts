@@ -28,6 +28,8 @@ export interface AdoptOptions {
   readonly onReport: (report: SlotReport) => void;
   /** Called once when the worker ends: error (uncaught, out of memory) or exit code. */
   readonly onEnd: (reason: string) => void;
+  /** Take the spare if one is up (default); start-up passes false (the spare may still be warming up). */
+  readonly useSpare?: boolean;
 }
 
 export class SlotPool {
@@ -39,7 +41,7 @@ export class SlotPool {
   /** Starts the spare worker (if the pool keeps one). */
   warm(): void {
     if (!this.keepSpare || this.spare !== undefined) return;
-    const worker = this.spawn();
+    const worker = this.spawn(true);
     this.spareEnded = false;
     worker.once('exit', () => {
       if (this.spare === worker) {
@@ -52,8 +54,9 @@ export class SlotPool {
 
   /** Makes a worker (the spare if one is warm, else a new one) slot `slot`. */
   adopt(options: AdoptOptions): SlotWorkerHandle {
-    const worker = this.spare ?? this.spawn();
-    this.spare = undefined;
+    const spare = options.useSpare === false ? undefined : this.spare;
+    const worker = spare ?? this.spawn(false);
+    if (spare !== undefined) this.spare = undefined;
     const { port1, port2 } = new MessageChannel();
     let ended = false;
     const end = (reason: string): void => {
@@ -94,9 +97,10 @@ export class SlotPool {
     return this.spare !== undefined && !this.spareEnded;
   }
 
-  private spawn(): Worker {
+  /** `warmUp`: a spare, which optimises the engine's code on a throwaway patch while it waits. */
+  private spawn(warmUp: boolean): Worker {
     const worker = new Worker(new URL('./slot-worker.js', import.meta.url), {
-      workerData: { config: this.config, buffer: this.buffer, seed: this.seed },
+      workerData: { config: this.config, buffer: this.buffer, seed: this.seed, warmUp },
       resourceLimits: SLOT_RESOURCE_LIMITS,
     });
     // Errors of adopted workers are handled by adopt(); a spare's error ends it (warm() again later).

@@ -18,6 +18,7 @@ import { FAULT_NAMES } from '../engine/instance.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, decideFrame, drainCommands } from './command-ring.js';
 import { EngineHost, type PatchPayload } from './engine-host.js';
+import { warmUp } from './warm-up.js';
 import {
   CLOCK_T0, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
@@ -25,7 +26,7 @@ import {
 } from './shared-state.js';
 import type { SlotAdoption, SlotMessage, SlotReport } from './slot-protocol.js';
 
-const data = workerData as { config: import('./shared-state.js').RuntimeConfig; buffer: SharedArrayBuffer; seed: number };
+const data = workerData as { config: import('./shared-state.js').RuntimeConfig; buffer: SharedArrayBuffer; seed: number; warmUp?: boolean };
 const { config } = data;
 const views = attachSharedState(config, data.buffer);
 const ctl = views.ctl;
@@ -37,6 +38,10 @@ const hashMask = config.hashHistory - 1;
 const left = new Float32Array(block);
 const right = new Float32Array(block);
 
+/** Blocks a spare renders of a throwaway patch while it waits, so its code is optimised when adopted. */
+const WARM_UP_BLOCKS = 600;
+// The adoption message waits in the port's queue while this runs.
+if (data.warmUp === true) warmUp({ sampleRate: config.sampleRate, blockSize: block, seed: data.seed }, registry, WARM_UP_BLOCKS);
 const adoption = await new Promise<SlotAdoption>((resolve) => parentPort!.once('message', (m: SlotAdoption) => resolve(m)));
 const slot = adoption.slot;
 const port: MessagePort = adoption.port;

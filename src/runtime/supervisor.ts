@@ -114,7 +114,7 @@ export interface ResumeInfo {
 
 const RING_BLOCKS = 64;
 /** Blocks whose hashes must equal the survivor's before a rejoining slot is heard. */
-const JOIN_MATCH_BLOCKS = 8;
+const JOIN_MATCH_BLOCKS = 3;
 /** A rejoin that has not reached lockstep after this long is abandoned and retried, ms. */
 const JOIN_TIMEOUT_MS = 5000;
 const SNAPSHOT_TIMEOUT_MS = 1000;
@@ -207,12 +207,11 @@ export class Supervisor {
     this.checkpoint = { snapshot: begin.snapshot, block: begin.block, cmdRead: 0 };
     this.lastSnapshotAt = performance.now();
     this.writeBase(this.checkpoint);
-    this.pool.warm();
     const ready: Promise<void>[] = [];
     for (let slot = 0; slot < this.config.slots; slot++) {
       this.prepareSlot(slot, begin.block, 0, SLOT_LOCKSTEP);
       this.lastCompared[slot] = begin.block;
-      ready.push(this.adopt(slot, begin.start, [], performance.now()).ready);
+      ready.push(this.adopt(slot, begin.start, [], performance.now(), false).ready);
     }
     await Promise.all(ready);
     this.outputWorker = new Worker(new URL('./output-worker.js', import.meta.url), {
@@ -497,7 +496,7 @@ export class Supervisor {
     Atomics.store(s.ints, SLOT_STATE, state);
   }
 
-  private adopt(slot: number, start: SlotStart, backlog: readonly JournalEntry[], faultAt: number): SlotWorkerHandle {
+  private adopt(slot: number, start: SlotStart, backlog: readonly JournalEntry[], faultAt: number, useSpare = true): SlotWorkerHandle {
     this.health.restart(slot, performance.now());
     this.joinStartedAt[slot] = faultAt;
     const payloads = backlog.flatMap((e): Array<[number, PatchPayload]> => (e.patch === undefined ? [] : [[e.value, e.patch]]));
@@ -508,6 +507,7 @@ export class Supervisor {
       backlog: backlogRecords(backlog),
       payloads,
       controls,
+      useSpare,
       onReport: (m) => this.onReport(slot, m),
       onEnd: (reason) => {
         if (this.workers[slot] === handle) this.fail(slot, reason);
