@@ -21,21 +21,9 @@ import { readWav } from '../src/io/wav-reader.js';
 import { renderStateDir } from '../src/runtime/state-replay.js';
 import { TestRandom } from '../test/helpers/random.js';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';
+import { option, pad, sleep } from './bench-args.js';
 
 const BLOCK = 128;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v)) throw new Error(`${name} needs a number`);
-  return v;
-}
-
-function pad(cells: Array<string | number>, widths: number[]): string {
-  return cells.map((c, i) => String(c).padStart(widths[i] ?? 8)).join('  ');
-}
 
 /** Per-reason failover counts added between two statuses. */
 function reasonsDelta(before: Record<string, any>, after: Record<string, any>): Record<string, number> {

@@ -7,20 +7,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';
+import { option, pad, sleep } from './bench-args.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function option(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v)) throw new Error(`${name} needs a number`);
-  return v;
-}
-
-function pad(cells: Array<string | number>, widths: number[]): string {
-  return cells.map((c, i) => String(c).padStart(widths[i] ?? 8)).join('  ');
-}
 
 /** Sends /mod messages at `rate` per second for `seconds`, paced by the wall clock. */
 async function sendParams(server: RunningServer, rate: number, seconds: number): Promise<number> {

@@ -8,11 +8,11 @@
 // Prints p50/p99/max in samples for each.
 
 import { engineStatus, startServer } from '../test/helpers/server-process.js';
+import { option, sleep } from './bench-args.js';
 import { readWav } from '../src/io/wav-reader.js';
 import type { OscClient } from '../src/control/osc-client.js';
 
 const RATE = 48000;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const TIMING_USAGE = 'timing [--seconds 60]   onset error (samples) of sequencer steps and timetags, live on the null sink (--seconds 600 for the 10-minute run)';
 
@@ -38,8 +38,7 @@ function onsetError(x: Float32Array, firstFrame: number, intended: number, windo
 }
 
 export async function timingBench(args: readonly string[]): Promise<void> {
-  const i = args.indexOf('--seconds');
-  const seconds = i >= 0 ? Number(args[i + 1]) : 60;
+  const seconds = option(args, '--seconds', 60);
   if (!(seconds >= 5)) throw new Error('--seconds must be ≥ 5');
   const server = await startServer();
   try {
