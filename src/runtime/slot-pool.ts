@@ -19,6 +19,9 @@ export interface SlotWorkerHandle {
   readonly ready: Promise<void>;
 }
 
+/** Longest wait for a started worker to load, ms. */
+const LOAD_TIMEOUT_MS = 10_000;
+
 export interface AdoptOptions {
   readonly slot: number;
   readonly start: SlotAdoption['start'];
@@ -28,13 +31,13 @@ export interface AdoptOptions {
   readonly onReport: (report: SlotReport) => void;
   /** Called once when the worker ends: error (uncaught, out of memory) or exit code. */
   readonly onEnd: (reason: string) => void;
-  /** Take the spare if one is up (default); start-up passes false (the spare may still be warming up). */
-  readonly useSpare?: boolean;
 }
 
 export class SlotPool {
   private spare: Worker | undefined;
   private spareEnded = false;
+  /** Per started worker: resolves true once it has loaded, false if it ended first. */
+  private readonly loaded = new WeakMap<Worker, Promise<boolean>>();
 
   constructor(private readonly config: RuntimeConfig, private readonly buffer: SharedArrayBuffer, private readonly seed: number, private readonly keepSpare: boolean) {}
 
@@ -52,11 +55,23 @@ export class SlotPool {
     this.spare = worker;
   }
 
-  /** Makes a worker (the spare if one is warm, else a new one) slot `slot`. */
-  adopt(options: AdoptOptions): SlotWorkerHandle {
-    const spare = options.useSpare === false ? undefined : this.spare;
-    const worker = spare ?? this.spawn(false);
-    if (spare !== undefined) this.spare = undefined;
+  /**
+   * A loaded worker, ready to adopt: the spare if there is one (`useSpare`; start-up passes
+   * false, the spare may still be warming up), else a new one. Throws if none loads.
+   */
+  async acquire(useSpare: boolean): Promise<Worker> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const spare = useSpare ? this.spare : undefined;
+      if (spare !== undefined) this.spare = undefined;
+      const worker = spare ?? this.spawn(false);
+      if (await this.loaded.get(worker)) return worker;
+      void worker.terminate();
+    }
+    throw new Error('no slot worker could be started');
+  }
+
+  /** Makes `worker` (from acquire) slot `slot`. */
+  adopt(worker: Worker, options: AdoptOptions): SlotWorkerHandle {
     const { port1, port2 } = new MessageChannel();
     let ended = false;
     const end = (reason: string): void => {
@@ -105,6 +120,17 @@ export class SlotPool {
     });
     // Errors of adopted workers are handled by adopt(); a spare's error ends it (warm() again later).
     worker.on('error', () => undefined);
+    this.loaded.set(worker, new Promise<boolean>((resolve) => {
+      const timeout = setTimeout(() => resolve(false), LOAD_TIMEOUT_MS);
+      worker.once('message', (m: { type?: string }) => {
+        clearTimeout(timeout);
+        resolve(m.type === 'loaded');
+      });
+      worker.once('exit', () => {
+        clearTimeout(timeout);
+        resolve(false);
+      });
+    }));
     return worker;
   }
 }

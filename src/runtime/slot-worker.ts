@@ -42,6 +42,8 @@ const right = new Float32Array(block);
 const WARM_UP_BLOCKS = 600;
 // The adoption message waits in the port's queue while this runs.
 if (data.warmUp === true) warmUp({ sampleRate: config.sampleRate, blockSize: block, seed: data.seed }, registry, WARM_UP_BLOCKS);
+// Loaded (and warm): the supervisor takes the start snapshot only now, so there is little to catch up.
+parentPort!.postMessage({ type: 'loaded' });
 const adoption = await new Promise<SlotAdoption>((resolve) => parentPort!.once('message', (m: SlotAdoption) => resolve(m)));
 const slot = adoption.slot;
 const port: MessagePort = adoption.port;

@@ -207,11 +207,12 @@ export class Supervisor {
     this.checkpoint = { snapshot: begin.snapshot, block: begin.block, cmdRead: 0 };
     this.lastSnapshotAt = performance.now();
     this.writeBase(this.checkpoint);
+    const workers = await Promise.all(this.shared.slots.map(() => this.pool.acquire(false)));
     const ready: Promise<void>[] = [];
     for (let slot = 0; slot < this.config.slots; slot++) {
       this.prepareSlot(slot, begin.block, 0, SLOT_LOCKSTEP);
       this.lastCompared[slot] = begin.block;
-      ready.push(this.adopt(slot, begin.start, [], performance.now(), false).ready);
+      ready.push(this.adopt(workers[slot]!, slot, begin.start, [], performance.now()).ready);
     }
     await Promise.all(ready);
     this.outputWorker = new Worker(new URL('./output-worker.js', import.meta.url), {
@@ -496,18 +497,17 @@ export class Supervisor {
     Atomics.store(s.ints, SLOT_STATE, state);
   }
 
-  private adopt(slot: number, start: SlotStart, backlog: readonly JournalEntry[], faultAt: number, useSpare = true): SlotWorkerHandle {
+  private adopt(worker: Worker, slot: number, start: SlotStart, backlog: readonly JournalEntry[], faultAt: number): SlotWorkerHandle {
     this.health.restart(slot, performance.now());
     this.joinStartedAt[slot] = faultAt;
     const payloads = backlog.flatMap((e): Array<[number, PatchPayload]> => (e.patch === undefined ? [] : [[e.value, e.patch]]));
     const controls = backlog.flatMap((e): Array<[number, ControlOp]> => (e.control === undefined ? [] : [[e.value, e.control]]));
-    const handle: SlotWorkerHandle = this.pool.adopt({
+    const handle: SlotWorkerHandle = this.pool.adopt(worker, {
       slot,
       start,
       backlog: backlogRecords(backlog),
       payloads,
       controls,
-      useSpare,
       onReport: (m) => this.onReport(slot, m),
       onEnd: (reason) => {
         if (this.workers[slot] === handle) this.fail(slot, reason);
@@ -579,14 +579,22 @@ export class Supervisor {
 
   /** Terminates a failed slot's worker and starts a replacement from the best start state. */
   private async replace(slot: number, old: SlotWorkerHandle, record: FaultRecord): Promise<void> {
-    await old.worker.terminate();
-    if (this.stopped) return;
+    // A loaded replacement first (the spare, or a cold start in parallel with the termination),
+    // then the snapshot: the replacement has little to catch up.
+    const [worker] = await Promise.all([this.pool.acquire(true), old.worker.terminate()]);
+    if (this.stopped) {
+      void worker.terminate();
+      return;
+    }
     const start = await this.startStateFor(slot);
-    if (this.stopped) return;
+    if (this.stopped) {
+      void worker.terminate();
+      return;
+    }
     const backlog = this.journal.since(start.cmdRead);
     this.prepareSlot(slot, start.block, this.seq, SLOT_JOINING);
     this.lastCompared[slot] = start.block;
-    this.adopt(slot, { kind: 'snapshot', snapshot: start.snapshot }, backlog, record.atMs);
+    this.adopt(worker, slot, { kind: 'snapshot', snapshot: start.snapshot }, backlog, record.atMs);
     this.replacing[slot] = false;
   }
 
