@@ -19,6 +19,7 @@ import type { OscValue } from '../src/control/command-table.js';
 import { encodeMessage, flattenPacket } from '../src/control/osc-transport.js';
 import { readWav } from '../src/io/wav-reader.js';
 import { renderStateDir } from '../src/runtime/state-replay.js';
+import { compareBlocks } from '../test/helpers/failover-rig.js';
 import { TestRandom } from '../test/helpers/random.js';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';
 import { option, pad, sleep } from './bench-args.js';
@@ -309,29 +310,10 @@ async function faultEpisodes(worker: 'spare' | 'cold', kinds: readonly FaultKind
   const to = Math.max(...wavs.map(({ e, wav }) => e.recording.firstFrame + wav.data[0]!.length));
   const replay = renderStateDir(stateDir, from, to - from);
   for (const { e, wav } of wavs) {
-    const left = wav.data[0]!;
-    const right = wav.data[1]!;
-    const offset = e.recording.firstFrame - from;
-    let blocks = 0;
-    let mismatched = 0;
-    let silent = 0;
-    for (let start = 0; start < left.length; start += BLOCK) {
-      blocks++;
-      const stop = Math.min(left.length, start + BLOCK);
-      let same = true;
-      let quiet = true;
-      for (let i = start; i < stop; i++) {
-        if (left[i] !== 0 || right[i] !== 0) quiet = false;
-        if (left[i] !== replay.left[offset + i] || right[i] !== replay.right[offset + i]) same = false;
-      }
-      if (!same) {
-        mismatched++;
-        if (quiet) silent++;
-      }
-    }
-    e.blocks = blocks;
-    e.mismatched = mismatched;
-    e.silentMismatches = silent;
+    const c = compareBlocks(wav.data[0]!, wav.data[1]!, replay, e.recording.firstFrame - from, BLOCK);
+    e.blocks = c.blocks;
+    e.mismatched = c.mismatched;
+    e.silentMismatches = c.silentMismatches;
   }
   return { episodes, final };
 }

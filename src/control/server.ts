@@ -130,6 +130,7 @@ export class ChronusServer implements ServerContext {
     const resumed = this.supervisor.resumed;
     if (resumed !== undefined) {
       this.editor.resume(this.supervisor.committedPatch);
+      for (const p of resumed.params) this.editor.recordParam(p.id, p.paramId, p.value);
       this.sequencers.load((resumed.extra as { sequencers?: unknown } | undefined)?.sequencers);
       for (const op of resumed.controls) this.sequencers.apply(op);
       this.options.log(`chronus: resumed from ${this.options.stateDir}: block ${resumed.block}, ${resumed.entries} journal entries replayed in ${resumed.ms} ms`);
@@ -169,9 +170,11 @@ export class ChronusServer implements ServerContext {
     for (const message of messages) {
       this.counters.messages++;
       // /sync answers after every earlier command of its client has been answered.
-      const earlier = message.address === '/sync' ? [...(this.inFlight.get(client) ?? [])] : [];
-      const handled = Promise.allSettled(earlier)
-        .then(() => this.dispatch(message, client, safeReply))
+      const earlier = message.address === '/sync' ? this.inFlight.get(client) : undefined;
+      const dispatched = earlier === undefined
+        ? this.dispatch(message, client, safeReply)
+        : Promise.allSettled([...earlier]).then(() => this.dispatch(message, client, safeReply));
+      const handled = dispatched
         .catch((error: unknown) => {
           this.counters.internalErrors++;
           safeReply('/fail', [message.address, 'E_INTERNAL', String(error)]);

@@ -60,8 +60,8 @@ function copyFrom(slot: number, n: number): void {
 
 /** True when `slot` is in lockstep and has block n in its ring. */
 function has(slot: number, n: number): boolean {
-  const views_ = views.slots[slot]!;
-  return Atomics.load(views_.ints, SLOT_STATE) === SLOT_LOCKSTEP && Atomics.load(views_.stamps, n & ringMask) === n;
+  const s = views.slots[slot]!;
+  return Atomics.load(s.ints, SLOT_STATE) === SLOT_LOCKSTEP && Atomics.load(s.stamps, n & ringMask) === n;
 }
 
 /**

@@ -55,11 +55,6 @@ export class SlotHealth {
     this.lastBeatAt[slot] = now;
   }
 
-  /** Milliseconds since `slot`'s heartbeat last moved (as of the last observation). */
-  silenceMs(slot: number, now: number): number {
-    return now - this.lastBeatAt[slot]!;
-  }
-
   observe(now: number, slots: readonly SlotObservation[], consumed: number, periodMs: number): HealthVerdict {
     const gap = now - this.lastObservedAt;
     this.lastObservedAt = now;

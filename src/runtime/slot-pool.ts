@@ -35,7 +35,6 @@ export interface AdoptOptions {
 
 export class SlotPool {
   private spare: Worker | undefined;
-  private spareEnded = false;
   /** Per started worker: resolves true once it has loaded, false if it ended first. */
   private readonly loaded = new WeakMap<Worker, Promise<boolean>>();
 
@@ -45,12 +44,8 @@ export class SlotPool {
   warm(): void {
     if (!this.keepSpare || this.spare !== undefined) return;
     const worker = this.spawn(true);
-    this.spareEnded = false;
     worker.once('exit', () => {
-      if (this.spare === worker) {
-        this.spare = undefined;
-        this.spareEnded = true;
-      }
+      if (this.spare === worker) this.spare = undefined;
     });
     this.spare = worker;
   }
@@ -109,7 +104,7 @@ export class SlotPool {
   }
 
   get spareReady(): boolean {
-    return this.spare !== undefined && !this.spareEnded;
+    return this.spare !== undefined;
   }
 
   /** `warmUp`: a spare, which optimises the engine's code on a throwaway patch while it waits. */

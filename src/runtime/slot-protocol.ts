@@ -2,6 +2,7 @@
 // High-rate commands do not use messages: they go through the shared command ring.
 
 import type { ModuleCost } from '../engine/engine.js';
+import type { MessagePort } from 'node:worker_threads';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { HostSnapshot, PatchPayload } from './engine-host.js';
 import type { RuntimeConfig } from './shared-state.js';
@@ -18,6 +19,8 @@ export interface SlotWorkerData {
   readonly config: RuntimeConfig;
   readonly buffer: SharedArrayBuffer;
   readonly seed: number;
+  /** A spare: optimise the engine's code on a throwaway patch while waiting for adoption. */
+  readonly warmUp?: boolean;
 }
 
 /**
@@ -60,5 +63,3 @@ export type SlotReport =
    */
   | { readonly type: 'snapshot'; readonly id: number; readonly snapshot: HostSnapshot; readonly block: number; readonly cmdRead: number };
 
-/** Import type only: MessagePort from worker_threads, without pulling node types into every reader. */
-type MessagePort = import('node:worker_threads').MessagePort;

@@ -24,9 +24,9 @@ import {
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
   SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
 } from './shared-state.js';
-import type { SlotAdoption, SlotMessage, SlotReport } from './slot-protocol.js';
+import type { SlotAdoption, SlotMessage, SlotReport, SlotWorkerData } from './slot-protocol.js';
 
-const data = workerData as { config: import('./shared-state.js').RuntimeConfig; buffer: SharedArrayBuffer; seed: number; warmUp?: boolean };
+const data = workerData as SlotWorkerData;
 const { config } = data;
 const views = attachSharedState(config, data.buffer);
 const ctl = views.ctl;
@@ -145,6 +145,11 @@ function applyRecord(c: Float64Array, at: number): void {
 function renderBlock(produced: number): void {
   const started = performance.now();
   host.renderBlock(left, right, block);
+  if (host.latePatches !== 0) {
+    // decideFrame makes this impossible; count it where late commands are counted if it happens.
+    Atomics.add(me.ints, SLOT_LATE_COMMANDS, host.latePatches);
+    host.latePatches = 0;
+  }
   if (slowMs > 0) {
     if (started < slowUntil) while (performance.now() - started < slowMs);
     else slowMs = 0;

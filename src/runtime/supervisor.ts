@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createRegistry } from '../dsp/modules/index.js';
 import type { ModuleRegistry } from '../dsp/registry.js';
-import type { ParamInput, PatchDocument } from '../patch/document.js';
+import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import type { ModuleCost } from '../engine/engine.js';
@@ -110,6 +110,14 @@ export interface ResumeInfo {
   readonly extra: unknown;
   /** Control ops of the journal replayed after the base, in order (to bring `extra` up to date). */
   readonly controls: readonly ControlOp[];
+  /** Parameter values the engine holds that differ from `committedPatch` (set by /mod since). */
+  readonly params: readonly ResumedParam[];
+}
+
+export interface ResumedParam {
+  readonly id: string;
+  readonly paramId: string;
+  readonly value: number;
 }
 
 const RING_BLOCKS = 64;
@@ -473,11 +481,13 @@ export class Supervisor {
       }
       for (const p of snapshot.pending) for (const [, h] of p.handles) this.nextHandle = Math.max(this.nextHandle, h + 1);
       this.nextHandle = Math.max(this.nextHandle, snapshot.engine.nextHandle, ...[...this.handles.values()].map((h) => h.handle + 1));
-      this.committedPatch = snapshot.pending.length > 0 ? snapshot.pending[snapshot.pending.length - 1]!.doc : withLiveParams(snapshot.live.doc, host, registry);
+      const pending = snapshot.pending.length > 0;
+      this.committedPatch = pending ? snapshot.pending[snapshot.pending.length - 1]!.doc : snapshot.live.doc;
+      const params = pending ? [] : liveParamChanges(snapshot.live.doc, host, registry);
       const block = host.frame / this.config.blockSize;
       this.resumed = {
         block, entries: entries.length, skippedLines: loaded.skippedLines, ms: round(performance.now() - began), savedAtMs: base.savedAtMs,
-        extra: base.extra, controls: entries.flatMap((e) => (e.control === undefined ? [] : [e.control])),
+        extra: base.extra, controls: entries.flatMap((e) => (e.control === undefined ? [] : [e.control])), params,
       };
       return { start: { kind: 'snapshot', snapshot }, snapshot, block };
     }
@@ -825,29 +835,22 @@ export class Supervisor {
 }
 
 /**
- * The patch document with the parameter values the engine holds now (set by /mod after the
- * commit), so /patch/get after a resume shows what plays.
+ * Parameters whose value in the engine differs from the committed document (set by /mod after
+ * the commit), so the control layer can record them and /patch/get shows what plays.
  */
-function withLiveParams(doc: PatchDocument, host: EngineHost, registry: ModuleRegistry): PatchDocument {
+function liveParamChanges(doc: PatchDocument, host: EngineHost, registry: ModuleRegistry): ResumedParam[] {
   const resolved = validatePatch(doc, registry);
-  if (!resolved.ok) return doc;
-  const committed = new Map(resolved.patch.modules.map((m) => [m.id, m.params] as const));
-  return {
-    ...doc,
-    modules: doc.modules.map((m) => {
-      const instance = host.engine.instance(m.id);
-      const given = committed.get(m.id);
-      if (instance === undefined || given === undefined) return m;
-      const params: Record<string, ParamInput> = { ...(m.params ?? {}) };
-      instance.definition.spec.params.forEach((p, i) => {
-        const value = instance.params.target(i);
-        if (value === given[i]) return;
-        for (const alias of p.aliases ?? []) delete params[alias];
-        params[p.id] = p.unit === 'enum' ? (p.labels?.[value] ?? value) : value;
-      });
-      return { ...m, params };
-    }),
-  };
+  if (!resolved.ok) return [];
+  const changes: ResumedParam[] = [];
+  for (const m of resolved.patch.modules) {
+    const instance = host.engine.instance(m.id);
+    if (instance === undefined) continue;
+    instance.definition.spec.params.forEach((p, i) => {
+      const value = instance.params.target(i);
+      if (value !== m.params[i]) changes.push({ id: m.id, paramId: p.id, value });
+    });
+  }
+  return changes;
 }
 
 function lastOf<T>(items: readonly T[], match: (item: T) => boolean): T | undefined {

@@ -138,19 +138,25 @@ export function compareWithReplay(stateDir: string, wavPath: string, firstFrame:
   const frames = wav.data[0]!.length;
   assert.ok(frames > 0, 'the recording holds audio');
   const replay = renderStateDir(stateDir, firstFrame, frames);
+  return compareBlocks(wav.data[0]!, wav.data[1]!, replay, 0, blockSize);
+}
+
+/**
+ * Block-by-block comparison of a recording (left/right) with a replay, the recording's first
+ * sample being the replay's sample `offset`.
+ */
+export function compareBlocks(left: Float32Array, right: Float32Array, replay: { left: Float32Array; right: Float32Array }, offset: number, blockSize: number): Comparison {
   let mismatched = 0;
   let silentMismatches = 0;
   let blocks = 0;
-  for (let start = 0; start < frames; start += blockSize) {
+  for (let start = 0; start < left.length; start += blockSize) {
     blocks++;
-    const end = Math.min(frames, start + blockSize);
+    const end = Math.min(left.length, start + blockSize);
     let same = true;
     let silent = true;
     for (let i = start; i < end; i++) {
-      const l = wav.data[0]![i]!;
-      const r = wav.data[1]![i]!;
-      if (l !== 0 || r !== 0) silent = false;
-      if (l !== replay.left[i] || r !== replay.right[i]) same = false;
+      if (left[i] !== 0 || right[i] !== 0) silent = false;
+      if (left[i] !== replay.left[offset + i] || right[i] !== replay.right[offset + i]) same = false;
     }
     if (!same) {
       mismatched++;
