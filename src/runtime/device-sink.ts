@@ -54,6 +54,14 @@ export const DEVICE_QUEUE_MS = 16;
 export const DEVICE_PERIOD_MIN_MS = 5;
 /** Longest wait for one block while priming the device queue, ms. */
 const PRIME_WAIT_MS = 200;
+/**
+ * After stop() and closeStream(), the worker's event loop runs this long before the thread ends,
+ * so thread-safe calls RtAudio queued meanwhile (a last frame callback, a warning from draining
+ * the ALSA stream) reach JS while JS can still run. Ending the thread with such a call pending
+ * makes audify's callback throw a C++ Napi::Error during teardown, which aborts the process
+ * ("terminate called after throwing an instance of 'Napi::Error'", seen once in CI).
+ */
+const CLOSE_DRAIN_MS = 100;
 /** Shutdown/stall watch period of the worker's timer, ms. */
 const WATCH_MS = 20;
 /** A running device that has not called back for this long is reported (once) as stalled. */
@@ -212,9 +220,11 @@ export function startDeviceSink(ctx: DeviceSinkContext): void {
     } catch {
       // nothing left to release
     }
-    const gaps = haveSilentBase ? Math.max(0, silentLast - silentBase) : 0;
-    ctx.log(`chronus: sound card stopped: ${callbacks} callbacks, period p50 ${percentile(intervals, 0.5).toFixed(2)} ms, p99 ${percentile(intervals, 0.99).toFixed(2)} ms, max ${maxIntervalMs.toFixed(2)} ms; ${gaps} silent device period(s) after start; buffers of ${bufferFrames} frames, ${queueBuffers} queued; ${clock.warmupCallbacks} warm-up callbacks; ${errors} RtAudio message(s)`);
-    process.exit(0);
+    setTimeout(() => {
+      const gaps = haveSilentBase ? Math.max(0, silentLast - silentBase) : 0;
+      ctx.log(`chronus: sound card stopped: ${callbacks} callbacks, period p50 ${percentile(intervals, 0.5).toFixed(2)} ms, p99 ${percentile(intervals, 0.99).toFixed(2)} ms, max ${maxIntervalMs.toFixed(2)} ms; ${gaps} silent device period(s) after start; buffers of ${bufferFrames} frames, ${queueBuffers} queued; ${clock.warmupCallbacks} warm-up callbacks; ${errors} RtAudio message(s)`);
+      process.exit(0);
+    }, CLOSE_DRAIN_MS);
   };
   const watch = setInterval(() => {
     if (Atomics.load(ctl, CTL_RUNNING) !== 1) {
