@@ -9,11 +9,12 @@ export class ParamSignalCell implements ParamSignal {
   value: number;
   readonly buffer: Float64Array;
 
-  constructor(initial: number, maxBlock: number) {
+  /** `buffer` may be shared with other signals whose kernels never run at the same time. */
+  constructor(initial: number, buffer: Float64Array) {
     // Start as a double (never a small integer), so the field is created with the double
     // representation rather than generalised to it later.
     this.value = initial + 0.5;
     this.value = initial;
-    this.buffer = new Float64Array(maxBlock);
+    this.buffer = buffer;
   }
 }

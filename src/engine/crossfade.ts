@@ -10,6 +10,7 @@ import type { ResolvedConnection, ResolvedPatch } from '../patch/document.js';
 import { MASTER_ID } from '../patch/document.js';
 import { ModuleInstance } from './instance.js';
 import { compileRenderPlan, type RenderPlan } from './render-plan.js';
+import type { RenderScratch } from './render-scratch.js';
 
 export interface Crossfade {
   readonly plan: RenderPlan;
@@ -28,11 +29,11 @@ export function topologyChanged(before: ResolvedPatch, after: ResolvedPatch): bo
 }
 
 /** Copies an instance: same spec, params and DSP state; own buffers. */
-export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: number, silence: Float32Array): ModuleInstance {
+export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: number, scratch: RenderScratch): ModuleInstance {
   const copy = new ModuleInstance(
     source.id, source.type, source.handle, source.definition,
     source.definition.spec.params.map((_, p) => source.params.current(p)),
-    sampleRate, source.maxBlock, seed, silence,
+    sampleRate, seed, scratch,
   );
   copy.params.ramp.set(source.params.ramp);
   copy.params.invalidate();

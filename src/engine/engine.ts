@@ -15,12 +15,13 @@ import {
   EventQueue,
 } from './event-queue.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
-import { compileRenderPlan, mixPort, type RenderPlan } from './render-plan.js';
+import { compileRenderPlan, performSend, type RenderPlan } from './render-plan.js';
 import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
 import { cloneInstance, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
 import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
+import { RenderScratch } from './render-scratch.js';
 import { SequencerBank } from './sequencer/bank.js';
 import type { ControlOp } from './sequencer/ops.js';
 
@@ -75,6 +76,7 @@ export class Engine {
   // The frame clock lives in a typed array: see EngineCounters for why.
   private readonly clock = new Float64Array(1);
 
+  private readonly scratch: RenderScratch;
   private readonly silence: Float32Array;
   private readonly events: EventQueue;
   private readonly byId = new Map<string, ModuleInstance>();
@@ -111,7 +113,8 @@ export class Engine {
     this.sampleRate = options.sampleRate;
     this.maxBlock = options.maxBlock;
     this.seed = (options.seed ?? 1) >>> 0;
-    this.silence = new Float32Array(options.maxBlock);
+    this.scratch = new RenderScratch(options.maxBlock);
+    this.silence = this.scratch.silence;
     this.events = new EventQueue(options.eventCapacity ?? 4096);
     const faults = options.faultCapacity ?? 256;
     this.faultHandles = new Int32Array(faults);
@@ -154,7 +157,7 @@ export class Engine {
     if (previous !== undefined && crossfadeFrames > 0 && topologyChanged(previous, patch)) {
       this.fade = startCrossfade(
         this.instances(), previous, crossfadeFrames,
-        (m) => cloneInstance(m, this.sampleRate, instanceSeed(this.seed, m.id), this.silence), this.silence,
+        (m) => cloneInstance(m, this.sampleRate, instanceSeed(this.seed, m.id), this.scratch), this.silence,
       );
     }
     const ordered: ModuleInstance[] = [];
@@ -171,7 +174,7 @@ export class Engine {
         this.nextHandle = Math.max(this.nextHandle, handle) + 1;
         const instance = new ModuleInstance(
           m.id, m.type, handle, m.definition, m.params,
-          this.sampleRate, this.maxBlock, instanceSeed(this.seed, m.id), this.silence,
+          this.sampleRate, instanceSeed(this.seed, m.id), this.scratch,
         );
         ordered.push(instance);
       }
@@ -428,79 +431,60 @@ export class Engine {
 
   private renderRange(plan: RenderPlan, start: number, end: number): void {
     const instances = plan.instances;
-    const allMixes = plan.mixes;
+    const allSends = plan.sends;
     for (let s = 0; s < instances.length; s++) {
       const instance = instances[s]!;
-      if (instance.fault !== FAULT_NONE) {
-        // Its output buffers are shared with other modules (pooled): keep them silent here.
-        const outputs = instance.outputs;
-        for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
-        continue;
-      }
-      const mixes = allMixes[s]!;
-      for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
-      instance.params.fill(start, end);
-      const kernel = instance.kernel;
-      const check = kernel.outputCheck;
-      check[0] = Number.POSITIVE_INFINITY;
-      try {
-        kernel.process(start, end);
-      } catch {
-        this.recordFault(instance, FAULT_THROW);
-        continue;
-      }
-      // Scan for NaN/±Inf unless the kernel vouched for its outputs (Kernel.outputCheck).
-      if (!(check[0]! < OUTPUT_CHECK_LIMIT)) {
-        const outputs = instance.outputs;
-        for (let o = 0; o < outputs.length; o++) {
-          if (!isFiniteRange(outputs[o]!, start, end)) {
-            this.recordFault(instance, FAULT_NON_FINITE);
-            break;
-          }
+      this.renderStep(instance, start, end);
+      const sends = allSends[s]!;
+      for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
+    }
+  }
+
+  /**
+   * One module over [start, end): params, kernel, output check; a faulted module (or one that
+   * faults now) leaves silence in its outputs, which are shared with other modules (pooled).
+   */
+  private renderStep(instance: ModuleInstance, start: number, end: number): void {
+    if (instance.fault !== FAULT_NONE) {
+      const outputs = instance.outputs;
+      for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
+      return;
+    }
+    instance.params.fill(start, end);
+    const kernel = instance.kernel;
+    const check = kernel.outputCheck;
+    check[0] = Number.POSITIVE_INFINITY;
+    try {
+      kernel.process(start, end);
+    } catch {
+      this.recordFault(instance, FAULT_THROW);
+      return;
+    }
+    // Scan for NaN/±Inf unless the kernel vouched for its outputs (Kernel.outputCheck).
+    if (!(check[0]! < OUTPUT_CHECK_LIMIT)) {
+      const outputs = instance.outputs;
+      for (let o = 0; o < outputs.length; o++) {
+        if (!isFiniteRange(outputs[o]!, start, end)) {
+          this.recordFault(instance, FAULT_NON_FINITE);
+          break;
         }
       }
     }
   }
 
   /**
-   * renderRange for profiled blocks (a copy, so the unprofiled loop carries no timing code):
-   * the same steps, adding each step's wall time (ms, less the cost of a clock read) to
-   * profile[step]. Keep the two in step.
+   * renderRange for profiled blocks: the same steps, adding each step's wall time (ms, less
+   * the cost of a clock read; its sends included) to profile[step].
    */
   private renderRangeProfiled(plan: RenderPlan, start: number, end: number, profile: Float64Array): void {
-    const steps = plan.steps;
+    const instances = plan.instances;
+    const allSends = plan.sends;
     const clockMs = this.profileClockMs[0]!;
-    for (let s = 0; s < steps.length; s++) {
+    for (let s = 0; s < instances.length; s++) {
       const t0 = performance.now();
-      const step = steps[s]!;
-      const instance = step.instance;
-      if (instance.fault !== FAULT_NONE) {
-        const outputs = instance.outputs;
-        for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
-      } else {
-        const mixes = step.mixes;
-        for (let m = 0; m < mixes.length; m++) mixPort(mixes[m]!, start, end);
-        instance.params.fill(start, end);
-        const kernel = instance.kernel;
-        const check = kernel.outputCheck;
-        check[0] = Number.POSITIVE_INFINITY;
-        let threw = false;
-        try {
-          kernel.process(start, end);
-        } catch {
-          this.recordFault(instance, FAULT_THROW);
-          threw = true;
-        }
-        if (!threw && !(check[0]! < OUTPUT_CHECK_LIMIT)) {
-          const outputs = instance.outputs;
-          for (let o = 0; o < outputs.length; o++) {
-            if (!isFiniteRange(outputs[o]!, start, end)) {
-              this.recordFault(instance, FAULT_NON_FINITE);
-              break;
-            }
-          }
-        }
-      }
+      this.renderStep(instances[s]!, start, end);
+      const sends = allSends[s]!;
+      for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
       const ms = performance.now() - t0 - clockMs;
       if (ms > 0) profile[s] += ms;
     }

@@ -6,6 +6,7 @@
 
 import type { InputPort, Kernel, ModuleDefinition } from '../dsp/kernel.js';
 import { ParamBank } from './param-bank.js';
+import type { RenderScratch } from './render-scratch.js';
 
 export const FAULT_NONE = 0;
 /** The kernel threw from `process` or `gate`. */
@@ -24,8 +25,7 @@ export class ModuleInstance {
   readonly params: ParamBank;
   readonly inputs: InputPort[];
   readonly outputs: Float32Array[];
-  /** Per input: a private buffer used when the port has to sum or scale its sources. */
-  readonly mixBuffers: Float32Array[];
+  readonly maxBlock: number;
   /** FAULT_* code; a faulted module outputs silence until reset. */
   fault = FAULT_NONE;
 
@@ -36,12 +36,14 @@ export class ModuleInstance {
     readonly definition: ModuleDefinition,
     initialParams: readonly number[],
     sampleRate: number,
-    readonly maxBlock: number,
     seed: number,
-    silence: Float32Array,
+    scratch: RenderScratch,
   ) {
     const spec = definition.spec;
-    this.params = new ParamBank(spec.params, initialParams, sampleRate, maxBlock);
+    const maxBlock = scratch.maxBlock;
+    const silence = scratch.silence;
+    this.maxBlock = maxBlock;
+    this.params = new ParamBank(spec.params, initialParams, sampleRate, scratch);
     // scale starts as a double (0.5, then 1) so the field keeps one representation when an
     // amount such as 0.25 is bound later.
     this.inputs = spec.inputs.map(() => {
@@ -50,7 +52,6 @@ export class ModuleInstance {
       return port;
     });
     this.outputs = spec.outputs.map(() => new Float32Array(maxBlock));
-    this.mixBuffers = spec.inputs.map(() => new Float32Array(maxBlock));
     this.kernel = new definition.kernel(
       { sampleRate, maxBlock, seed },
       { params: this.params.signals, inputs: this.inputs, outputs: this.outputs },

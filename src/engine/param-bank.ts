@@ -6,6 +6,7 @@
 
 import { ParamSignalCell } from '../dsp/param-signal.js';
 import type { ParamSpec } from '../dsp/spec.js';
+import type { RenderScratch } from './render-scratch.js';
 
 /** Scalars of one param's smoothing state, in the layout of `ParamBank.ramp`. */
 const CURRENT = 0;
@@ -13,6 +14,35 @@ const TARGET = 1;
 const STEP = 2;
 const REMAINING = 3;
 export const RAMP_FIELDS = 4;
+
+/** Per-spec constants (ramp lengths at a sample rate, ranges): shared by every bank of a type. */
+interface ParamLimits {
+  readonly rampSamples: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+}
+const limitsBySpecs = new WeakMap<readonly ParamSpec[], Map<number, ParamLimits>>();
+
+function paramLimits(specs: readonly ParamSpec[], sampleRate: number): ParamLimits {
+  let bySampleRate = limitsBySpecs.get(specs);
+  if (bySampleRate === undefined) {
+    bySampleRate = new Map();
+    limitsBySpecs.set(specs, bySampleRate);
+  }
+  let limits = bySampleRate.get(sampleRate);
+  if (limits === undefined) {
+    limits = {
+      rampSamples: Float64Array.from(specs, (spec) => Math.round((spec.smoothingMs * sampleRate) / 1000)),
+      min: Float64Array.from(specs, (spec) => spec.min),
+      max: Float64Array.from(specs, (spec) => spec.max),
+    };
+    bySampleRate.set(sampleRate, limits);
+  }
+  return limits;
+}
+
+const NO_SOURCES: Float32Array[] = [];
+const NO_AMOUNTS = new Float64Array(0);
 
 export class ParamBank {
   readonly signals: ParamSignalCell[];
@@ -34,30 +64,28 @@ export class ParamBank {
     readonly specs: readonly ParamSpec[],
     initial: readonly number[],
     sampleRate: number,
-    maxBlock: number,
+    scratch: RenderScratch,
   ) {
     const n = specs.length;
-    this.signals = specs.map((_, p) => new ParamSignalCell(initial[p]!, maxBlock));
+    this.signals = specs.map((_, p) => new ParamSignalCell(initial[p]!, scratch.paramBuffer(p)));
     this.ramp = new Float64Array(n * RAMP_FIELDS);
-    this.rampSamples = new Float64Array(n);
-    this.min = new Float64Array(n);
-    this.max = new Float64Array(n);
-    this.modSources = specs.map(() => []);
-    this.modAmounts = specs.map(() => new Float64Array(0));
-    specs.forEach((spec, p) => {
-      this.rampSamples[p] = Math.round((spec.smoothingMs * sampleRate) / 1000);
-      this.min[p] = spec.min;
-      this.max[p] = spec.max;
+    const limits = paramLimits(specs, sampleRate);
+    this.rampSamples = limits.rampSamples;
+    this.min = limits.min;
+    this.max = limits.max;
+    this.modSources = specs.map(() => NO_SOURCES);
+    this.modAmounts = specs.map(() => NO_AMOUNTS);
+    for (let p = 0; p < n; p++) {
       this.ramp[p * RAMP_FIELDS + CURRENT] = initial[p]!;
       this.ramp[p * RAMP_FIELDS + TARGET] = initial[p]!;
-    });
+    }
   }
 
   /** Compile time: the modulation connections of param `p` (replaces the previous ones). */
   bindModulation(p: number, sources: Float32Array[], amounts: number[]): void {
     this.settled = false;
-    this.modSources[p] = sources;
-    this.modAmounts[p] = Float64Array.from(amounts);
+    this.modSources[p] = sources.length === 0 ? NO_SOURCES : sources;
+    this.modAmounts[p] = amounts.length === 0 ? NO_AMOUNTS : Float64Array.from(amounts);
   }
 
   isModulated(p: number): boolean {

@@ -24,7 +24,7 @@ export class KernelHarness {
     this.sampleRate = options.sampleRate ?? 48000;
     this.maxBlock = options.maxBlock ?? 128;
     const spec = definition.spec;
-    this.params = spec.params.map((p) => new ParamSignalCell(options.params?.[p.id] ?? p.default, this.maxBlock));
+    this.params = spec.params.map((p) => new ParamSignalCell(options.params?.[p.id] ?? p.default, new Float64Array(this.maxBlock)));
     this.inputs = spec.inputs.map(() => ({ connected: false, buffer: new Float32Array(this.maxBlock), scale: 1 }));
     this.outputs = spec.outputs.map(() => new Float32Array(this.maxBlock));
     this.kernel = new definition.kernel(
