@@ -285,3 +285,45 @@ for (const bad of [1, 0]) {
     for (let i = 0; i < 512; i++) assert.equal(right![i], i);
   });
 }
+
+test('a bus of many sources sums them in render order, one float32 rounding per source, in a few pooled buffers', () => {
+  // 64 counters (distinct starting offsets through their gate) into out.in with awkward gains;
+  // the expected sum is computed the way the contract states: t = a0·x0, then t += a·x, each
+  // stored as float32, in render (module) order.
+  const count = 64;
+  const modules: ResolvedModule[] = [];
+  const connections: ResolvedConnection[] = [];
+  const gains: number[] = [];
+  for (let v = 0; v < count; v++) {
+    modules.push(mod(`k${v}`, counterModule));
+    gains.push(1 / (3 + v) - 0.01 * (v % 5));
+  }
+  // Connections listed in reverse: the sum order is still the render order.
+  for (let v = count - 1; v >= 0; v--) connections.push(wire(`k${v}`, 'out', 'input', 0, gains[v]));
+  modules.push(mod('out', masterModule));
+  const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
+  engine.applyPatch({ modules, connections });
+  for (let v = 0; v < count; v += 3) engine.scheduleGate(0, engine.instance(`k${v}`)!.handle, true);
+  const [left] = render(engine, 300, 100);
+  for (let i = 0; i < 300; i++) {
+    let t = 0;
+    for (let v = 0; v < count; v++) {
+      const x = i + (v % 3 === 0 ? 1000 : 0);
+      t = v === 0 ? Math.fround(gains[v]! * x) : Math.fround(t + gains[v]! * x);
+    }
+    assert.equal(left![i], t, `sample ${i}`);
+  }
+  const buffers = new Set(engine.instances().flatMap((m) => m.outputs));
+  assert.ok(buffers.size <= 4, `${count} voices into one bus use ${buffers.size} output buffers (want ≤ 4)`);
+});
+
+test('a sender that faults leaves silence in the bus from that block on; the other senders keep summing', () => {
+  const patch: ResolvedPatch = {
+    modules: [mod('bad', faultyModule, { after: 300, mode: 1 }), mod('k', counterModule), mod('out', masterModule)],
+    connections: [wire('bad', 'out', 'input', 0, 2), wire('k', 'out', 'input', 0, 0.5)],
+  };
+  const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
+  engine.applyPatch(patch);
+  const [left] = render(engine, 512, 128);
+  for (let i = 0; i < 512; i++) assert.equal(left![i], (i < 256 ? 0.5 : 0) + 0.5 * i, `sample ${i}`);
+});
