@@ -29,7 +29,8 @@ const fm = await import(join(dist, 'src', 'dsp', 'lib', 'fast-math.js'));
 setFlagsFromString('--expose-gc');
 const forceGc = runInNewContext('gc');
 
-const wasmModule = new WebAssembly.Module(readFileSync(join(here, 'build', 'w2.wasm')));
+const wasmPath = process.env.W2_WASM ?? join(here, 'build', 'w2.wasm');
+const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
 
 // Constants block layout: must match K_* in assembly/w2.ts.
 const K = {
@@ -183,7 +184,18 @@ function runSimd(build, block, capture) {
 const cpuList = cpus();
 log('simd-w2: W2 in AssemblyScript f64x2 SIMD (2 voices per vector) vs the fused JS reference, one thread, one process');
 log(`machine   node ${process.version}, ${cpuList[0]?.model.trim()}, ${cpuList.length} logical CPUs, ${platform()} ${release()} ${arch()}; load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
-log(`wasm      ${join('proto', 'simd-w2', 'build', 'w2.wasm')} (${readFileSync(join(here, 'build', 'w2.wasm')).length} bytes)`);
+log(`wasm      ${wasmPath} (${readFileSync(wasmPath).length} bytes)`);
+
+if (args.includes('--simd-only')) {
+  // Quick cost probe of one build (ablation variants): SIMD rounds only, median ns per voice-sample.
+  const build = buildW2(o.voices, o.seconds);
+  const cap = new Float32Array(build.frames);
+  runSimd(buildW2(o.voices, 1), o.block, new Float32Array(44100));
+  const v = [];
+  for (let k = 0; k < o.rounds; k++) v.push((runSimd(build, o.block, cap).wallS * 1e9) / (build.frames * o.voices));
+  log(`simd-only ${o.voices} voices: ${st(stats(v), 2, ' ns')} per voice-sample`);
+  process.exit(0);
+}
 
 if (o.bench) {
   log(`run       ${o.voices} voices, ${o.seconds} s of audio per run, ${o.rounds} rounds (reference and SIMD alternating, order flipped each round, after 1 warm-up each), block ${o.block}`);

@@ -117,6 +117,7 @@ let fieldsPtr: usize = 0; // F_COUNT × pairs v128
 let countersPtr: usize = 0; // pairs × 16 bytes
 let ringPtr: usize = 0; // pairs × 16 slots × v128
 let lfoBufPtr: usize = 0; // maxBlock × 2 f32 (one pair's lfo output)
+let vBufPtr: usize = 0; // maxBlock v128: one pair's osc → filter → adsr signal, in place
 let mixPtr: usize = 0; // maxBlock f32: the out bus
 let leftPtr: usize = 0; // maxBlock f32
 let rightPtr: usize = 0; // maxBlock f32
@@ -125,6 +126,8 @@ let limited: f64 = 0;
 let nonFinite: f64 = 0;
 /** 1: always take the general (lane-divergent) adsr path; for testing that path. */
 let forceGeneralEnv: i32 = 0;
+/** 1: render each pair with the fused loop (voicePassFused) instead of the per-module passes. */
+let fused: i32 = 0;
 
 @inline function align16(x: usize): usize {
   return (x + 15) & ~(<usize>15);
@@ -169,6 +172,8 @@ export function init(n: i32, block: i32): void {
   p += <usize>(pairs * 16 * 16);
   lfoBufPtr = p;
   p = align16(p + <usize>(block * 8));
+  vBufPtr = p;
+  p += <usize>(block * 16);
   mixPtr = p;
   p = align16(p + <usize>(block * 4));
   leftPtr = p;
@@ -193,6 +198,7 @@ export function getRightPtr(): usize { return rightPtr; }
 export function getLimited(): f64 { return limited; }
 export function getNonFinite(): f64 { return nonFinite; }
 export function setForceGeneralEnv(on: i32): void { forceGeneralEnv = on; }
+export function setFused(on: i32): void { fused = on; }
 
 /** Sets voice v's constants: lfo increment, osc dt, bus gain (as the reference derives them). */
 export function setVoice(v: i32, lfoInc: f64, oscDt: f64, gain: f64): void {
@@ -224,7 +230,13 @@ export function renderRange(start: i32, end: i32): void {
   for (let i = start; i < end; i++) store<f32>(mixPtr + <usize>(i << 2), 0);
   for (let q = 0; q < pairs; q++) {
     lfoPass(q, start, end);
-    voicePass(q, start, end);
+    if (fused) voicePassFused(q, start, end);
+    else {
+      oscPass(q, start, end);
+      filterPass(q, start, end);
+      envPass(q, start, end);
+      busPass(q, start, end);
+    }
   }
   outStage(start, end);
 }
@@ -299,8 +311,9 @@ function blepLane(ring: usize, lane: i32, base: i32, p: f64, dt: f64): void {
   }
 }
 
-/** osc → filter → adsr of pair q over [start, end), summed into the bus voice by voice. */
-function voicePass(q: i32, start: i32, end: i32): void {
+/** Variant: osc → filter → adsr → bus fused in one sample loop (as the JS reference). Slower in
+ * WASM: ~20 live vectors for 16 xmm registers, V8 spills (see README). */
+function voicePassFused(q: i32, start: i32, end: i32): void {
   const o = <usize>(q * 16);
   const cnt = countersPtr + o;
   const ring = ringPtr + <usize>(q * 256);
@@ -511,6 +524,256 @@ function voicePass(q: i32, start: i32, end: i32): void {
   store<i32>(cnt, ready, C_FILTER_READY);
   store<v128>(fp(F_ENV_STAGE) + o, stage);
   store<v128>(fp(F_ENV_LEVEL) + o, y);
+}
+
+
+// ---- Per-module passes over one pair (the default): each module's sample loop on its own,
+// through a block-sized scratch of f64x2 (values are exactly those of the fused loop: the osc
+// and filter outputs are float32-rounded before they are stored, as the engine's buffers are).
+
+/** osc (saw + BLEP ring) of pair q: v0 = fround(oscGain · ring[out slot]) into vBuf. */
+function oscPass(q: i32, start: i32, end: i32): void {
+  const o = <usize>(q * 16);
+  const cnt = countersPtr + o;
+  const ring = ringPtr + <usize>(q * 256);
+  let phase = load<v128>(fp(F_OSC_PHASE) + o);
+  const dt = load<v128>(fp(F_OSC_DT) + o);
+  let pos = load<i32>(cnt, C_OSC_POS);
+  const one = f64x2.splat(1.0);
+  const two = f64x2.splat(2.0);
+  const zero = f64x2.splat(0.0);
+  const oscGain = kv(K_OSC_GAIN);
+  const buf = vBufPtr;
+  for (let i = start; i < end; i++) {
+    const base = (pos + HALF) & MASK;
+    let p = f64x2.add(phase, dt);
+    const wrap = f64x2.ge(p, one);
+    if (v128.any_true(wrap)) {
+      p = v128.bitselect(f64x2.sub(p, one), p, wrap);
+      if (i64x2.extract_lane(wrap, 0) != 0) blepLane(ring, 0, base, f64x2.extract_lane(p, 0), f64x2.extract_lane(dt, 0));
+      if (i64x2.extract_lane(wrap, 1) != 0) blepLane(ring, 1, base, f64x2.extract_lane(p, 1), f64x2.extract_lane(dt, 1));
+    }
+    phase = p;
+    const wp = ring + <usize>(pos << 4);
+    store<v128>(wp, f64x2.add(load<v128>(wp), f64x2.sub(f64x2.mul(two, p), one)));
+    const rp = ring + <usize>(base << 4);
+    store<v128>(buf + <usize>(i << 4), fround2(f64x2.mul(oscGain, load<v128>(rp))));
+    store<v128>(rp, zero);
+    pos = (pos + 1) & MASK;
+  }
+  store<v128>(fp(F_OSC_PHASE) + o, phase);
+  store<i32>(cnt, pos, C_OSC_POS);
+}
+
+/** filter (lp SVF, control point every 16 samples) of pair q, in place on vBuf. */
+function filterPass(q: i32, start: i32, end: i32): void {
+  const o = <usize>(q * 16);
+  const cnt = countersPtr + o;
+  let ic1 = load<v128>(fp(F_IC1) + o);
+  let ic2 = load<v128>(fp(F_IC2) + o);
+  let cph = load<i32>(cnt, C_FILTER_PHASE);
+  let b11 = load<v128>(fp(F_B11) + o);
+  let db11 = load<v128>(fp(F_DB11) + o);
+  let b11T = load<v128>(fp(F_B11T) + o);
+  let b12 = load<v128>(fp(F_B12) + o);
+  let db12 = load<v128>(fp(F_DB12) + o);
+  let b12T = load<v128>(fp(F_B12T) + o);
+  let b20 = load<v128>(fp(F_B20) + o);
+  let db20 = load<v128>(fp(F_DB20) + o);
+  let b20T = load<v128>(fp(F_B20T) + o);
+  let lastFc = load<v128>(fp(F_LAST_FC) + o);
+  let ready = load<i32>(cnt, C_FILTER_READY);
+  const one = f64x2.splat(1.0);
+  const two = f64x2.splat(2.0);
+  const zero = f64x2.splat(0.0);
+  const half = f64x2.splat(0.5);
+  const buf = vBufPtr;
+  for (let i = start; i < end; ) {
+    if (cph == 0) {
+      const lfo = f64x2.promote_low_f32x4(v128.load64_zero(lfoBufPtr + <usize>(i << 3)));
+      let x = fround2(f64x2.mul(kv(K_FM_AMOUNT), lfo));
+      const range = kv(K_EXP2_RANGE);
+      x = v128.bitselect(x, f64x2.neg(range), f64x2.gt(x, f64x2.neg(range)));
+      x = v128.bitselect(range, x, f64x2.gt(x, range));
+      const e = jsRound2(x);
+      const f = f64x2.sub(x, e);
+      let pe = f64x2.add(kv(K_EXP2_C1 + 5), f64x2.mul(f, kv(K_EXP2_C1 + 6)));
+      pe = f64x2.add(kv(K_EXP2_C1 + 4), f64x2.mul(f, pe));
+      pe = f64x2.add(kv(K_EXP2_C1 + 3), f64x2.mul(f, pe));
+      pe = f64x2.add(kv(K_EXP2_C1 + 2), f64x2.mul(f, pe));
+      pe = f64x2.add(kv(K_EXP2_C1 + 1), f64x2.mul(f, pe));
+      pe = f64x2.add(kv(K_EXP2_C1), f64x2.mul(f, pe));
+      pe = f64x2.add(one, f64x2.mul(f, pe));
+      const e0 = <i32>f64x2.extract_lane(e, 0) + EXP2_RANGE_I;
+      const e1 = <i32>f64x2.extract_lane(e, 1) + EXP2_RANGE_I;
+      const p2 = f64x2.replace_lane(f64x2.splat(load<f64>(exp2Ptr + <usize>(e0 << 3))), 1, load<f64>(exp2Ptr + <usize>(e1 << 3)));
+      let fc = f64x2.mul(kv(K_CUTOFF), f64x2.mul(pe, p2));
+      const minC = kv(K_MIN_CUTOFF);
+      const maxC = kv(K_MAX_CUTOFF);
+      fc = v128.bitselect(fc, minC, f64x2.gt(fc, minC));
+      fc = v128.bitselect(maxC, fc, f64x2.gt(fc, maxC));
+      b11 = b11T;
+      b12 = b12T;
+      b20 = b20T;
+      const changed = f64x2.ne(fc, lastFc);
+      if (v128.any_true(changed)) {
+        lastFc = v128.bitselect(fc, lastFc, changed);
+        const w = f64x2.mul(fc, kv(K_PI_OVER_FS));
+        const y2 = f64x2.mul(w, w);
+        const num = f64x2.mul(w, f64x2.add(f64x2.splat(135135), f64x2.mul(y2, f64x2.add(f64x2.splat(-17325), f64x2.mul(y2, f64x2.sub(f64x2.splat(378), y2))))));
+        const den = f64x2.add(f64x2.splat(135135), f64x2.mul(y2, f64x2.add(f64x2.splat(-62370), f64x2.mul(y2, f64x2.sub(f64x2.splat(3150), f64x2.mul(f64x2.splat(28), y2))))));
+        const g = f64x2.div(num, den);
+        const a1 = f64x2.div(one, f64x2.add(one, f64x2.mul(g, f64x2.add(g, kv(K_K)))));
+        const nb12 = f64x2.mul(two, f64x2.mul(g, a1));
+        b11T = v128.bitselect(f64x2.sub(f64x2.mul(two, a1), one), b11T, changed);
+        b12T = v128.bitselect(nb12, b12T, changed);
+        b20T = v128.bitselect(f64x2.mul(g, nb12), b20T, changed);
+      }
+      if (ready == 0) {
+        b11 = b11T;
+        b12 = b12T;
+        b20 = b20T;
+        ready = 1;
+      }
+      const invCp = kv(K_INV_CONTROL_PERIOD);
+      db11 = f64x2.mul(f64x2.sub(b11T, b11), invCp);
+      db12 = f64x2.mul(f64x2.sub(b12T, b12), invCp);
+      db20 = f64x2.mul(f64x2.sub(b20T, b20), invCp);
+      const den2 = kv(K_DENORMAL);
+      ic1 = v128.and(ic1, v128.and(f64x2.ge(f64x2.abs(ic1), den2), f64x2.eq(f64x2.sub(ic1, ic1), zero)));
+      ic2 = v128.and(ic2, v128.and(f64x2.ge(f64x2.abs(ic2), den2), f64x2.eq(f64x2.sub(ic2, ic2), zero)));
+    }
+    let stop = i + CONTROL_PERIOD - cph;
+    if (stop > end) stop = end;
+    let cphv = f64x2.splat(<f64>cph);
+    cph = (cph + stop - i) & (CONTROL_PERIOD - 1);
+    for (; i < stop; i++) {
+      const bp = buf + <usize>(i << 4);
+      const v0 = load<v128>(bp);
+      const c11 = f64x2.add(b11, f64x2.mul(db11, cphv));
+      const c12 = f64x2.add(b12, f64x2.mul(db12, cphv));
+      const c20 = f64x2.add(b20, f64x2.mul(db20, cphv));
+      const v3 = f64x2.sub(v0, ic2);
+      const next1 = f64x2.add(f64x2.mul(c11, ic1), f64x2.mul(c12, v3));
+      const next2 = f64x2.add(f64x2.add(f64x2.mul(c20, v0), f64x2.mul(c12, ic1)), f64x2.mul(f64x2.sub(one, c20), ic2));
+      store<v128>(bp, fround2(f64x2.mul(half, f64x2.add(ic2, next2))));
+      ic1 = next1;
+      ic2 = next2;
+      cphv = f64x2.add(cphv, one);
+    }
+  }
+  store<v128>(fp(F_IC1) + o, ic1);
+  store<v128>(fp(F_IC2) + o, ic2);
+  store<i32>(cnt, cph, C_FILTER_PHASE);
+  store<v128>(fp(F_B11) + o, b11);
+  store<v128>(fp(F_DB11) + o, db11);
+  store<v128>(fp(F_B11T) + o, b11T);
+  store<v128>(fp(F_B12) + o, b12);
+  store<v128>(fp(F_DB12) + o, db12);
+  store<v128>(fp(F_B12T) + o, b12T);
+  store<v128>(fp(F_B20) + o, b20);
+  store<v128>(fp(F_DB20) + o, db20);
+  store<v128>(fp(F_B20T) + o, b20T);
+  store<v128>(fp(F_LAST_FC) + o, lastFc);
+  store<i32>(cnt, ready, C_FILTER_READY);
+}
+
+/** adsr (linear) of pair q, in place on vBuf: x = gain · fround(filtered · y), the bus term. */
+function envPass(q: i32, start: i32, end: i32): void {
+  const o = <usize>(q * 16);
+  let stage = load<v128>(fp(F_ENV_STAGE) + o);
+  let y = load<v128>(fp(F_ENV_LEVEL) + o);
+  const relStep = load<v128>(fp(F_ENV_REL_STEP) + o);
+  const gain = load<v128>(fp(F_GAIN) + o);
+  const one = f64x2.splat(1.0);
+  const zero = f64x2.splat(0.0);
+  const sus = kv(K_SUSTAIN);
+  const endEps = kv(K_END_EPS);
+  const susEnd = f64x2.add(sus, endEps);
+  const attackEnd = f64x2.sub(one, endEps);
+  const attackStep = kv(K_ATTACK_STEP);
+  const decayStep = kv(K_DECAY_STEP);
+  const general = forceGeneralEnv;
+  const buf = vBufPtr;
+  for (let i = start; i < end; i++) {
+    const s0 = i64x2.extract_lane(stage, 0);
+    if (s0 == i64x2.extract_lane(stage, 1) && !general) {
+      if (s0 == SUSTAIN) {
+        y = sus;
+      } else if (s0 == ATTACK) {
+        y = f64x2.add(y, attackStep);
+        const done = f64x2.ge(y, attackEnd);
+        if (v128.any_true(done)) {
+          y = v128.bitselect(one, y, done);
+          stage = v128.bitselect(i64x2.splat(DECAY), stage, done);
+        }
+      } else if (s0 == DECAY) {
+        const pre = f64x2.le(y, susEnd);
+        const yd = f64x2.sub(y, decayStep);
+        const done = v128.or(pre, f64x2.le(yd, susEnd));
+        y = v128.bitselect(sus, yd, done);
+        if (v128.any_true(done)) stage = v128.bitselect(i64x2.splat(SUSTAIN), stage, done);
+      } else if (s0 == RELEASE) {
+        const yr = f64x2.sub(y, relStep);
+        const done = f64x2.le(yr, endEps);
+        y = v128.bitselect(zero, yr, done);
+        if (v128.any_true(done)) stage = v128.bitselect(i64x2.splat(IDLE), stage, done);
+      }
+    } else {
+      const isS = i64x2.eq(stage, i64x2.splat(SUSTAIN));
+      const isA = i64x2.eq(stage, i64x2.splat(ATTACK));
+      const isD = i64x2.eq(stage, i64x2.splat(DECAY));
+      const isR = i64x2.eq(stage, i64x2.splat(RELEASE));
+      let ya = f64x2.add(y, attackStep);
+      const mA = f64x2.ge(ya, attackEnd);
+      ya = v128.bitselect(one, ya, mA);
+      const sA = v128.bitselect(i64x2.splat(DECAY), i64x2.splat(ATTACK), mA);
+      const yd = f64x2.sub(y, decayStep);
+      const mD = v128.or(f64x2.le(y, susEnd), f64x2.le(yd, susEnd));
+      const yD = v128.bitselect(sus, yd, mD);
+      const sD = v128.bitselect(i64x2.splat(SUSTAIN), i64x2.splat(DECAY), mD);
+      const yr = f64x2.sub(y, relStep);
+      const mR = f64x2.le(yr, endEps);
+      const yR = v128.bitselect(zero, yr, mR);
+      const sR = v128.bitselect(i64x2.splat(IDLE), i64x2.splat(RELEASE), mR);
+      y = v128.bitselect(sus, y, isS);
+      y = v128.bitselect(ya, y, isA);
+      y = v128.bitselect(yD, y, isD);
+      y = v128.bitselect(yR, y, isR);
+      stage = v128.bitselect(sA, stage, isA);
+      stage = v128.bitselect(sD, stage, isD);
+      stage = v128.bitselect(sR, stage, isR);
+    }
+    const bp = buf + <usize>(i << 4);
+    store<v128>(bp, f64x2.mul(gain, fround2(f64x2.mul(load<v128>(bp), y))));
+  }
+  store<v128>(fp(F_ENV_STAGE) + o, stage);
+  store<v128>(fp(F_ENV_LEVEL) + o, y);
+}
+
+/** Bus: mix[i] = fround(fround(mix[i] + x0[i]) + x1[i]) (voice 2q, then 2q+1), 2 samples per vector. */
+function busPass(q: i32, start: i32, end: i32): void {
+  const twoLanes = 2 * q + 1 < voices;
+  const buf = vBufPtr;
+  let i = start;
+  if (twoLanes) {
+    for (; i + 1 < end; i += 2) {
+      const a = load<v128>(buf + <usize>(i << 4)); // (voice 2q, voice 2q+1) at sample i
+      const b = load<v128>(buf + <usize>((i + 1) << 4)); // ... at sample i + 1
+      const mp = mixPtr + <usize>(i << 2);
+      let t = f64x2.promote_low_f32x4(v128.load64_zero(mp)); // (mix[i], mix[i+1])
+      t = fround2(f64x2.add(t, f64x2.shuffle(a, b, 0, 2)));
+      v128.store64_lane(mp, f32x4.demote_f64x2_zero(f64x2.add(t, f64x2.shuffle(a, b, 1, 3))), 0);
+    }
+  }
+  for (; i < end; i++) {
+    const c = load<v128>(buf + <usize>(i << 4));
+    const mp = mixPtr + <usize>(i << 2);
+    let t = <f64>load<f32>(mp);
+    t = <f64><f32>(t + f64x2.extract_lane(c, 0));
+    if (twoLanes) t = <f64><f32>(t + f64x2.extract_lane(c, 1));
+    store<f32>(mp, <f32>t);
+  }
 }
 
 /** out.ts: level, centre pan, non-finite guard, linked peak limiter, soft clipper (scalar). */
