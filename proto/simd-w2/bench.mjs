@@ -30,7 +30,7 @@ setFlagsFromString('--expose-gc');
 const forceGc = runInNewContext('gc');
 
 const wasmPath = process.env.W2_WASM ?? join(here, 'build', 'w2.wasm');
-const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
+let wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
 
 // Constants block layout: must match K_* in assembly/w2.ts.
 const K = {
@@ -186,14 +186,29 @@ log('simd-w2: W2 in AssemblyScript f64x2 SIMD (2 voices per vector) vs the fused
 log(`machine   node ${process.version}, ${cpuList[0]?.model.trim()}, ${cpuList.length} logical CPUs, ${platform()} ${release()} ${arch()}; load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 log(`wasm      ${wasmPath} (${readFileSync(wasmPath).length} bytes)`);
 
-if (args.includes('--simd-only')) {
-  // Quick cost probe of one build (ablation variants): SIMD rounds only, median ns per voice-sample.
+if (args.includes('--variants')) {
+  // Cost probe of several builds (W2_VARIANTS=a.wasm,b.wasm,...): SIMD rounds only, the builds
+  // alternating in one process (order rotated each round); medians and ratios to the first.
+  const paths = (process.env.W2_VARIANTS ?? wasmPath).split(',');
+  const mods = paths.map((p) => new WebAssembly.Module(readFileSync(p)));
   const build = buildW2(o.voices, o.seconds);
   const cap = new Float32Array(build.frames);
-  runSimd(buildW2(o.voices, 1), o.block, new Float32Array(44100));
-  const v = [];
-  for (let k = 0; k < o.rounds; k++) v.push((runSimd(build, o.block, cap).wallS * 1e9) / (build.frames * o.voices));
-  log(`simd-only ${o.voices} voices: ${st(stats(v), 2, ' ns')} per voice-sample`);
+  const warm = buildW2(o.voices, 1);
+  const ns = paths.map(() => []);
+  const run = (k) => {
+    wasmModule = mods[k];
+    return (runSimd(build, o.block, cap).wallS * 1e9) / (build.frames * o.voices);
+  };
+  for (let k = 0; k < mods.length; k++) {
+    wasmModule = mods[k];
+    runSimd(warm, o.block, new Float32Array(warm.frames));
+  }
+  for (let r = 0; r < o.rounds; r++) for (let j = 0; j < mods.length; j++) {
+    const k = (j + r) % mods.length;
+    ns[k].push(run(k));
+  }
+  const m0 = stats(ns[0]).median;
+  paths.forEach((p, k) => log(`${p}: ${st(stats(ns[k]), 2, ' ns')} per voice-sample; ${fx(m0 / stats(ns[k]).median)}x the first`));
   process.exit(0);
 }
 

@@ -280,7 +280,10 @@ function lfoPass(q: i32, start: i32, end: i32): void {
     for (; i < stop; i++) {
       v128.store64_lane(lfoBufPtr + <usize>(i << 3), f32x4.demote_f64x2_zero(f64x2.add(la, f64x2.mul(ld, lcv))), 0);
       lp = f64x2.add(lp, linc);
-      lp = v128.bitselect(f64x2.sub(lp, one), lp, f64x2.ge(lp, one));
+      // if (lp >= 1) lp -= 1, per lane; the branch keeps the select off the phase's dependency
+      // chain (a wrap is rare: once per lfo period).
+      const w = f64x2.ge(lp, one);
+      if (v128.any_true(w)) lp = v128.bitselect(f64x2.sub(lp, one), lp, w);
       lcv = f64x2.add(lcv, one);
       lc++;
     }
@@ -711,13 +714,19 @@ function envPass(q: i32, start: i32, end: i32): void {
         const pre = f64x2.le(y, susEnd);
         const yd = f64x2.sub(y, decayStep);
         const done = v128.or(pre, f64x2.le(yd, susEnd));
-        y = v128.bitselect(sus, yd, done);
-        if (v128.any_true(done)) stage = v128.bitselect(i64x2.splat(SUSTAIN), stage, done);
+        y = yd;
+        if (v128.any_true(done)) {
+          y = v128.bitselect(sus, yd, done);
+          stage = v128.bitselect(i64x2.splat(SUSTAIN), stage, done);
+        }
       } else if (s0 == RELEASE) {
         const yr = f64x2.sub(y, relStep);
         const done = f64x2.le(yr, endEps);
-        y = v128.bitselect(zero, yr, done);
-        if (v128.any_true(done)) stage = v128.bitselect(i64x2.splat(IDLE), stage, done);
+        y = yr;
+        if (v128.any_true(done)) {
+          y = v128.bitselect(zero, yr, done);
+          stage = v128.bitselect(i64x2.splat(IDLE), stage, done);
+        }
       }
     } else {
       const isS = i64x2.eq(stage, i64x2.splat(SUSTAIN));
