@@ -116,8 +116,9 @@ let blepPtr: usize = 0; // 33 × 16 f64
 let fieldsPtr: usize = 0; // F_COUNT × pairs v128
 let countersPtr: usize = 0; // pairs × 16 bytes
 let ringPtr: usize = 0; // pairs × 16 slots × v128
-let lfoBufPtr: usize = 0; // maxBlock × 2 f32 (one pair's lfo output)
-let vBufPtr: usize = 0; // maxBlock v128: one pair's osc → filter → adsr signal, in place
+let lfoBufPtr: usize = 0; // 2 slots × maxBlock × 2 f32 (a pair's lfo output)
+let vBufPtr: usize = 0; // 2 slots × maxBlock v128: a pair's osc → filter → adsr signal, in place
+let coefBufPtr: usize = 0; // 2 slots × 16 positions × 4 v128: interpolated filter coefficients
 let mixPtr: usize = 0; // maxBlock f32: the out bus
 let leftPtr: usize = 0; // maxBlock f32
 let rightPtr: usize = 0; // maxBlock f32
@@ -155,7 +156,7 @@ let fused: i32 = 0;
 /** Lays out memory for `n` voices and blocks of up to `block` frames; zeroes all state. */
 export function init(n: i32, block: i32): void {
   voices = n;
-  pairs = (n + 1) >> 1;
+  pairs = (((n + 1) >> 1) + 1) & ~1; // voice pairs, rounded up to an even count (silent padding)
   maxBlock = block;
   let p = align16(__heap_base);
   constPtr = p;
@@ -171,9 +172,11 @@ export function init(n: i32, block: i32): void {
   ringPtr = p;
   p += <usize>(pairs * 16 * 16);
   lfoBufPtr = p;
-  p = align16(p + <usize>(block * 8));
+  p = align16(p + <usize>(2 * block * 8));
   vBufPtr = p;
-  p += <usize>(block * 16);
+  p += <usize>(2 * block * 16);
+  coefBufPtr = p;
+  p += <usize>(2 * CONTROL_PERIOD * 64);
   mixPtr = p;
   p = align16(p + <usize>(block * 4));
   leftPtr = p;
@@ -228,21 +231,32 @@ export function gate(on: i32): void {
 /** Renders frames [start, end) of the current block into mix, then the out stage into left/right. */
 export function renderRange(start: i32, end: i32): void {
   for (let i = start; i < end; i++) store<f32>(mixPtr + <usize>(i << 2), 0);
-  for (let q = 0; q < pairs; q++) {
-    lfoPass(q, start, end);
-    if (fused) voicePassFused(q, start, end);
-    else {
-      oscPass(q, start, end);
-      filterPass(q, start, end);
-      envPass(q, start, end);
-      busPass(q, start, end);
+  if (fused) {
+    for (let q = 0; 2 * q < voices; q++) {
+      lfoPass(q, lfoBufPtr, start, end);
+      voicePassFused(q, start, end);
+    }
+  } else {
+    // Two pairs (4 voices) at a time, module by module; the bus takes pair q before q + 1.
+    const slotL = <usize>(maxBlock << 3);
+    const slotV = <usize>(maxBlock << 4);
+    for (let q = 0; q < pairs; q += 2) {
+      lfoPass(q, lfoBufPtr, start, end);
+      lfoPass(q + 1, lfoBufPtr + slotL, start, end);
+      oscPass(q, vBufPtr, start, end);
+      oscPass(q + 1, vBufPtr + slotV, start, end);
+      filterPass2(q, start, end);
+      envPass(q, vBufPtr, start, end);
+      envPass(q + 1, vBufPtr + slotV, start, end);
+      busPass(q, vBufPtr, start, end);
+      busPass(q + 1, vBufPtr + slotV, start, end);
     }
   }
   outStage(start, end);
 }
 
 /** lfo (sine, depth 1, offset 0) of pair q: every sample into lfoBuf as float32 (like the module). */
-function lfoPass(q: i32, start: i32, end: i32): void {
+function lfoPass(q: i32, lfoBuf: usize, start: i32, end: i32): void {
   const o = <usize>(q * 16);
   const cnt = countersPtr + o;
   let lp = load<v128>(fp(F_LFO_PHASE) + o);
@@ -278,7 +292,7 @@ function lfoPass(q: i32, start: i32, end: i32): void {
     if (stop > end) stop = end;
     let lcv = f64x2.splat(<f64>lc);
     for (; i < stop; i++) {
-      v128.store64_lane(lfoBufPtr + <usize>(i << 3), f32x4.demote_f64x2_zero(f64x2.add(la, f64x2.mul(ld, lcv))), 0);
+      v128.store64_lane(lfoBuf + <usize>(i << 3), f32x4.demote_f64x2_zero(f64x2.add(la, f64x2.mul(ld, lcv))), 0);
       lp = f64x2.add(lp, linc);
       // if (lp >= 1) lp -= 1, per lane; the branch keeps the select off the phase's dependency
       // chain (a wrap is rare: once per lfo period).
@@ -535,7 +549,7 @@ function voicePassFused(q: i32, start: i32, end: i32): void {
 // and filter outputs are float32-rounded before they are stored, as the engine's buffers are).
 
 /** osc (saw + BLEP ring) of pair q: v0 = fround(oscGain · ring[out slot]) into vBuf. */
-function oscPass(q: i32, start: i32, end: i32): void {
+function oscPass(q: i32, buf: usize, start: i32, end: i32): void {
   const o = <usize>(q * 16);
   const cnt = countersPtr + o;
   const ring = ringPtr + <usize>(q * 256);
@@ -546,7 +560,6 @@ function oscPass(q: i32, start: i32, end: i32): void {
   const two = f64x2.splat(2.0);
   const zero = f64x2.splat(0.0);
   const oscGain = kv(K_OSC_GAIN);
-  const buf = vBufPtr;
   for (let i = start; i < end; i++) {
     const base = (pos + HALF) & MASK;
     let p = f64x2.add(phase, dt);
@@ -568,121 +581,179 @@ function oscPass(q: i32, start: i32, end: i32): void {
   store<i32>(cnt, pos, C_OSC_POS);
 }
 
-/** filter (lp SVF, control point every 16 samples) of pair q, in place on vBuf. */
-function filterPass(q: i32, start: i32, end: i32): void {
+/**
+ * filter control point of pair q at frame i (filter.ts, as the reference): cutoff · 2^(fm·lfo),
+ * clamped; new update coefficients where the cutoff changed; the interpolation start and
+ * per-sample steps. State in memory (it runs once per 16 samples).
+ */
+function filterControl(q: i32, lfoBuf: usize, i: i32): void {
   const o = <usize>(q * 16);
   const cnt = countersPtr + o;
-  let ic1 = load<v128>(fp(F_IC1) + o);
-  let ic2 = load<v128>(fp(F_IC2) + o);
-  let cph = load<i32>(cnt, C_FILTER_PHASE);
-  let b11 = load<v128>(fp(F_B11) + o);
-  let db11 = load<v128>(fp(F_DB11) + o);
-  let b11T = load<v128>(fp(F_B11T) + o);
-  let b12 = load<v128>(fp(F_B12) + o);
-  let db12 = load<v128>(fp(F_DB12) + o);
-  let b12T = load<v128>(fp(F_B12T) + o);
-  let b20 = load<v128>(fp(F_B20) + o);
-  let db20 = load<v128>(fp(F_DB20) + o);
-  let b20T = load<v128>(fp(F_B20T) + o);
-  let lastFc = load<v128>(fp(F_LAST_FC) + o);
-  let ready = load<i32>(cnt, C_FILTER_READY);
   const one = f64x2.splat(1.0);
   const two = f64x2.splat(2.0);
-  const zero = f64x2.splat(0.0);
+  const lfo = f64x2.promote_low_f32x4(v128.load64_zero(lfoBuf + <usize>(i << 3)));
+  let x = fround2(f64x2.mul(kv(K_FM_AMOUNT), lfo));
+  const range = kv(K_EXP2_RANGE);
+  x = v128.bitselect(x, f64x2.neg(range), f64x2.gt(x, f64x2.neg(range)));
+  x = v128.bitselect(range, x, f64x2.gt(x, range));
+  const e = jsRound2(x);
+  const f = f64x2.sub(x, e);
+  let pe = f64x2.add(kv(K_EXP2_C1 + 5), f64x2.mul(f, kv(K_EXP2_C1 + 6)));
+  pe = f64x2.add(kv(K_EXP2_C1 + 4), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1 + 3), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1 + 2), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1 + 1), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1), f64x2.mul(f, pe));
+  pe = f64x2.add(one, f64x2.mul(f, pe));
+  // exp2Int[e + 64] per lane (e is an integer in [−64, 64]).
+  const e0 = <i32>f64x2.extract_lane(e, 0) + EXP2_RANGE_I;
+  const e1 = <i32>f64x2.extract_lane(e, 1) + EXP2_RANGE_I;
+  const p2 = f64x2.replace_lane(f64x2.splat(load<f64>(exp2Ptr + <usize>(e0 << 3))), 1, load<f64>(exp2Ptr + <usize>(e1 << 3)));
+  let fc = f64x2.mul(kv(K_CUTOFF), f64x2.mul(pe, p2));
+  const minC = kv(K_MIN_CUTOFF);
+  const maxC = kv(K_MAX_CUTOFF);
+  fc = v128.bitselect(fc, minC, f64x2.gt(fc, minC));
+  fc = v128.bitselect(maxC, fc, f64x2.gt(fc, maxC));
+  let b11T = load<v128>(fp(F_B11T) + o);
+  let b12T = load<v128>(fp(F_B12T) + o);
+  let b20T = load<v128>(fp(F_B20T) + o);
+  let b11 = b11T;
+  let b12 = b12T;
+  let b20 = b20T;
+  const lastFc = load<v128>(fp(F_LAST_FC) + o);
+  const changed = f64x2.ne(fc, lastFc);
+  if (v128.any_true(changed)) {
+    store<v128>(fp(F_LAST_FC) + o, v128.bitselect(fc, lastFc, changed));
+    const w = f64x2.mul(fc, kv(K_PI_OVER_FS));
+    const y2 = f64x2.mul(w, w);
+    // tan: (w·(135135 + y2·(−17325 + y2·(378 − y2)))) / (135135 + y2·(−62370 + y2·(3150 − 28·y2)))
+    const num = f64x2.mul(w, f64x2.add(f64x2.splat(135135), f64x2.mul(y2, f64x2.add(f64x2.splat(-17325), f64x2.mul(y2, f64x2.sub(f64x2.splat(378), y2))))));
+    const den = f64x2.add(f64x2.splat(135135), f64x2.mul(y2, f64x2.add(f64x2.splat(-62370), f64x2.mul(y2, f64x2.sub(f64x2.splat(3150), f64x2.mul(f64x2.splat(28), y2))))));
+    const g = f64x2.div(num, den);
+    const a1 = f64x2.div(one, f64x2.add(one, f64x2.mul(g, f64x2.add(g, kv(K_K)))));
+    const nb12 = f64x2.mul(two, f64x2.mul(g, a1));
+    b11T = v128.bitselect(f64x2.sub(f64x2.mul(two, a1), one), b11T, changed);
+    b12T = v128.bitselect(nb12, b12T, changed);
+    b20T = v128.bitselect(f64x2.mul(g, nb12), b20T, changed);
+    store<v128>(fp(F_B11T) + o, b11T);
+    store<v128>(fp(F_B12T) + o, b12T);
+    store<v128>(fp(F_B20T) + o, b20T);
+  }
+  if (load<i32>(cnt, C_FILTER_READY) == 0) {
+    b11 = b11T;
+    b12 = b12T;
+    b20 = b20T;
+    store<i32>(cnt, 1, C_FILTER_READY);
+  }
+  const invCp = kv(K_INV_CONTROL_PERIOD);
+  store<v128>(fp(F_B11) + o, b11);
+  store<v128>(fp(F_B12) + o, b12);
+  store<v128>(fp(F_B20) + o, b20);
+  store<v128>(fp(F_DB11) + o, f64x2.mul(f64x2.sub(b11T, b11), invCp));
+  store<v128>(fp(F_DB12) + o, f64x2.mul(f64x2.sub(b12T, b12), invCp));
+  store<v128>(fp(F_DB20) + o, f64x2.mul(f64x2.sub(b20T, b20), invCp));
+}
+
+/**
+ * Interpolated coefficients of pair q for control-period positions k = from .. from + n − 1:
+ * c11 = b11 + db11·k, c12 = b12 + db12·k, c20 = b20 + db20·k and 1 − c20 (the reference's
+ * expressions, evaluated ahead of the recursion: same values), 4 v128 per position.
+ */
+function coefFill(q: i32, dst: usize, from: i32, n: i32): void {
+  const o = <usize>(q * 16);
+  const b11 = load<v128>(fp(F_B11) + o);
+  const db11 = load<v128>(fp(F_DB11) + o);
+  const b12 = load<v128>(fp(F_B12) + o);
+  const db12 = load<v128>(fp(F_DB12) + o);
+  const b20 = load<v128>(fp(F_B20) + o);
+  const db20 = load<v128>(fp(F_DB20) + o);
+  const one = f64x2.splat(1.0);
+  let kv2 = f64x2.splat(<f64>from);
+  for (let j = 0; j < n; j++) {
+    const d = dst + <usize>(j << 6);
+    const c20 = f64x2.add(b20, f64x2.mul(db20, kv2));
+    store<v128>(d, f64x2.add(b11, f64x2.mul(db11, kv2)));
+    store<v128>(d, f64x2.add(b12, f64x2.mul(db12, kv2)), 16);
+    store<v128>(d, c20, 32);
+    store<v128>(d, f64x2.sub(one, c20), 48);
+    kv2 = f64x2.add(kv2, one);
+  }
+}
+
+/** Non-finite/denormal flush of a filter state vector: keep lanes with |s| >= 1e-20 and s − s == 0. */
+@inline function flush2(s: v128, den: v128): v128 {
+  return v128.and(s, v128.and(f64x2.ge(f64x2.abs(s), den), f64x2.eq(f64x2.sub(s, s), f64x2.splat(0.0))));
+}
+
+/**
+ * filter (lp TPT SVF) of pairs q and q + 1 (4 voices) in place on their vBuf slots. The
+ * recursion's latency (ic1 → ic2 → ic1, ~20 cycles per 2 samples) bounds one pair; two
+ * independent pairs per iteration fill the pipeline.
+ */
+function filterPass2(q: i32, start: i32, end: i32): void {
+  const qb = q + 1;
+  const oa = <usize>(q * 16);
+  const ob = <usize>(qb * 16);
+  let a1 = load<v128>(fp(F_IC1) + oa);
+  let a2 = load<v128>(fp(F_IC2) + oa);
+  let b1 = load<v128>(fp(F_IC1) + ob);
+  let b2 = load<v128>(fp(F_IC2) + ob);
+  let cph = load<i32>(countersPtr + oa, C_FILTER_PHASE);
   const half = f64x2.splat(0.5);
-  const buf = vBufPtr;
+  const bufA = vBufPtr;
+  const bufB = vBufPtr + <usize>(maxBlock << 4);
+  const coefA = coefBufPtr;
+  const coefB = coefBufPtr + <usize>(CONTROL_PERIOD * 64);
   for (let i = start; i < end; ) {
     if (cph == 0) {
-      const lfo = f64x2.promote_low_f32x4(v128.load64_zero(lfoBufPtr + <usize>(i << 3)));
-      let x = fround2(f64x2.mul(kv(K_FM_AMOUNT), lfo));
-      const range = kv(K_EXP2_RANGE);
-      x = v128.bitselect(x, f64x2.neg(range), f64x2.gt(x, f64x2.neg(range)));
-      x = v128.bitselect(range, x, f64x2.gt(x, range));
-      const e = jsRound2(x);
-      const f = f64x2.sub(x, e);
-      let pe = f64x2.add(kv(K_EXP2_C1 + 5), f64x2.mul(f, kv(K_EXP2_C1 + 6)));
-      pe = f64x2.add(kv(K_EXP2_C1 + 4), f64x2.mul(f, pe));
-      pe = f64x2.add(kv(K_EXP2_C1 + 3), f64x2.mul(f, pe));
-      pe = f64x2.add(kv(K_EXP2_C1 + 2), f64x2.mul(f, pe));
-      pe = f64x2.add(kv(K_EXP2_C1 + 1), f64x2.mul(f, pe));
-      pe = f64x2.add(kv(K_EXP2_C1), f64x2.mul(f, pe));
-      pe = f64x2.add(one, f64x2.mul(f, pe));
-      const e0 = <i32>f64x2.extract_lane(e, 0) + EXP2_RANGE_I;
-      const e1 = <i32>f64x2.extract_lane(e, 1) + EXP2_RANGE_I;
-      const p2 = f64x2.replace_lane(f64x2.splat(load<f64>(exp2Ptr + <usize>(e0 << 3))), 1, load<f64>(exp2Ptr + <usize>(e1 << 3)));
-      let fc = f64x2.mul(kv(K_CUTOFF), f64x2.mul(pe, p2));
-      const minC = kv(K_MIN_CUTOFF);
-      const maxC = kv(K_MAX_CUTOFF);
-      fc = v128.bitselect(fc, minC, f64x2.gt(fc, minC));
-      fc = v128.bitselect(maxC, fc, f64x2.gt(fc, maxC));
-      b11 = b11T;
-      b12 = b12T;
-      b20 = b20T;
-      const changed = f64x2.ne(fc, lastFc);
-      if (v128.any_true(changed)) {
-        lastFc = v128.bitselect(fc, lastFc, changed);
-        const w = f64x2.mul(fc, kv(K_PI_OVER_FS));
-        const y2 = f64x2.mul(w, w);
-        const num = f64x2.mul(w, f64x2.add(f64x2.splat(135135), f64x2.mul(y2, f64x2.add(f64x2.splat(-17325), f64x2.mul(y2, f64x2.sub(f64x2.splat(378), y2))))));
-        const den = f64x2.add(f64x2.splat(135135), f64x2.mul(y2, f64x2.add(f64x2.splat(-62370), f64x2.mul(y2, f64x2.sub(f64x2.splat(3150), f64x2.mul(f64x2.splat(28), y2))))));
-        const g = f64x2.div(num, den);
-        const a1 = f64x2.div(one, f64x2.add(one, f64x2.mul(g, f64x2.add(g, kv(K_K)))));
-        const nb12 = f64x2.mul(two, f64x2.mul(g, a1));
-        b11T = v128.bitselect(f64x2.sub(f64x2.mul(two, a1), one), b11T, changed);
-        b12T = v128.bitselect(nb12, b12T, changed);
-        b20T = v128.bitselect(f64x2.mul(g, nb12), b20T, changed);
-      }
-      if (ready == 0) {
-        b11 = b11T;
-        b12 = b12T;
-        b20 = b20T;
-        ready = 1;
-      }
-      const invCp = kv(K_INV_CONTROL_PERIOD);
-      db11 = f64x2.mul(f64x2.sub(b11T, b11), invCp);
-      db12 = f64x2.mul(f64x2.sub(b12T, b12), invCp);
-      db20 = f64x2.mul(f64x2.sub(b20T, b20), invCp);
-      const den2 = kv(K_DENORMAL);
-      ic1 = v128.and(ic1, v128.and(f64x2.ge(f64x2.abs(ic1), den2), f64x2.eq(f64x2.sub(ic1, ic1), zero)));
-      ic2 = v128.and(ic2, v128.and(f64x2.ge(f64x2.abs(ic2), den2), f64x2.eq(f64x2.sub(ic2, ic2), zero)));
+      filterControl(q, lfoBufPtr, i);
+      filterControl(qb, lfoBufPtr + <usize>(maxBlock << 3), i);
+      const den = kv(K_DENORMAL);
+      a1 = flush2(a1, den);
+      a2 = flush2(a2, den);
+      b1 = flush2(b1, den);
+      b2 = flush2(b2, den);
     }
     let stop = i + CONTROL_PERIOD - cph;
     if (stop > end) stop = end;
-    let cphv = f64x2.splat(<f64>cph);
-    cph = (cph + stop - i) & (CONTROL_PERIOD - 1);
-    for (; i < stop; i++) {
-      const bp = buf + <usize>(i << 4);
-      const v0 = load<v128>(bp);
-      const c11 = f64x2.add(b11, f64x2.mul(db11, cphv));
-      const c12 = f64x2.add(b12, f64x2.mul(db12, cphv));
-      const c20 = f64x2.add(b20, f64x2.mul(db20, cphv));
-      const v3 = f64x2.sub(v0, ic2);
-      const next1 = f64x2.add(f64x2.mul(c11, ic1), f64x2.mul(c12, v3));
-      const next2 = f64x2.add(f64x2.add(f64x2.mul(c20, v0), f64x2.mul(c12, ic1)), f64x2.mul(f64x2.sub(one, c20), ic2));
-      store<v128>(bp, fround2(f64x2.mul(half, f64x2.add(ic2, next2))));
-      ic1 = next1;
-      ic2 = next2;
-      cphv = f64x2.add(cphv, one);
+    const n = stop - i;
+    coefFill(q, coefA, cph, n);
+    coefFill(qb, coefB, cph, n);
+    cph = (cph + n) & (CONTROL_PERIOD - 1);
+    for (let j = 0; j < n; j++, i++) {
+      const ca = coefA + <usize>(j << 6);
+      const cb = coefB + <usize>(j << 6);
+      const pa = bufA + <usize>(i << 4);
+      const pb = bufB + <usize>(i << 4);
+      const va = load<v128>(pa);
+      const vb = load<v128>(pb);
+      const c12a = load<v128>(ca, 16);
+      const c12b = load<v128>(cb, 16);
+      const c20a = load<v128>(ca, 32);
+      const c20b = load<v128>(cb, 32);
+      // next1 = c11·ic1 + c12·(v0 − ic2); next2 = c20·v0 + c12·ic1 + (1 − c20)·ic2; lp = ½(ic2 + next2)
+      const na1 = f64x2.add(f64x2.mul(load<v128>(ca), a1), f64x2.mul(c12a, f64x2.sub(va, a2)));
+      const nb1 = f64x2.add(f64x2.mul(load<v128>(cb), b1), f64x2.mul(c12b, f64x2.sub(vb, b2)));
+      const na2 = f64x2.add(f64x2.add(f64x2.mul(c20a, va), f64x2.mul(c12a, a1)), f64x2.mul(load<v128>(ca, 48), a2));
+      const nb2 = f64x2.add(f64x2.add(f64x2.mul(c20b, vb), f64x2.mul(c12b, b1)), f64x2.mul(load<v128>(cb, 48), b2));
+      store<v128>(pa, fround2(f64x2.mul(half, f64x2.add(a2, na2))));
+      store<v128>(pb, fround2(f64x2.mul(half, f64x2.add(b2, nb2))));
+      a1 = na1;
+      a2 = na2;
+      b1 = nb1;
+      b2 = nb2;
     }
   }
-  store<v128>(fp(F_IC1) + o, ic1);
-  store<v128>(fp(F_IC2) + o, ic2);
-  store<i32>(cnt, cph, C_FILTER_PHASE);
-  store<v128>(fp(F_B11) + o, b11);
-  store<v128>(fp(F_DB11) + o, db11);
-  store<v128>(fp(F_B11T) + o, b11T);
-  store<v128>(fp(F_B12) + o, b12);
-  store<v128>(fp(F_DB12) + o, db12);
-  store<v128>(fp(F_B12T) + o, b12T);
-  store<v128>(fp(F_B20) + o, b20);
-  store<v128>(fp(F_DB20) + o, db20);
-  store<v128>(fp(F_B20T) + o, b20T);
-  store<v128>(fp(F_LAST_FC) + o, lastFc);
-  store<i32>(cnt, ready, C_FILTER_READY);
+  store<v128>(fp(F_IC1) + oa, a1);
+  store<v128>(fp(F_IC2) + oa, a2);
+  store<v128>(fp(F_IC1) + ob, b1);
+  store<v128>(fp(F_IC2) + ob, b2);
+  store<i32>(countersPtr + oa, cph, C_FILTER_PHASE);
+  store<i32>(countersPtr + ob, cph, C_FILTER_PHASE);
 }
 
 /** adsr (linear) of pair q, in place on vBuf: x = gain · fround(filtered · y), the bus term. */
-function envPass(q: i32, start: i32, end: i32): void {
+function envPass(q: i32, buf: usize, start: i32, end: i32): void {
   const o = <usize>(q * 16);
   let stage = load<v128>(fp(F_ENV_STAGE) + o);
   let y = load<v128>(fp(F_ENV_LEVEL) + o);
@@ -697,7 +768,6 @@ function envPass(q: i32, start: i32, end: i32): void {
   const attackStep = kv(K_ATTACK_STEP);
   const decayStep = kv(K_DECAY_STEP);
   const general = forceGeneralEnv;
-  const buf = vBufPtr;
   for (let i = start; i < end; i++) {
     const s0 = i64x2.extract_lane(stage, 0);
     if (s0 == i64x2.extract_lane(stage, 1) && !general) {
@@ -761,9 +831,9 @@ function envPass(q: i32, start: i32, end: i32): void {
 }
 
 /** Bus: mix[i] = fround(fround(mix[i] + x0[i]) + x1[i]) (voice 2q, then 2q+1), 2 samples per vector. */
-function busPass(q: i32, start: i32, end: i32): void {
+function busPass(q: i32, buf: usize, start: i32, end: i32): void {
+  if (2 * q >= voices) return; // padding pair
   const twoLanes = 2 * q + 1 < voices;
-  const buf = vBufPtr;
   let i = start;
   if (twoLanes) {
     for (; i + 1 < end; i += 2) {
