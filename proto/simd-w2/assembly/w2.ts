@@ -243,9 +243,7 @@ export function renderRange(start: i32, end: i32): void {
     for (let q = 0; q < pairs; q += 2) {
       lfoPass(q, lfoBufPtr, start, end);
       lfoPass(q + 1, lfoBufPtr + slotL, start, end);
-      oscPass(q, vBufPtr, start, end);
-      oscPass(q + 1, vBufPtr + slotV, start, end);
-      filterPass2(q, start, end);
+      oscFilterPass2(q, start, end);
       envPass(q, vBufPtr, start, end);
       envPass(q + 1, vBufPtr + slotV, start, end);
       busPass(q, vBufPtr, start, end);
@@ -548,39 +546,6 @@ function voicePassFused(q: i32, start: i32, end: i32): void {
 // through a block-sized scratch of f64x2 (values are exactly those of the fused loop: the osc
 // and filter outputs are float32-rounded before they are stored, as the engine's buffers are).
 
-/** osc (saw + BLEP ring) of pair q: v0 = fround(oscGain · ring[out slot]) into vBuf. */
-function oscPass(q: i32, buf: usize, start: i32, end: i32): void {
-  const o = <usize>(q * 16);
-  const cnt = countersPtr + o;
-  const ring = ringPtr + <usize>(q * 256);
-  let phase = load<v128>(fp(F_OSC_PHASE) + o);
-  const dt = load<v128>(fp(F_OSC_DT) + o);
-  let pos = load<i32>(cnt, C_OSC_POS);
-  const one = f64x2.splat(1.0);
-  const two = f64x2.splat(2.0);
-  const zero = f64x2.splat(0.0);
-  const oscGain = kv(K_OSC_GAIN);
-  for (let i = start; i < end; i++) {
-    const base = (pos + HALF) & MASK;
-    let p = f64x2.add(phase, dt);
-    const wrap = f64x2.ge(p, one);
-    if (v128.any_true(wrap)) {
-      p = v128.bitselect(f64x2.sub(p, one), p, wrap);
-      if (i64x2.extract_lane(wrap, 0) != 0) blepLane(ring, 0, base, f64x2.extract_lane(p, 0), f64x2.extract_lane(dt, 0));
-      if (i64x2.extract_lane(wrap, 1) != 0) blepLane(ring, 1, base, f64x2.extract_lane(p, 1), f64x2.extract_lane(dt, 1));
-    }
-    phase = p;
-    const wp = ring + <usize>(pos << 4);
-    store<v128>(wp, f64x2.add(load<v128>(wp), f64x2.sub(f64x2.mul(two, p), one)));
-    const rp = ring + <usize>(base << 4);
-    store<v128>(buf + <usize>(i << 4), fround2(f64x2.mul(oscGain, load<v128>(rp))));
-    store<v128>(rp, zero);
-    pos = (pos + 1) & MASK;
-  }
-  store<v128>(fp(F_OSC_PHASE) + o, phase);
-  store<i32>(cnt, pos, C_OSC_POS);
-}
-
 /**
  * filter control point of pair q at frame i (filter.ts, as the reference): cutoff · 2^(fm·lfo),
  * clamped; new update coefficients where the cutoff changed; the interpolation start and
@@ -686,11 +651,13 @@ function coefFill(q: i32, dst: usize, from: i32, n: i32): void {
 }
 
 /**
- * filter (lp TPT SVF) of pairs q and q + 1 (4 voices) in place on their vBuf slots. The
- * recursion's latency (ic1 → ic2 → ic1, ~20 cycles per 2 samples) bounds one pair; two
- * independent pairs per iteration fill the pipeline.
+ * osc (saw + BLEP) and filter (lp TPT SVF) of pairs q and q + 1 (4 voices), the filter output
+ * into their vBuf slots. The filter recursion's latency (ic2 → v3 → next1 → next2, ~9 cycles
+ * per sample) bounds one pair; two independent pairs per iteration fill the pipeline, and the
+ * osc runs in the same loop (no buffer round trip). Both pairs share the ring position and the
+ * control phase (voices created together).
  */
-function filterPass2(q: i32, start: i32, end: i32): void {
+function oscFilterPass2(q: i32, start: i32, end: i32): void {
   const qb = q + 1;
   const oa = <usize>(q * 16);
   const ob = <usize>(qb * 16);
@@ -700,6 +667,17 @@ function filterPass2(q: i32, start: i32, end: i32): void {
   let b2 = load<v128>(fp(F_IC2) + ob);
   let cph = load<i32>(countersPtr + oa, C_FILTER_PHASE);
   const half = f64x2.splat(0.5);
+  const one = f64x2.splat(1.0);
+  const two = f64x2.splat(2.0);
+  const zero = f64x2.splat(0.0);
+  const oscGain = kv(K_OSC_GAIN);
+  const ringA = ringPtr + <usize>(q * 256);
+  const ringB = ringPtr + <usize>(qb * 256);
+  let phA = load<v128>(fp(F_OSC_PHASE) + oa);
+  let phB = load<v128>(fp(F_OSC_PHASE) + ob);
+  const dtA = load<v128>(fp(F_OSC_DT) + oa);
+  const dtB = load<v128>(fp(F_OSC_DT) + ob);
+  let pos = load<i32>(countersPtr + oa, C_OSC_POS);
   const bufA = vBufPtr;
   const bufB = vBufPtr + <usize>(maxBlock << 4);
   const coefA = coefBufPtr;
@@ -725,8 +703,33 @@ function filterPass2(q: i32, start: i32, end: i32): void {
       const cb = coefB + <usize>(j << 6);
       const pa = bufA + <usize>(i << 4);
       const pb = bufB + <usize>(i << 4);
-      const va = load<v128>(pa);
-      const vb = load<v128>(pb);
+      // osc of both pairs (as oscPass), straight into the filter.
+      const base = (pos + HALF) & MASK;
+      let xa = f64x2.add(phA, dtA);
+      let xb = f64x2.add(phB, dtB);
+      const wa = f64x2.ge(xa, one);
+      const wb = f64x2.ge(xb, one);
+      if (v128.any_true(v128.or(wa, wb))) {
+        xa = v128.bitselect(f64x2.sub(xa, one), xa, wa);
+        xb = v128.bitselect(f64x2.sub(xb, one), xb, wb);
+        if (i64x2.extract_lane(wa, 0) != 0) blepLane(ringA, 0, base, f64x2.extract_lane(xa, 0), f64x2.extract_lane(dtA, 0));
+        if (i64x2.extract_lane(wa, 1) != 0) blepLane(ringA, 1, base, f64x2.extract_lane(xa, 1), f64x2.extract_lane(dtA, 1));
+        if (i64x2.extract_lane(wb, 0) != 0) blepLane(ringB, 0, base, f64x2.extract_lane(xb, 0), f64x2.extract_lane(dtB, 0));
+        if (i64x2.extract_lane(wb, 1) != 0) blepLane(ringB, 1, base, f64x2.extract_lane(xb, 1), f64x2.extract_lane(dtB, 1));
+      }
+      phA = xa;
+      phB = xb;
+      const wpA = ringA + <usize>(pos << 4);
+      const wpB = ringB + <usize>(pos << 4);
+      store<v128>(wpA, f64x2.add(load<v128>(wpA), f64x2.sub(f64x2.mul(two, xa), one)));
+      store<v128>(wpB, f64x2.add(load<v128>(wpB), f64x2.sub(f64x2.mul(two, xb), one)));
+      const rpA = ringA + <usize>(base << 4);
+      const rpB = ringB + <usize>(base << 4);
+      const va = fround2(f64x2.mul(oscGain, load<v128>(rpA)));
+      const vb = fround2(f64x2.mul(oscGain, load<v128>(rpB)));
+      store<v128>(rpA, zero);
+      store<v128>(rpB, zero);
+      pos = (pos + 1) & MASK;
       const c12a = load<v128>(ca, 16);
       const c12b = load<v128>(cb, 16);
       const c20a = load<v128>(ca, 32);
@@ -750,6 +753,10 @@ function filterPass2(q: i32, start: i32, end: i32): void {
   store<v128>(fp(F_IC2) + ob, b2);
   store<i32>(countersPtr + oa, cph, C_FILTER_PHASE);
   store<i32>(countersPtr + ob, cph, C_FILTER_PHASE);
+  store<v128>(fp(F_OSC_PHASE) + oa, phA);
+  store<v128>(fp(F_OSC_PHASE) + ob, phB);
+  store<i32>(countersPtr + oa, pos, C_OSC_POS);
+  store<i32>(countersPtr + ob, pos, C_OSC_POS);
 }
 
 /** adsr (linear) of pair q, in place on vBuf: x = gain · fround(filtered · y), the bus term. */
