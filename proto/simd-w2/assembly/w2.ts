@@ -241,8 +241,7 @@ export function renderRange(start: i32, end: i32): void {
     const slotL = <usize>(maxBlock << 3);
     const slotV = <usize>(maxBlock << 4);
     for (let q = 0; q < pairs; q += 2) {
-      lfoPass(q, lfoBufPtr, start, end);
-      lfoPass(q + 1, lfoBufPtr + slotL, start, end);
+      lfoPass2(q, start, end);
       oscFilterPass2(q, start, end);
       envPass(q, vBufPtr, start, end);
       envPass(q + 1, vBufPtr + slotV, start, end);
@@ -251,6 +250,91 @@ export function renderRange(start: i32, end: i32): void {
     }
   }
   outStage(start, end);
+}
+
+/** sinTurnsApprox (lib/fast-math.ts) per lane: sin(2π·x). */
+@inline function sinTurns2(x: v128): v128 {
+  let r = f64x2.sub(x, jsRound2(x));
+  const hi = f64x2.gt(r, f64x2.splat(0.25));
+  const lo = f64x2.lt(r, f64x2.splat(-0.25));
+  // if (r > 0.25) r = 0.5 − r; else if (r < −0.25) r = −0.5 − r;
+  r = v128.bitselect(f64x2.sub(f64x2.splat(0.5), r), v128.bitselect(f64x2.sub(f64x2.splat(-0.5), r), r, lo), hi);
+  const t = f64x2.mul(kv(K_TWO_PI), r);
+  const y = f64x2.mul(t, t);
+  let s = f64x2.add(kv(K_SIN_S3 + 5), f64x2.mul(y, kv(K_SIN_S3 + 6)));
+  s = f64x2.add(kv(K_SIN_S3 + 4), f64x2.mul(y, s));
+  s = f64x2.add(kv(K_SIN_S3 + 3), f64x2.mul(y, s));
+  s = f64x2.add(kv(K_SIN_S3 + 2), f64x2.mul(y, s));
+  s = f64x2.add(kv(K_SIN_S3 + 1), f64x2.mul(y, s));
+  s = f64x2.add(kv(K_SIN_S3), f64x2.mul(y, s));
+  s = f64x2.add(f64x2.splat(1.0), f64x2.mul(y, s));
+  return f64x2.mul(t, s);
+}
+
+/**
+ * lfo (sine, depth 1, offset 0) of pairs q and q + 1: every sample into their lfoBuf slots as
+ * float32, as the module outputs it (the filter reads only every 16th value, but the module
+ * computes them all; so does the reference). At each control point the target
+ * sin(2π(p + 16·inc)), linear from the previous target in between; the phase per sample.
+ */
+function lfoPass2(q: i32, start: i32, end: i32): void {
+  const oa = <usize>(q * 16);
+  const ob = <usize>((q + 1) * 16);
+  let lpA = load<v128>(fp(F_LFO_PHASE) + oa);
+  let lpB = load<v128>(fp(F_LFO_PHASE) + ob);
+  const lincA = load<v128>(fp(F_LFO_INC) + oa);
+  const lincB = load<v128>(fp(F_LFO_INC) + ob);
+  let laA = load<v128>(fp(F_LFO_A) + oa);
+  let laB = load<v128>(fp(F_LFO_A) + ob);
+  let ldA = load<v128>(fp(F_LFO_D) + oa);
+  let ldB = load<v128>(fp(F_LFO_D) + ob);
+  let lbA = load<v128>(fp(F_LFO_B) + oa);
+  let lbB = load<v128>(fp(F_LFO_B) + ob);
+  let lc = load<i32>(countersPtr + oa, C_LFO_COUNT);
+  const one = f64x2.splat(1.0);
+  const bufA = lfoBufPtr;
+  const bufB = lfoBufPtr + <usize>(maxBlock << 3);
+  for (let i = start; i < end; ) {
+    if (lc == 0) {
+      const invCp = kv(K_INV_CONTROL_PERIOD);
+      const cp = f64x2.splat(<f64>CONTROL_PERIOD);
+      laA = lbA;
+      laB = lbB;
+      lbA = sinTurns2(f64x2.add(lpA, f64x2.mul(cp, lincA)));
+      lbB = sinTurns2(f64x2.add(lpB, f64x2.mul(cp, lincB)));
+      ldA = f64x2.mul(f64x2.sub(lbA, laA), invCp);
+      ldB = f64x2.mul(f64x2.sub(lbB, laB), invCp);
+    }
+    let stop = i + CONTROL_PERIOD - lc;
+    if (stop > end) stop = end;
+    let lcv = f64x2.splat(<f64>lc);
+    lc = (lc + stop - i) & (CONTROL_PERIOD - 1);
+    for (; i < stop; i++) {
+      v128.store64_lane(bufA + <usize>(i << 3), f32x4.demote_f64x2_zero(f64x2.add(laA, f64x2.mul(ldA, lcv))), 0);
+      v128.store64_lane(bufB + <usize>(i << 3), f32x4.demote_f64x2_zero(f64x2.add(laB, f64x2.mul(ldB, lcv))), 0);
+      lpA = f64x2.add(lpA, lincA);
+      lpB = f64x2.add(lpB, lincB);
+      // if (lp >= 1) lp -= 1, per lane; the branch keeps the select off the phase's dependency
+      // chain (a wrap is rare: once per lfo period).
+      const wA = f64x2.ge(lpA, one);
+      const wB = f64x2.ge(lpB, one);
+      if (v128.any_true(v128.or(wA, wB))) {
+        lpA = v128.bitselect(f64x2.sub(lpA, one), lpA, wA);
+        lpB = v128.bitselect(f64x2.sub(lpB, one), lpB, wB);
+      }
+      lcv = f64x2.add(lcv, one);
+    }
+  }
+  store<v128>(fp(F_LFO_PHASE) + oa, lpA);
+  store<v128>(fp(F_LFO_PHASE) + ob, lpB);
+  store<v128>(fp(F_LFO_A) + oa, laA);
+  store<v128>(fp(F_LFO_A) + ob, laB);
+  store<v128>(fp(F_LFO_D) + oa, ldA);
+  store<v128>(fp(F_LFO_D) + ob, ldB);
+  store<v128>(fp(F_LFO_B) + oa, lbA);
+  store<v128>(fp(F_LFO_B) + ob, lbB);
+  store<i32>(countersPtr + oa, lc, C_LFO_COUNT);
+  store<i32>(countersPtr + ob, lc, C_LFO_COUNT);
 }
 
 /** lfo (sine, depth 1, offset 0) of pair q: every sample into lfoBuf as float32 (like the module). */
