@@ -25,6 +25,7 @@ const { W2Reference, compareOutputs } = await import(join(dist, 'bench', 'w2-ref
 const { W2, buildW2 } = await import(join(dist, 'bench', 'w2.js'));
 const { BLEP_TABLE, BLEP_HALF, BLEP_TAPS } = await import(join(dist, 'src', 'dsp', 'lib', 'blep.js'));
 const fm = await import(join(dist, 'src', 'dsp', 'lib', 'fast-math.js'));
+const fmLib = fm;
 
 setFlagsFromString('--expose-gc');
 const forceGc = runInNewContext('gc');
@@ -274,11 +275,12 @@ if (o.bench) {
 }
 
 // ---- bit comparison ----
-function renderBoth(voices, seconds, block, forceGeneral) {
+function renderBoth(voices, seconds, block, forceGeneral, fused = false) {
   const build = buildW2(voices, seconds);
   const ref = new W2Reference(build.voices, build.gates, block);
   const simd = new W2Simd(build.voices, build.gates, block);
   simd.x.setForceGeneralEnv(forceGeneral ? 1 : 0);
+  simd.x.setFused(fused ? 1 : 0);
   const f = build.frames;
   const out = { rBus: new Float32Array(f), sBus: new Float32Array(f), rL: new Float32Array(f), sL: new Float32Array(f), rR: new Float32Array(f), sR: new Float32Array(f) };
   const l = new Float32Array(block);
@@ -314,19 +316,95 @@ function cmpBits(a, b) {
   return `max |diff| ${num.maxAbsDiff}, ${num.differing} samples differ (numerically), ${bits} differ bitwise; peak ${peak.toFixed(4)}, ${nonzero} non-zero`;
 }
 
+/** Same bits (all NaNs count as one value). */
+const f64bits = new Float64Array(2);
+const u64 = new BigUint64Array(f64bits.buffer);
+function sameBits(a, b) {
+  if (a !== a && b !== b) return true;
+  f64bits[0] = a;
+  f64bits[1] = b;
+  return u64[0] === u64[1];
+}
+
+/** The SIMD building blocks against their JS definitions over edge cases and random inputs. */
+function primitiveCheck() {
+  const x = new W2Simd(buildW2(2, 0.01).voices, { frames: new Float64Array(0), on: new Uint8Array(0) }, 128).x;
+  let seed = 12345;
+  const rnd = () => {
+    // xorshift32: deterministic inputs.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const bitsBuf = new Float64Array(1);
+  const bitsU = new Uint32Array(bitsBuf.buffer);
+  const randomBits = () => {
+    bitsU[0] = (rnd() * 4294967296) >>> 0;
+    bitsU[1] = (rnd() * 4294967296) >>> 0;
+    return bitsBuf[0];
+  };
+  const up = (v) => {
+    // next double above v (finite v)
+    bitsBuf[0] = v;
+    if (v === 0) return Number.MIN_VALUE;
+    const big = new BigInt64Array(bitsBuf.buffer);
+    big[0] += v > 0 ? 1n : -1n;
+    return bitsBuf[0];
+  };
+  const down = (v) => -up(-v);
+  const edge = [0, -0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994, 0.5000000000000001, -0.5000000000000001,
+    63.5, -63.5, 64, -64, 64.5, -64.5, 1e300, -1e300, Infinity, -Infinity, NaN, 2 ** 52 + 0.5, 2 ** 51 + 0.5, -(2 ** 51) - 0.5, 2 ** 53, 5e-324, -5e-324,
+    0.25, -0.25, 0.75, -0.75, 3.4028234663852886e38, 3.4028235677973366e38, 1.401298464324817e-45, 7.006492321624085e-46];
+  const inputs = [...edge];
+  for (let k = -80; k <= 80; k++) for (const h of [0, 0.25, 0.5, 0.75]) {
+    const v = k + h;
+    inputs.push(v, up(v), down(v));
+  }
+  for (let k = 0; k < 200000; k++) inputs.push((rnd() - 0.5) * 140, (rnd() - 0.5) * 4, randomBits());
+  const results = [];
+  const fast = fmLib;
+  const cases = [
+    ['Math.round', (v) => Math.round(v), (v) => x.testRound(v)],
+    ['Math.fround', (v) => Math.fround(v), (v) => x.testFround(v)],
+    ['sinTurnsApprox', (v) => fast.sinTurnsApprox(v), (v) => x.testSin(v)],
+    ['exp2Approx', (v) => fast.exp2Approx(v), (v) => x.testExp2(v)],
+  ];
+  for (const [name, js, wasm] of cases) {
+    let bad = 0;
+    let first = '';
+    for (const v of inputs) {
+      const a = js(v);
+      const b = wasm(v);
+      if (!sameBits(a, b)) {
+        if (bad === 0) first = ` (first: x = ${v}: JS ${a}, WASM ${b})`;
+        bad++;
+      }
+    }
+    results.push(`${name} ${bad === 0 ? 'identical' : `${bad} differ${first}`}`);
+  }
+  return { n: inputs.length, results };
+}
+
 if (o.check) {
   log();
+  {
+    const p = primitiveCheck();
+    log(`primitive check, ${p.n} inputs each (edges, k + {0, ¼, ½, ¾} ± 1 ulp for |k| ≤ 80, random in ±70, ±2, random bit patterns), bit for bit:`);
+    log(`  ${p.results.join('; ')}`);
+  }
   log(`bit check: reference vs SIMD, ${o.checkSeconds} s of audio, block ${o.block}; bus = the float32 out bus before the out stage; left/right = after the out stage`);
   const cases = [
     [8, false],
     [256, false],
     [7, false], // odd count: the last pair has one live lane
     [8, true], // adsr forced through the lane-divergent (general) path
+    [256, false, true], // the fused-loop variant
   ];
-  for (const [n, general] of cases) {
+  for (const [n, general, fused] of cases) {
     const t0 = performance.now();
-    const r = renderBoth(n, o.checkSeconds, o.block, general);
-    const label = `${n} voices${general ? ', general adsr path' : ''}`;
+    const r = renderBoth(n, o.checkSeconds, o.block, general, fused);
+    const label = `${n} voices${general ? ', general adsr path' : ''}${fused ? ', fused variant' : ''}`;
     log(`  ${label} (${r.frames} frames, ${fx((performance.now() - t0) / 1000, 1)} s):`);
     log(`    bus   ${cmpBits(r.out.rBus, r.out.sBus)}`);
     log(`    left  ${cmpBits(r.out.rL, r.out.sL)}`);

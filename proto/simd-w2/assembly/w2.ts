@@ -150,7 +150,8 @@ let fused: i32 = 0;
 @inline function jsRound2(x: v128): v128 {
   const n = f64x2.nearest(x);
   const tie = f64x2.eq(f64x2.sub(x, n), f64x2.splat(0.5));
-  return f64x2.add(n, v128.and(tie, f64x2.splat(1.0)));
+  // Select, not n + (tie ? 1 : 0): adding +0 would turn a −0 result (x ∈ [−0.5, −0]) into +0.
+  return v128.bitselect(f64x2.add(n, f64x2.splat(1.0)), n, tie);
 }
 
 /** Lays out memory for `n` voices and blocks of up to `block` frames; zeroes all state. */
@@ -1003,4 +1004,36 @@ function outStage(start: i32, end: i32): void {
     store<f32>(rightPtr + <usize>(i << 2), <f32>rr);
   }
   reduction = r;
+}
+
+// ---- Primitive checks (the runner compares these with the JS definitions, value by value) ----
+/** jsRound2 on lane 0 (Math.round emulation). */
+export function testRound(x: f64): f64 {
+  return f64x2.extract_lane(jsRound2(f64x2.splat(x)), 0);
+}
+/** fround2 on lane 1 (Math.fround emulation). */
+export function testFround(x: f64): f64 {
+  return f64x2.extract_lane(fround2(f64x2.replace_lane(f64x2.splat(0), 1, x)), 1);
+}
+/** sinTurns2 on lane 0 (lib/fast-math.ts sinTurnsApprox); constants must be set. */
+export function testSin(x: f64): f64 {
+  return f64x2.extract_lane(sinTurns2(f64x2.splat(x)), 0);
+}
+/** The filter's 2^x on lane 1 (lib/fast-math.ts exp2Approx, as filterControl computes it). */
+export function testExp2(x0: f64): f64 {
+  let x = f64x2.splat(x0);
+  const range = kv(K_EXP2_RANGE);
+  x = v128.bitselect(x, f64x2.neg(range), f64x2.gt(x, f64x2.neg(range)));
+  x = v128.bitselect(range, x, f64x2.gt(x, range));
+  const e = jsRound2(x);
+  const f = f64x2.sub(x, e);
+  let pe = f64x2.add(kv(K_EXP2_C1 + 5), f64x2.mul(f, kv(K_EXP2_C1 + 6)));
+  pe = f64x2.add(kv(K_EXP2_C1 + 4), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1 + 3), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1 + 2), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1 + 1), f64x2.mul(f, pe));
+  pe = f64x2.add(kv(K_EXP2_C1), f64x2.mul(f, pe));
+  pe = f64x2.add(f64x2.splat(1.0), f64x2.mul(f, pe));
+  const e1 = <i32>f64x2.extract_lane(e, 1) + EXP2_RANGE_I;
+  return f64x2.extract_lane(pe, 1) * load<f64>(exp2Ptr + <usize>(e1 << 3));
 }
