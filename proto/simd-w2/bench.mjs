@@ -285,10 +285,15 @@ function renderBoth(voices, seconds, block, forceGeneral, fused = false) {
   const out = { rBus: new Float32Array(f), sBus: new Float32Array(f), rL: new Float32Array(f), sL: new Float32Array(f), rR: new Float32Array(f), sR: new Float32Array(f) };
   const l = new Float32Array(block);
   const r = new Float32Array(block);
+  const state = { values: 0, differing: 0, blocksWithDiff: 0, fields: {} };
   for (let done = 0; done < f; ) {
     const n = Math.min(block, f - done);
     ref.render(l, r, n);
     simd.render(n);
+    const bad = compareState(ref, simd, state.fields);
+    state.differing += bad;
+    if (bad > 0) state.blocksWithDiff++;
+    state.values += voices * (STATE_FIELDS.length + 16 + 5);
     out.rBus.set(ref.mix.subarray(0, n), done); // the reference's float32 out bus (private field)
     out.sBus.set(simd.mix.subarray(0, n), done);
     out.rL.set(l.subarray(0, n), done);
@@ -297,7 +302,61 @@ function renderBoth(voices, seconds, block, forceGeneral, fused = false) {
     out.sR.set(simd.right.subarray(0, n), done);
     done += n;
   }
-  return { frames: f, out, limitedRef: ref.limitedSamples, limitedSimd: simd.limitedSamples };
+  return { frames: f, out, state, limitedRef: ref.limitedSamples, limitedSimd: simd.limitedSamples };
+}
+
+// Field indices of assembly/w2.ts (F_*) against the reference's per-voice state arrays.
+const STATE_FIELDS = [
+  ['lfoPhase', 0], ['lfoA', 2], ['lfoD', 3], ['lfoB', 4], ['oscPhase', 5], ['fIc1', 7], ['fIc2', 8],
+  ['fB11', 9], ['fDb11', 10], ['fB11t', 11], ['fB12', 12], ['fDb12', 13], ['fB12t', 14], ['fB20', 15], ['fDb20', 16], ['fB20t', 17],
+  ['fLastFc', 18], ['envLevel', 19], ['envRelStep', 20],
+];
+
+/**
+ * Every float64 state value of every voice, reference vs SIMD, bit for bit (the outputs are
+ * float32, so they can hide a last-bit difference in the float64 state; this cannot), plus the
+ * integer state (adsr stage, counters). Returns the number of differing values.
+ */
+function compareState(ref, simd, diffs) {
+  const x = simd.x;
+  const buf = x.memory.buffer;
+  const n = ref.voices;
+  let bad = 0;
+  for (const [name, f] of STATE_FIELDS) {
+    const s = new Float64Array(buf, x.getFieldPtr(f), n);
+    const r = ref[name];
+    for (let v = 0; v < n; v++) {
+      if (!sameBits(r[v], s[v])) {
+        bad++;
+        diffs[name] = (diffs[name] ?? 0) + 1;
+      }
+    }
+  }
+  const ring = new Float64Array(buf, x.getRingPtr(), ((n + 1) >> 1) * 32);
+  for (let v = 0; v < n; v++) {
+    for (let slot = 0; slot < 16; slot++) {
+      if (!sameBits(ref.oscRing[v * 16 + slot], ring[(v >> 1) * 32 + slot * 2 + (v & 1)])) {
+        bad++;
+        diffs.oscRing = (diffs.oscRing ?? 0) + 1;
+      }
+    }
+  }
+  const stage = new BigInt64Array(buf, x.getFieldPtr(22), n);
+  const cnt = new Int32Array(buf, x.getCountersPtr(), 4 * ((n + 1) >> 1));
+  for (let v = 0; v < n; v++) {
+    const q = v >> 1;
+    const ints = [
+      ['envStage', ref.envStage[v], Number(stage[v])], ['lfoCount', ref.lfoCount[v], cnt[4 * q]], ['oscPos', ref.oscPos[v], cnt[4 * q + 1]],
+      ['fPhase', ref.fPhase[v], cnt[4 * q + 2]], ['fReady', ref.fReady[v], cnt[4 * q + 3]],
+    ];
+    for (const [name, a, b] of ints) {
+      if (a !== b) {
+        bad++;
+        diffs[name] = (diffs[name] ?? 0) + 1;
+      }
+    }
+  }
+  return bad;
 }
 
 /** Numerical comparison plus a bitwise one (counts +0/−0 and NaN-payload differences too). */
@@ -409,6 +468,10 @@ if (o.check) {
     log(`    bus   ${cmpBits(r.out.rBus, r.out.sBus)}`);
     log(`    left  ${cmpBits(r.out.rL, r.out.sL)}`);
     log(`    right ${cmpBits(r.out.rR, r.out.sR)}`);
+    log(
+      `    state ${r.state.values} values compared after every block (all float64 state, BLEP rings, stages, counters): ` +
+        (r.state.differing === 0 ? 'identical' : `${r.state.differing} differ, in ${r.state.blocksWithDiff} blocks (${JSON.stringify(r.state.fields)})`),
+    );
     log(`    limited samples: ref ${r.limitedRef}, SIMD ${r.limitedSimd}`);
   }
   // Block-size invariance of the SIMD renderer itself: block 128 vs block 37 (gates split ranges).

@@ -203,6 +203,10 @@ export function getLimited(): f64 { return limited; }
 export function getNonFinite(): f64 { return nonFinite; }
 export function setForceGeneralEnv(on: i32): void { forceGeneralEnv = on; }
 export function setFused(on: i32): void { fused = on; }
+/** State access for the runner's state comparison: field f's v128 array, the rings, the counters. */
+export function getFieldPtr(f: i32): usize { return fp(f); }
+export function getRingPtr(): usize { return ringPtr; }
+export function getCountersPtr(): usize { return countersPtr; }
 
 /** Sets voice v's constants: lfo increment, osc dt, bus gain (as the reference derives them). */
 export function setVoice(v: i32, lfoInc: f64, oscDt: f64, gain: f64): void {
