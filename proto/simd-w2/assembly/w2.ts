@@ -5,9 +5,9 @@
 // checked against), with the same float64 operations in the same order, so the output is
 // meant to be bit-identical:
 //   - no FMA (WASM never contracts a*b+c), every expression written in the reference's order;
-//   - Math.round(x) (ties toward +inf) = nearest(x) + (x − nearest(x) == 0.5 ? 1 : 0)
-//     (f64x2.nearest is ties-to-even; the correction makes it exact, including the
-//     0.49999999999999994 case that floor(x + 0.5) gets wrong, and keeps −0 for x ∈ [−0.5, −0));
+//   - Math.round(x) (ties toward +inf) = n = nearest(x), replaced by n + 1 where x − n == 0.5
+//     (f64x2.nearest is ties-to-even; x − n is exact; a select, not an add of 0, so −0 stays
+//     −0 for x ∈ [−0.5, −0]); exact also for 0.49999999999999994, which floor(x + 0.5) gets wrong;
 //   - Math.fround = f32x4.demote_f64x2_zero then f64x2.promote_low_f32x4 (round to nearest even);
 //   - if/else chains become lane masks (f64x2 comparisons, false for NaN, as in JS) and
 //     v128.bitselect, never f64x2.min/max (their NaN/−0 rules differ from the JS branches);
@@ -19,18 +19,22 @@
 // here.
 //
 // Layout (struct of arrays in linear memory): pair q holds voices 2q (lane 0) and 2q+1 (lane 1);
-// each per-voice field is an array of v128, one per pair. Counters that are the same for both
-// lanes of a pair (lfo control count, osc ring position, filter control phase, filter
-// "ready" flag) are per-pair i32: in W2 every voice is created at frame 0, so they agree; a
-// voice-group implementation in the engine would pair only voices whose counters agree.
+// each per-voice field is an array of v128, one per pair; pairs are rendered two at a time
+// (4 voices: two independent vectors per loop iteration hide the recursions' latency), module
+// by module through block-sized scratch buffers (renderRange). Counters (lfo control count,
+// osc ring position, filter control phase, filter "ready" flag) are stored per pair but must
+// agree across the 4 voices of a group (one scalar drives them): in W2 every voice is created
+// at frame 0, so they do; a voice-group implementation in the engine would group only voices
+// whose counters agree (or keep them per lane, at a cost).
 //
 // The out bus is summed voice by voice as the reference does: for each sample,
 // t = fround(t + gain·x) for voice 0, 1, 2, ... (pair 0 lane 0, lane 1, pair 1 lane 0, ...).
 //
 // DSP sources (the algorithms are those of the engine modules; cited there in full):
 //   saw + BLEP residual: Stilson & Smith, "Alias-free digital synthesis of classic analog
-//   waveforms", ICMC 1996 (src/dsp/lib/blep.ts); TPT state-variable filter: A. Zavalishin,
-//   "The Art of VA Filter Design", ch. 4 (src/dsp/modules/filter.ts); tan by the [7/6] Padé
+//   waveforms", ICMC 1996 (src/dsp/lib/blep.ts); TPT state-variable filter: V. Zavalishin,
+//   "The Art of VA Filter Design", ch. 4, and A. Simper, "Linear Trap SVF", Cytomic, 2013
+//   (src/dsp/modules/filter.ts); tan by the [7/6] Padé
 //   approximant and 2^x / sin by Taylor polynomials (src/dsp/lib/fast-math.ts).
 
 // ---- constants block (f64, written by the host; index × 8 bytes from `constPtr`) ----
@@ -243,7 +247,6 @@ export function renderRange(start: i32, end: i32): void {
     }
   } else {
     // Two pairs (4 voices) at a time, module by module; the bus takes pair q before q + 1.
-    const slotL = <usize>(maxBlock << 3);
     const slotV = <usize>(maxBlock << 4);
     for (let q = 0; q < pairs; q += 2) {
       lfoPass2(q, start, end);
@@ -631,9 +634,11 @@ function voicePassFused(q: i32, start: i32, end: i32): void {
 }
 
 
-// ---- Per-module passes over one pair (the default): each module's sample loop on its own,
-// through a block-sized scratch of f64x2 (values are exactly those of the fused loop: the osc
-// and filter outputs are float32-rounded before they are stored, as the engine's buffers are).
+// ---- The default path: per-module passes over a group of two pairs (4 voices): lfo, then
+// osc + filter, then adsr, then the bus, each its own sample loop, through block-sized scratch
+// buffers of f64x2 (values exactly those of the fused loop: the osc and filter outputs are
+// float32-rounded where the engine stores them in float32 buffers). Fewer live vectors per
+// loop than the fused loop, so V8 keeps them in the 16 xmm registers.
 
 /**
  * filter control point of pair q at frame i (filter.ts, as the reference): cutoff · 2^(fm·lfo),
