@@ -34,6 +34,8 @@ const wasmPath = process.env.W2_WASM ?? join(here, 'build', 'w2.wasm');
 let wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
 /** Render with the fused per-pair loop instead of the per-module passes (a variant; see README). */
 let fusedMode = false;
+/** Force the adsr's lane-divergent path (a variant). */
+let generalMode = false;
 
 // Constants block layout: must match K_* in assembly/w2.ts.
 const K = {
@@ -61,6 +63,7 @@ export class W2Simd {
     this.x = x;
     x.init(n, maxBlock);
     x.setFused(fusedMode ? 1 : 0);
+    x.setForceGeneralEnv(generalMode ? 1 : 0);
     // The reference's own derived constants (one source of truth: same JS expressions).
     const ref = new W2Reference(voices, gates, maxBlock);
     const buf = x.memory.buffer;
@@ -193,10 +196,12 @@ log(`wasm      ${wasmPath} (${readFileSync(wasmPath).length} bytes)`);
 if (args.includes('--variants')) {
   // Cost probe of several builds (W2_VARIANTS=a.wasm,b.wasm,...): SIMD rounds only, the builds
   // alternating in one process (order rotated each round); medians and ratios to the first.
-  // A path ending in '#fused' runs that build in its fused mode.
+  // A path ending in '#fused' runs that build in its fused mode; '#general' forces the adsr's
+  // lane-divergent path (the cost when voices' envelopes are in different stages).
   const paths = (process.env.W2_VARIANTS ?? wasmPath).split(',');
-  const mods = paths.map((p) => new WebAssembly.Module(readFileSync(p.replace(/#fused$/, ''))));
+  const mods = paths.map((p) => new WebAssembly.Module(readFileSync(p.replace(/#(fused|general)$/, ''))));
   const fusedOf = paths.map((p) => p.endsWith('#fused'));
+  const generalOf = paths.map((p) => p.endsWith('#general'));
   const build = buildW2(o.voices, o.seconds);
   const cap = new Float32Array(build.frames);
   const warm = buildW2(o.voices, 1);
@@ -204,11 +209,13 @@ if (args.includes('--variants')) {
   const run = (k) => {
     wasmModule = mods[k];
     fusedMode = fusedOf[k];
+    generalMode = generalOf[k];
     return (runSimd(build, o.block, cap).wallS * 1e9) / (build.frames * o.voices);
   };
   for (let k = 0; k < mods.length; k++) {
     wasmModule = mods[k];
     fusedMode = fusedOf[k];
+    generalMode = generalOf[k];
     runSimd(warm, o.block, new Float32Array(warm.frames));
   }
   for (let r = 0; r < o.rounds; r++) for (let j = 0; j < mods.length; j++) {

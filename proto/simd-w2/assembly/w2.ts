@@ -853,81 +853,111 @@ function oscFilterPass2(q: i32, start: i32, end: i32): void {
   store<i32>(countersPtr + ob, pos, C_OSC_POS);
 }
 
-/** adsr (linear) of pair q, in place on vBuf: x = gain · fround(filtered · y), the bus term. */
+/**
+ * One linear adsr step of both lanes as if both were in stage `s` (adsr.ts, as the reference):
+ * attack y + step, snapping to 1 at the end; decay y − step, snapping to sustain; sustain; release
+ * y − relStep, snapping to 0; idle unchanged. The selects sit behind a branch (segment ends are
+ * rare), off the level's dependency chain.
+ */
+@inline function envSeg(s: i64, y: v128, relStep: v128, sus: v128, susEnd: v128, attackEnd: v128, endEps: v128, attackStep: v128, decayStep: v128): v128 {
+  if (s == SUSTAIN) return sus;
+  if (s == ATTACK) {
+    const ya = f64x2.add(y, attackStep);
+    const done = f64x2.ge(ya, attackEnd);
+    return v128.any_true(done) ? v128.bitselect(f64x2.splat(1.0), ya, done) : ya;
+  }
+  if (s == DECAY) {
+    const yd = f64x2.sub(y, decayStep);
+    const done = v128.or(f64x2.le(y, susEnd), f64x2.le(yd, susEnd));
+    return v128.any_true(done) ? v128.bitselect(sus, yd, done) : yd;
+  }
+  if (s == RELEASE) {
+    const yr = f64x2.sub(y, relStep);
+    const done = f64x2.le(yr, endEps);
+    return v128.any_true(done) ? v128.bitselect(f64x2.splat(0.0), yr, done) : yr;
+  }
+  return y;
+}
+
+/**
+ * The stage after a step of stage `s` that produced level `y`: a segment ended exactly when the
+ * new level is its target (attack 1, decay sustain, release 0), since a segment that goes on
+ * stays more than END_EPS away from its target (attack: y < 1 − 1e-9; decay: y > sustain + 1e-9;
+ * release: y > 1e-9; NaN compares unequal, as in the reference where NaN ends nothing).
+ */
+@inline function envNext(s: i64, y: f64, sus: f64): i64 {
+  if (s == ATTACK) return y == 1 ? DECAY : ATTACK;
+  if (s == DECAY) return y == sus ? SUSTAIN : DECAY;
+  if (s == RELEASE) return y == 0 ? IDLE : RELEASE;
+  return s;
+}
+
+/**
+ * adsr (linear) of pair q, in place on vBuf: x = gain · fround(filtered · y), the bus term. The
+ * stages are two scalars: when they agree (the common case) one step of that stage serves both
+ * lanes; when they differ, a step of each stage is computed for both lanes and each lane takes
+ * its own (2 steps and a shuffle, not the select of every stage).
+ */
 function envPass(q: i32, buf: usize, start: i32, end: i32): void {
   const o = <usize>(q * 16);
-  let stage = load<v128>(fp(F_ENV_STAGE) + o);
+  const stP = fp(F_ENV_STAGE) + o;
+  let s0 = load<i64>(stP);
+  let s1 = load<i64>(stP, 8);
   let y = load<v128>(fp(F_ENV_LEVEL) + o);
   const relStep = load<v128>(fp(F_ENV_REL_STEP) + o);
   const gain = load<v128>(fp(F_GAIN) + o);
-  const one = f64x2.splat(1.0);
-  const zero = f64x2.splat(0.0);
   const sus = kv(K_SUSTAIN);
+  const susS = kc(K_SUSTAIN);
   const endEps = kv(K_END_EPS);
   const susEnd = f64x2.add(sus, endEps);
-  const attackEnd = f64x2.sub(one, endEps);
+  const attackEnd = f64x2.sub(f64x2.splat(1.0), endEps);
   const attackStep = kv(K_ATTACK_STEP);
   const decayStep = kv(K_DECAY_STEP);
   const general = forceGeneralEnv;
   for (let i = start; i < end; i++) {
-    const s0 = i64x2.extract_lane(stage, 0);
-    if (s0 == i64x2.extract_lane(stage, 1) && !general) {
+    if (s0 == s1 && !general) {
+      // Both lanes in one stage: envSeg written out with its end masks at hand.
       if (s0 == SUSTAIN) {
         y = sus;
       } else if (s0 == ATTACK) {
         y = f64x2.add(y, attackStep);
         const done = f64x2.ge(y, attackEnd);
         if (v128.any_true(done)) {
-          y = v128.bitselect(one, y, done);
-          stage = v128.bitselect(i64x2.splat(DECAY), stage, done);
+          y = v128.bitselect(f64x2.splat(1.0), y, done);
+          if (i64x2.extract_lane(done, 0) != 0) s0 = DECAY;
+          if (i64x2.extract_lane(done, 1) != 0) s1 = DECAY;
         }
       } else if (s0 == DECAY) {
-        const pre = f64x2.le(y, susEnd);
         const yd = f64x2.sub(y, decayStep);
-        const done = v128.or(pre, f64x2.le(yd, susEnd));
+        const done = v128.or(f64x2.le(y, susEnd), f64x2.le(yd, susEnd));
         y = yd;
         if (v128.any_true(done)) {
           y = v128.bitselect(sus, yd, done);
-          stage = v128.bitselect(i64x2.splat(SUSTAIN), stage, done);
+          if (i64x2.extract_lane(done, 0) != 0) s0 = SUSTAIN;
+          if (i64x2.extract_lane(done, 1) != 0) s1 = SUSTAIN;
         }
       } else if (s0 == RELEASE) {
         const yr = f64x2.sub(y, relStep);
         const done = f64x2.le(yr, endEps);
         y = yr;
         if (v128.any_true(done)) {
-          y = v128.bitselect(zero, yr, done);
-          stage = v128.bitselect(i64x2.splat(IDLE), stage, done);
+          y = v128.bitselect(f64x2.splat(0.0), yr, done);
+          if (i64x2.extract_lane(done, 0) != 0) s0 = IDLE;
+          if (i64x2.extract_lane(done, 1) != 0) s1 = IDLE;
         }
       }
     } else {
-      const isS = i64x2.eq(stage, i64x2.splat(SUSTAIN));
-      const isA = i64x2.eq(stage, i64x2.splat(ATTACK));
-      const isD = i64x2.eq(stage, i64x2.splat(DECAY));
-      const isR = i64x2.eq(stage, i64x2.splat(RELEASE));
-      let ya = f64x2.add(y, attackStep);
-      const mA = f64x2.ge(ya, attackEnd);
-      ya = v128.bitselect(one, ya, mA);
-      const sA = v128.bitselect(i64x2.splat(DECAY), i64x2.splat(ATTACK), mA);
-      const yd = f64x2.sub(y, decayStep);
-      const mD = v128.or(f64x2.le(y, susEnd), f64x2.le(yd, susEnd));
-      const yD = v128.bitselect(sus, yd, mD);
-      const sD = v128.bitselect(i64x2.splat(SUSTAIN), i64x2.splat(DECAY), mD);
-      const yr = f64x2.sub(y, relStep);
-      const mR = f64x2.le(yr, endEps);
-      const yR = v128.bitselect(zero, yr, mR);
-      const sR = v128.bitselect(i64x2.splat(IDLE), i64x2.splat(RELEASE), mR);
-      y = v128.bitselect(sus, y, isS);
-      y = v128.bitselect(ya, y, isA);
-      y = v128.bitselect(yD, y, isD);
-      y = v128.bitselect(yR, y, isR);
-      stage = v128.bitselect(sA, stage, isA);
-      stage = v128.bitselect(sD, stage, isD);
-      stage = v128.bitselect(sR, stage, isR);
+      const y0 = envSeg(s0, y, relStep, sus, susEnd, attackEnd, endEps, attackStep, decayStep);
+      const y1 = envSeg(s1, y, relStep, sus, susEnd, attackEnd, endEps, attackStep, decayStep);
+      y = f64x2.shuffle(y0, y1, 0, 3); // lane 0 from stage s0, lane 1 from stage s1
+      s0 = envNext(s0, f64x2.extract_lane(y, 0), susS);
+      s1 = envNext(s1, f64x2.extract_lane(y, 1), susS);
     }
     const bp = buf + <usize>(i << 4);
     store<v128>(bp, f64x2.mul(gain, fround2(f64x2.mul(load<v128>(bp), y))));
   }
-  store<v128>(fp(F_ENV_STAGE) + o, stage);
+  store<i64>(stP, s0);
+  store<i64>(stP, s1, 8);
   store<v128>(fp(F_ENV_LEVEL) + o, y);
 }
 
