@@ -282,7 +282,27 @@ if (o.bench) {
 }
 
 // ---- bit comparison ----
-function renderBoth(voices, seconds, block, forceGeneral, fused = false) {
+/**
+ * Extra per-voice gate edges at block starts, applied identically to both renderers (the
+ * reference through its per-voice adsr state, exactly as its gate() does per voice), so the
+ * voices of a pair sit in different adsr stages: voice v gets gate on at block k when
+ * (k + v) mod 9 == 0 and off when (k + v) mod 9 == 4.
+ */
+function staggerGates(ref, simd, k) {
+  for (let v = 0; v < ref.voices; v++) {
+    const m = (k + v) % 9;
+    if (m !== 0 && m !== 4) continue;
+    const on = m === 0;
+    if (on) ref.envStage[v] = 1;
+    else if (ref.envStage[v] !== 0 && ref.envStage[v] !== 4) {
+      ref.envStage[v] = 4;
+      ref.envRelStep[v] = ref.envLevel[v] / ref.releaseSamples;
+    }
+    simd.x.gateVoice(v, on ? 1 : 0);
+  }
+}
+
+function renderBoth(voices, seconds, block, forceGeneral, fused = false, stagger = false) {
   const build = buildW2(voices, seconds);
   const ref = new W2Reference(build.voices, build.gates, block);
   const simd = new W2Simd(build.voices, build.gates, block);
@@ -293,8 +313,9 @@ function renderBoth(voices, seconds, block, forceGeneral, fused = false) {
   const l = new Float32Array(block);
   const r = new Float32Array(block);
   const state = { values: 0, differing: 0, blocksWithDiff: 0, fields: {} };
-  for (let done = 0; done < f; ) {
+  for (let done = 0, k = 0; done < f; k++) {
     const n = Math.min(block, f - done);
+    if (stagger) staggerGates(ref, simd, k);
     ref.render(l, r, n);
     simd.render(n);
     const bad = compareState(ref, simd, state.fields);
@@ -466,11 +487,13 @@ if (o.check) {
     [7, false], // odd count: the last pair has one live lane
     [8, true], // adsr forced through the lane-divergent (general) path
     [256, false, true], // the fused-loop variant
+    [8, false, false, true], // extra per-voice gates: the voices of a pair in different adsr stages
+    [8, false, true, true], // ... in the fused variant
   ];
-  for (const [n, general, fused] of cases) {
+  for (const [n, general, fused, stagger] of cases) {
     const t0 = performance.now();
-    const r = renderBoth(n, o.checkSeconds, o.block, general, fused);
-    const label = `${n} voices${general ? ', general adsr path' : ''}${fused ? ', fused variant' : ''}`;
+    const r = renderBoth(n, o.checkSeconds, o.block, general, fused, stagger);
+    const label = `${n} voices${general ? ', general adsr path' : ''}${fused ? ', fused variant' : ''}${stagger ? ', staggered per-voice gates' : ''}`;
     log(`  ${label} (${r.frames} frames, ${fx((performance.now() - t0) / 1000, 1)} s):`);
     log(`    bus   ${cmpBits(r.out.rBus, r.out.sBus)}`);
     log(`    left  ${cmpBits(r.out.rL, r.out.sL)}`);

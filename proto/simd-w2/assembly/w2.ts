@@ -220,21 +220,21 @@ export function setVoice(v: i32, lfoInc: f64, oscDt: f64, gain: f64): void {
   store<f64>(fp(F_GAIN) + off, gain);
 }
 
-/** Gate edge for every voice (adsr.gate, as W2Reference.gate). */
-export function gate(on: i32): void {
-  const relN = kc(K_RELEASE_SAMPLES);
+/** Gate edge for voice v (adsr.gate, as W2Reference.gate does for each voice). */
+export function gateVoice(v: i32, on: i32): void {
+  const off = <usize>((v >> 1) * 16 + (v & 1) * 8);
   const stP = fp(F_ENV_STAGE);
-  const lvP = fp(F_ENV_LEVEL);
-  const rsP = fp(F_ENV_REL_STEP);
-  for (let v = 0; v < voices; v++) {
-    const off = <usize>((v >> 1) * 16 + (v & 1) * 8);
-    const s = load<i64>(stP + off);
-    if (on) store<i64>(stP + off, ATTACK);
-    else if (s != IDLE && s != RELEASE) {
-      store<i64>(stP + off, RELEASE);
-      store<f64>(rsP + off, load<f64>(lvP + off) / relN);
-    }
+  const s = load<i64>(stP + off);
+  if (on) store<i64>(stP + off, ATTACK);
+  else if (s != IDLE && s != RELEASE) {
+    store<i64>(stP + off, RELEASE);
+    store<f64>(fp(F_ENV_REL_STEP) + off, load<f64>(fp(F_ENV_LEVEL) + off) / kc(K_RELEASE_SAMPLES));
   }
+}
+
+/** Gate edge for every voice (W2's gates). */
+export function gate(on: i32): void {
+  for (let v = 0; v < voices; v++) gateVoice(v, on);
 }
 
 /** Renders frames [start, end) of the current block into mix, then the out stage into left/right. */
