@@ -1,9 +1,12 @@
 // W2 in WASM SIMD (assembly/w2.ts) vs the fused JS reference (bench/w2-reference.ts), in one
-// process: timing in alternating rounds, then a bit-for-bit comparison of the outputs.
+// process: timing in alternating rounds, then bit-for-bit comparisons (building blocks, outputs,
+// the complete float64 state after every block).
 //
 // Prerequisites (from the repo root): npx tsc -p .   and   proto/simd-w2/build.sh
 // Usage: node proto/simd-w2/bench.mjs [--voices 256] [--seconds 3] [--rounds 7] [--block 128]
 //        [--check-seconds 3] [--no-bench] [--no-check] [--confirm N]
+//        W2_VARIANTS=a.wasm,a.wasm#fused,a.wasm#general node proto/simd-w2/bench.mjs --variants
+//          (SIMD builds/modes only, alternating in one process: cost probes)
 //
 // Timing: as bench/engine.ts does it: wall time (performance.now) of rendering S seconds of W2
 // block by block, including the out stage and a copy of each block's left channel into a
@@ -494,7 +497,7 @@ if (o.check) {
     const t0 = performance.now();
     const r = renderBoth(n, o.checkSeconds, o.block, general, fused, stagger);
     const label = `${n} voices${general ? ', general adsr path' : ''}${fused ? ', fused variant' : ''}${stagger ? ', staggered per-voice gates' : ''}`;
-    log(`  ${label} (${r.frames} frames, ${fx((performance.now() - t0) / 1000, 1)} s):`);
+    log(`  ${label} (${r.frames} frames; both renders and the checks took ${Math.round(performance.now() - t0)} ms):`);
     log(`    bus   ${cmpBits(r.out.rBus, r.out.sBus)}`);
     log(`    left  ${cmpBits(r.out.rL, r.out.sL)}`);
     log(`    right ${cmpBits(r.out.rR, r.out.sR)}`);
