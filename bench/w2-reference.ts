@@ -2,7 +2,8 @@
 // engine's lfo → osc → filter → adsr → out modules, written as one flat loop over voices with
 // all state in typed arrays (struct of arrays), no module system, no allocation per block.
 // It is what the engine is measured against (bench/engine.ts), so it must stay both fast and
-// exactly equivalent; test/bench/w2-equivalence.test.ts checks it against the engine.
+// exactly equivalent; test/bench/w2-equivalence.test.ts checks it against the engine (outputs and
+// float64 state, after every block).
 //
 // Per voice and sub-block, two loops:
 //   1. lfo: the sine at control rate (as the lfo module computes it: a sin (fast-math) every 16 samples on
@@ -83,6 +84,47 @@ const M_FRAME = 0;
 const M_REDUCTION = 1;
 const M_LIMITED = 2;
 const M_NON_FINITE = 3;
+
+/**
+ * Read-only view of the reference's state for the equivalence test (W2Reference.stateView):
+ * the per-voice arrays are the live struct-of-arrays (voice v at index v; the BLEP ring at
+ * [v·16, v·16 + 16)), typed read-only; the out stage's scalars are read at the call.
+ * The constants are the ones the reference derives once where a module keeps them in state.
+ */
+export interface W2ReferenceState {
+  readonly lfoPhase: ArrayLike<number>;
+  readonly lfoCount: ArrayLike<number>;
+  readonly lfoA: ArrayLike<number>;
+  readonly lfoD: ArrayLike<number>;
+  readonly lfoB: ArrayLike<number>;
+  readonly oscPhase: ArrayLike<number>;
+  readonly oscPos: ArrayLike<number>;
+  readonly oscRing: ArrayLike<number>;
+  readonly oscDt: ArrayLike<number>;
+  readonly fIc1: ArrayLike<number>;
+  readonly fIc2: ArrayLike<number>;
+  readonly fPhase: ArrayLike<number>;
+  readonly fB11: ArrayLike<number>;
+  readonly fDb11: ArrayLike<number>;
+  readonly fB11t: ArrayLike<number>;
+  readonly fB12: ArrayLike<number>;
+  readonly fDb12: ArrayLike<number>;
+  readonly fB12t: ArrayLike<number>;
+  readonly fB20: ArrayLike<number>;
+  readonly fDb20: ArrayLike<number>;
+  readonly fB20t: ArrayLike<number>;
+  readonly fLastFc: ArrayLike<number>;
+  readonly fReady: ArrayLike<number>;
+  readonly envStage: ArrayLike<number>;
+  readonly envLevel: ArrayLike<number>;
+  readonly envRelStep: ArrayLike<number>;
+  readonly k: number;
+  readonly attackStep: number;
+  readonly decayStep: number;
+  readonly outReduction: number;
+  readonly outLimited: number;
+  readonly outNonFinite: number;
+}
 
 export class W2Reference {
   readonly voices: number;
@@ -213,6 +255,22 @@ export class W2Reference {
   /** Sample frames in which the out limiter reduced the gain. */
   get limitedSamples(): number {
     return this.misc[M_LIMITED]!;
+  }
+
+  /** The state, read-only (tests; allocates the view object). See W2ReferenceState. */
+  stateView(): W2ReferenceState {
+    return {
+      lfoPhase: this.lfoPhase, lfoCount: this.lfoCount, lfoA: this.lfoA, lfoD: this.lfoD, lfoB: this.lfoB,
+      oscPhase: this.oscPhase, oscPos: this.oscPos, oscRing: this.oscRing, oscDt: this.oscDt,
+      fIc1: this.fIc1, fIc2: this.fIc2, fPhase: this.fPhase,
+      fB11: this.fB11, fDb11: this.fDb11, fB11t: this.fB11t,
+      fB12: this.fB12, fDb12: this.fDb12, fB12t: this.fB12t,
+      fB20: this.fB20, fDb20: this.fDb20, fB20t: this.fB20t,
+      fLastFc: this.fLastFc, fReady: this.fReady,
+      envStage: this.envStage, envLevel: this.envLevel, envRelStep: this.envRelStep,
+      k: this.k, attackStep: this.attackStep, decayStep: this.decayStep,
+      outReduction: this.misc[M_REDUCTION]!, outLimited: this.misc[M_LIMITED]!, outNonFinite: this.misc[M_NON_FINITE]!,
+    };
   }
 
   /** Renders the next `frames` (≤ maxBlock) frames, splitting at gate frames like the engine. */
