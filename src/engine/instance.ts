@@ -51,7 +51,7 @@ export class ModuleInstance {
       port.scale = 1;
       return port;
     });
-    this.outputs = spec.outputs.map(() => new Float32Array(maxBlock));
+    this.outputs = spec.outputs.map(() => scratch.unbound);
     this.kernel = new definition.kernel(
       { sampleRate, maxBlock, seed },
       { params: this.params.signals, inputs: this.inputs, outputs: this.outputs },

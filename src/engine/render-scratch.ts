@@ -9,10 +9,17 @@
 
 export class RenderScratch {
   readonly silence: Float32Array;
+  /**
+   * Stands in for every output of an instance until a render plan binds the output to a pooled
+   * buffer (compileRenderPlan binds all of them before anything renders), so constructing an
+   * instance allocates no output buffer that the plan would throw away.
+   */
+  readonly unbound: Float32Array;
   private readonly params: Float64Array[] = [];
 
   constructor(readonly maxBlock: number) {
     this.silence = new Float32Array(maxBlock);
+    this.unbound = new Float32Array(maxBlock);
   }
 
   /** The shared per-sample buffer of param index `p` (created on first use). */
