@@ -2,52 +2,74 @@
 // keys. Everything that needs the module registry (types, params, ports, ranges, ids,
 // cycles) is checked by `validate.ts`. `checkStructure` reports every structural problem and
 // salvages the usable part of each element so that semantic checks still run on it.
+//
+// zod is loaded on first use (synchronously, its CommonJS build), not when this file is
+// imported: loading it takes ~100 ms, and slot workers import the patch code only to resolve
+// documents the main thread has already validated (validate.ts, resolveValidatedPatch), so a
+// worker that never checks structure starts that much sooner (it is a rejoin's cold path).
 
-import { z } from 'zod';
+import { createRequire } from 'node:module';
 import { PATCH_FORMAT, PATCH_VERSION } from './document.js';
 import type { ParamInput, PatchConnection, PatchError, PatchModule } from './document.js';
 import { formatPath, patchError, type PatchErrorCode } from './errors.js';
 
+type Zod = typeof import('zod');
+
 /** Module ids: checked by `validate.ts` (E_BAD_ID); shown here in the JSON Schema. */
 export const MODULE_ID_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 
-const paramValue = z
-  .union([z.number(), z.string(), z.boolean()])
-  .meta({ description: 'A number in the param unit; an enum label or index; a boolean (0/1).' });
+/** The zod schemas, built on first use. */
+function buildSchemas(z: Zod['z']) {
+  const paramValue = z
+    .union([z.number(), z.string(), z.boolean()])
+    .meta({ description: 'A number in the param unit; an enum label or index; a boolean (0/1).' });
+  const moduleShape = {
+    id: z.string().meta({ pattern: MODULE_ID_PATTERN.source, description: 'Unique module id. `out` is the master output.' }),
+    type: z.string().meta({ description: 'Module type or type alias (see the module reference).' }),
+    params: z
+      .record(z.string(), paramValue)
+      .optional()
+      .meta({ description: 'Param values by param id or alias; unset params take their defaults.' }),
+  };
+  const connectionShape = {
+    from: z.string().meta({ description: '`<module>` (its first output) or `<module>.<output>`.' }),
+    to: z.string().meta({ description: '`<module>` (its first input), `<module>.<input>` or `<module>.<param>`.' }),
+    amount: z
+      .number()
+      .optional()
+      .meta({ description: 'Gain for audio inputs; modulation depth in the param unit for params. Default 1.' }),
+  };
+  const document = z
+    .strictObject({
+      format: z.literal(PATCH_FORMAT),
+      version: z.literal(PATCH_VERSION),
+      modules: z.array(z.strictObject(moduleShape)).meta({ description: 'Modules; the master output `out` is added when absent.' }),
+      connections: z.array(z.strictObject(connectionShape)).meta({ description: 'Connections; several sources into one port are summed.' }),
+    })
+    .meta({ title: 'Chronus patch', description: `A Chronus patch document (format "${PATCH_FORMAT}", version ${PATCH_VERSION}).` });
+  return {
+    z,
+    paramValue,
+    document,
+    knownKeys: { root: Object.keys(document.shape), module: Object.keys(moduleShape), connection: Object.keys(connectionShape) },
+  };
+}
 
-const moduleShape = {
-  id: z.string().meta({ pattern: MODULE_ID_PATTERN.source, description: 'Unique module id. `out` is the master output.' }),
-  type: z.string().meta({ description: 'Module type or type alias (see the module reference).' }),
-  params: z
-    .record(z.string(), paramValue)
-    .optional()
-    .meta({ description: 'Param values by param id or alias; unset params take their defaults.' }),
-};
+type Schemas = ReturnType<typeof buildSchemas>;
+let cached: Schemas | undefined;
 
-const connectionShape = {
-  from: z.string().meta({ description: '`<module>` (its first output) or `<module>.<output>`.' }),
-  to: z.string().meta({ description: '`<module>` (its first input), `<module>.<input>` or `<module>.<param>`.' }),
-  amount: z
-    .number()
-    .optional()
-    .meta({ description: 'Gain for audio inputs; modulation depth in the param unit for params. Default 1.' }),
-};
-
-export const patchModuleSchema = z.strictObject(moduleShape);
-export const patchConnectionSchema = z.strictObject(connectionShape);
-
-export const patchDocumentSchema = z
-  .strictObject({
-    format: z.literal(PATCH_FORMAT),
-    version: z.literal(PATCH_VERSION),
-    modules: z.array(patchModuleSchema).meta({ description: 'Modules; the master output `out` is added when absent.' }),
-    connections: z.array(patchConnectionSchema).meta({ description: 'Connections; several sources into one port are summed.' }),
-  })
-  .meta({ title: 'Chronus patch', description: `A Chronus patch document (format "${PATCH_FORMAT}", version ${PATCH_VERSION}).` });
+function schemas(): Schemas {
+  if (cached === undefined) {
+    const { z } = createRequire(import.meta.url)('zod') as Zod;
+    cached = buildSchemas(z);
+  }
+  return cached;
+}
 
 /** JSON Schema (draft 2020-12) of the patch document, for docs and editors. */
 export function patchJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(patchDocumentSchema) as Record<string, unknown>;
+  const { z, document } = schemas();
+  return z.toJSONSchema(document) as Record<string, unknown>;
 }
 
 export interface SalvagedModule {
@@ -72,7 +94,7 @@ export interface StructureResult {
 
 /** Reports every structural problem of `input` and salvages the usable part of each element. */
 export function checkStructure(input: unknown): StructureResult {
-  const parsed = patchDocumentSchema.safeParse(input);
+  const parsed = schemas().document.safeParse(input);
   const issues = parsed.success ? [] : parsed.error.issues;
   const readable = isRecord(input) && !issues.some(isEnvelopeIssue);
   if (!readable) {
@@ -96,6 +118,7 @@ function salvageModule(raw: unknown): SalvagedModule {
   const rawId = typeof id === 'string' ? id : undefined;
   if (typeof id !== 'string' || typeof type !== 'string') return { id: rawId, module: undefined };
   if (!isRecord(params)) return { id, module: { id, type } };
+  const paramValue = schemas().paramValue;
   const kept = Object.entries(params).filter(([, v]) => paramValue.safeParse(v).success) as [string, ParamInput][];
   return { id, module: { id, type, params: Object.fromEntries(kept) } };
 }
@@ -110,14 +133,8 @@ function salvageConnection(raw: unknown): PatchConnection | undefined {
 
 // ---- zod issues → PatchErrors ----
 
-type Issue = z.core.$ZodIssue;
+type Issue = import('zod').z.core.$ZodIssue;
 type PathKey = PropertyKey;
-
-const KNOWN_KEYS = {
-  root: Object.keys(patchDocumentSchema.shape),
-  module: Object.keys(moduleShape),
-  connection: Object.keys(connectionShape),
-};
 
 function isEnvelopeIssue(issue: Issue): boolean {
   return issue.path.length === 1 && (issue.path[0] === 'format' || issue.path[0] === 'version');
@@ -126,7 +143,8 @@ function isEnvelopeIssue(issue: Issue): boolean {
 function issueToErrors(issue: Issue, input: unknown): PatchError[] {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
-    const known = path.length === 0 ? KNOWN_KEYS.root : path[0] === 'modules' ? KNOWN_KEYS.module : KNOWN_KEYS.connection;
+    const keys = schemas().knownKeys;
+    const known = path.length === 0 ? keys.root : path[0] === 'modules' ? keys.module : keys.connection;
     return issue.keys.map((key) =>
       patchError('E_UNKNOWN_KEY', fmt([...path, key]), `unknown key '${key}' (expected one of: ${known.join(', ')})`),
     );

@@ -22,7 +22,7 @@ import type {
 } from './document.js';
 import { formatPath, patchError, type PatchErrorCode } from './errors.js';
 import { findCycles, formatCycle, topologicalSort, type GraphEdge } from './graph.js';
-import { MODULE_ID_PATTERN, checkStructure, type SalvagedModule } from './schema.js';
+import { MODULE_ID_PATTERN, checkStructure, type SalvagedModule, type StructureResult } from './schema.js';
 
 export interface Endpoint {
   readonly module: string;
@@ -41,8 +41,29 @@ export function parseEndpoint(text: string): Endpoint | undefined {
 
 /** Validates a parsed JSON document against the registry. Never throws on bad input. */
 export function validatePatch(input: unknown, registry: ModuleRegistry): PatchResult {
-  const structure = checkStructure(input);
-  const v = new Validation(structure.errors);
+  return validateStructure(checkStructure(input), registry);
+}
+
+/**
+ * Resolves a document that validatePatch accepted with the same registry (the main thread
+ * validates every patch before a slot sees it), without the structural schema: for a valid
+ * document its salvaged form is the document itself. Slot workers resolve patches this way and
+ * so never load zod (schema.ts). Throws if the document is not valid after all.
+ */
+export function resolveValidatedPatch(doc: PatchDocument, registry: ModuleRegistry): ResolvedPatch {
+  // Anything that is not even shaped like a document (e.g. a damaged state folder) takes the
+  // full check, for its clear errors.
+  const shaped = Array.isArray(doc.modules) && Array.isArray(doc.connections);
+  const result = shaped
+    ? validateStructure({ errors: [], readable: true, modules: doc.modules.map((module) => ({ id: module.id, module })), connections: doc.connections }, registry)
+    : validatePatch(doc, registry);
+  if (!result.ok) throw new Error(`patch rejected: ${JSON.stringify(result.errors)}`);
+  return result.patch;
+}
+
+/** The semantic checks (registry, params, ports, cycles) on a structurally checked document. */
+function validateStructure(structure: StructureResult, registry: ModuleRegistry): PatchResult {
+  const v = new Validation([...structure.errors]);
   if (!structure.readable) return { ok: false, errors: v.errors };
   const modules = resolveModules(structure.modules, registry, v);
   const connections = resolveConnections(structure.connections, modules, v);

@@ -13,7 +13,7 @@ import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { EngineSnapshot } from '../engine/snapshot.js';
 import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
-import { validatePatch } from '../patch/validate.js';
+import { resolveValidatedPatch } from '../patch/validate.js';
 
 export interface HostSettings {
   readonly sampleRate: number;
@@ -142,9 +142,7 @@ export class EngineHost {
   }
 
   private resolve(doc: PatchDocument): ResolvedPatch {
-    const result = validatePatch(doc, this.registry);
     // Patches reach a host only after the supervisor validated them with the same registry.
-    if (!result.ok) throw new Error(`patch rejected: ${JSON.stringify(result.errors)}`);
-    return result.patch;
+    return resolveValidatedPatch(doc, this.registry);
   }
 }
