@@ -1,7 +1,8 @@
 // Crossfades between the old and the new graph when a commit changes the topology (modules
 // added, removed or retyped, connections changed). The old graph keeps running on *clones* of
-// its instances (state copied at the commit frame), so the kept instances can continue in the
-// new graph with their real state while the old graph fades out over the window.
+// the instances the new graph keeps (state copied at the commit frame), so those continue in
+// the new graph with their real state while the old graph fades out over the window; instances
+// the new graph drops join the fading graph themselves (the caller decides, see startCrossfade).
 // A commit that only changes params does not crossfade: its params ramp instead.
 //
 // Threading: render thread. `startCrossfade` allocates (commit time); `mixCrossfade` does not.
@@ -43,7 +44,7 @@ export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: 
   return copy;
 }
 
-/** Builds the fading-out copy of the current graph. */
+/** Builds the fading-out graph: `clone` gives each current instance's stand-in (a copy, or itself when dropped). */
 export function startCrossfade(
   current: readonly ModuleInstance[],
   patch: ResolvedPatch,

@@ -155,9 +155,14 @@ export class Engine {
   applyPatch(patch: ResolvedPatch, handles?: ReadonlyMap<string, number>, crossfadeFrames = 0): void {
     const previous = this.livePatch;
     if (previous !== undefined && crossfadeFrames > 0 && topologyChanged(previous, patch)) {
+      // The fading graph needs its own copy only of the instances the new graph keeps; the
+      // ones it drops move over as they are (nothing else renders them any more), so removing
+      // a thousand voices does not clone a thousand voices.
+      const nextTypes = new Map(patch.modules.map((m) => [m.id, m.type] as const));
       this.fade = startCrossfade(
         this.instances(), previous, crossfadeFrames,
-        (m) => cloneInstance(m, this.sampleRate, instanceSeed(this.seed, m.id), this.scratch), this.silence,
+        (m) => (nextTypes.get(m.id) === m.type ? cloneInstance(m, this.sampleRate, instanceSeed(this.seed, m.id), this.scratch) : m),
+        this.silence,
       );
     }
     const ordered: ModuleInstance[] = [];
