@@ -4,6 +4,7 @@
 import { ENGINE_USAGE, engineBench } from './engine.js';
 import { TIMING_USAGE, timingBench } from './timing.js';
 import { FAILOVER_USAGE, SOAK_USAGE, failoverBench, soakBench } from './failover-benches.js';
+import { BIGCOMMIT_USAGE, bigcommitBench } from './bigcommit-bench.js';
 import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
 
 interface Bench {
@@ -16,6 +17,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   latency: { run: latencyBench, usage: LATENCY_USAGE },
   control: { run: controlBench, usage: CONTROL_USAGE },
   commit: { run: commitBench, usage: COMMIT_USAGE },
+  bigcommit: { run: bigcommitBench, usage: BIGCOMMIT_USAGE },
   timing: { run: timingBench, usage: TIMING_USAGE },
   failover: { run: failoverBench, usage: FAILOVER_USAGE },
   soak: { run: soakBench, usage: SOAK_USAGE },

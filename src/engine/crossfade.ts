@@ -1,16 +1,18 @@
 // Crossfades between the old and the new graph when a commit changes the topology (modules
-// added, removed or retyped, connections changed). The old graph keeps running on *clones* of
-// the instances the new graph keeps (state copied at the commit frame), so those continue in
-// the new graph with their real state while the old graph fades out over the window; instances
-// the new graph drops join the fading graph themselves (the caller decides, see startCrossfade).
-// A commit that only changes params does not crossfade: its params ramp instead.
+// added, removed or retyped, connections changed). The old graph keeps running as it is (its
+// render plan and instances, untouched) and fades out over the window; the new graph runs on
+// *copies* of the instances it keeps (state copied at the commit frame, so they continue
+// exactly where the originals were) plus its new instances, and fades in. Because the new
+// graph holds no live instance, its instances and plan can be built ahead of the commit frame
+// (PatchPreparation); the old graph costs nothing at the commit. A commit that only changes
+// params does not crossfade: its params ramp instead.
 //
-// Threading: render thread. `startCrossfade` allocates (commit time); `mixCrossfade` does not.
+// Threading: render thread. `cloneInstance`, `copyInstanceState` and `startCrossfade` run at
+// commit time (the first allocates); `mixCrossfade` does not allocate.
 
 import type { ResolvedConnection, ResolvedPatch } from '../patch/document.js';
-import { MASTER_ID } from '../patch/document.js';
 import { ModuleInstance } from './instance.js';
-import { compileRenderPlan, type RenderPlan } from './render-plan.js';
+import type { RenderPlan } from './render-plan.js';
 import type { RenderScratch } from './render-scratch.js';
 
 export interface Crossfade {
@@ -36,6 +38,18 @@ export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: 
     source.definition.spec.params.map((_, p) => source.params.current(p)),
     sampleRate, seed, scratch,
   );
+  return copyInstanceState(copy, source);
+}
+
+/**
+ * Makes `copy` (an instance of the same id and definition that has never rendered, e.g. one
+ * built ahead by PatchPreparation) what cloneInstance would have built from `source` now:
+ * handle, param signals, ramps, DSP state and fault. Allocates only stateArrays' list.
+ */
+export function copyInstanceState(copy: ModuleInstance, source: ModuleInstance): ModuleInstance {
+  copy.handle = source.handle;
+  const signals = copy.params.signals;
+  for (let p = 0; p < signals.length; p++) signals[p]!.value = source.params.current(p);
   copy.params.ramp.set(source.params.ramp);
   copy.params.invalidate();
   const from = source.kernel.stateArrays();
@@ -44,16 +58,9 @@ export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: 
   return copy;
 }
 
-/** Builds the fading-out graph: `clone` gives each current instance's stand-in (a copy, or itself when dropped). */
-export function startCrossfade(
-  current: readonly ModuleInstance[],
-  patch: ResolvedPatch,
-  frames: number,
-  clone: (m: ModuleInstance) => ModuleInstance,
-  silence: Float32Array,
-): Crossfade {
-  const copies = current.map(clone);
-  return { plan: compileRenderPlan(copies, patch.connections, MASTER_ID, silence), total: frames, position: new Float64Array(1) };
+/** Starts fading out `plan` (the old graph, left as it is) over `frames` frames. Allocates one array. */
+export function startCrossfade(plan: RenderPlan, frames: number): Crossfade {
+  return { plan, total: frames, position: new Float64Array(1) };
 }
 
 /**

@@ -3,7 +3,8 @@
 // offline and live output are bit-identical for the same patch, events and seed.
 //
 // Threading: one render thread owns an Engine. `render` and `schedule*` never allocate;
-// `applyPatch`, `snapshot` and `restore` allocate and run between blocks.
+// `preparePatch` (and advancing it), `applyPatch`, `snapshot` and `restore` allocate and run
+// between blocks.
 
 import type { ResolvedPatch } from '../patch/document.js';
 import { MASTER_ID } from '../patch/document.js';
@@ -17,7 +18,8 @@ import {
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, performSend, type RenderPlan } from './render-plan.js';
 import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
-import { cloneInstance, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
+import { cloneInstance, copyInstanceState, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
+import { PatchPreparation } from './patch-preparation.js';
 import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
@@ -145,45 +147,68 @@ export class Engine {
   // ---------------------------------------------------------------- patches
 
   /**
+   * Starts the allocating half of applying `patch` ahead of its frame (see patch-preparation.ts):
+   * advance the result between blocks, then pass it to `applyPatch`. Prepared against the live
+   * set now; whatever no longer fits at apply time is constructed then. Between blocks; allocates.
+   */
+  preparePatch(patch: ResolvedPatch, crossfadeFrames = 0): PatchPreparation {
+    const previous = this.livePatch;
+    const changed = previous !== undefined && crossfadeFrames > 0 && topologyChanged(previous, patch);
+    const factory = { sampleRate: this.sampleRate, seed: this.seed, scratch: this.scratch, silence: this.silence };
+    return new PatchPreparation(patch, factory, this.byId, previous, changed, crossfadeFrames > 0);
+  }
+
+  /**
    * Makes `patch` the live patch at the current frame. Instances whose id and type are kept
    * keep their DSP state; their params ramp to the patch's values. New ones start fresh.
    * `handles` (live server) gives each module the handle the supervisor assigned, so commands
    * encoded with handles mean the same module in every slot; offline, handles are counted here.
    * With `crossfadeFrames` > 0 and a changed topology, the old graph fades out over that many
-   * frames while the new one fades in (see crossfade.ts).
+   * frames while the new one fades in (see crossfade.ts). `prepared` (from `preparePatch` for
+   * this same patch object, advanced any amount) supplies instances built ahead; the result is
+   * bit-identical without it. Between blocks; allocates (less when prepared).
    */
-  applyPatch(patch: ResolvedPatch, handles?: ReadonlyMap<string, number>, crossfadeFrames = 0): void {
+  applyPatch(patch: ResolvedPatch, handles?: ReadonlyMap<string, number>, crossfadeFrames = 0, prepared?: PatchPreparation): void {
+    const ready = prepared !== undefined && prepared.patch === patch ? prepared : undefined;
     const previous = this.livePatch;
-    if (previous !== undefined && crossfadeFrames > 0 && topologyChanged(previous, patch)) {
-      // The fading graph needs its own copy only of the instances the new graph keeps; the
-      // ones it drops move over as they are (nothing else renders them any more), so removing
-      // a thousand voices does not clone a thousand voices.
-      const nextTypes = new Map(patch.modules.map((m) => [m.id, m.type] as const));
-      this.fade = startCrossfade(
-        this.instances(), previous, crossfadeFrames,
-        (m) => (nextTypes.get(m.id) === m.type ? cloneInstance(m, this.sampleRate, instanceSeed(this.seed, m.id), this.scratch) : m),
-        this.silence,
-      );
-    }
+    // With a crossfade the old graph fades out as it is (its plan and instances untouched), and
+    // the new graph runs on copies of the instances it keeps (crossfade.ts); the ones it drops
+    // stay in the old graph only, so removing a thousand voices copies nothing.
+    const fading = previous !== undefined && this.plan !== undefined && crossfadeFrames > 0 &&
+      (ready !== undefined && ready.against === previous ? ready.topologyChanged : topologyChanged(previous, patch));
     const ordered: ModuleInstance[] = [];
+    // True while every instance of the new graph came from `ready` (then so may its plan).
+    let allPrepared = ready !== undefined;
     for (const m of patch.modules) {
       const existing = this.byId.get(m.id);
       if (existing !== undefined && existing.type === m.type) {
+        let kept = existing;
+        if (fading) {
+          const blank = ready?.takeBlank(existing);
+          if (blank === undefined) allPrepared = false;
+          kept = blank !== undefined ? copyInstanceState(blank, existing) : cloneInstance(existing, this.sampleRate, instanceSeed(this.seed, m.id), this.scratch);
+        } else {
+          allPrepared = false;
+        }
         m.params.forEach((value, p) => {
-          if (existing.params.target(p) !== value) existing.params.setTarget(p, value);
+          if (kept.params.target(p) !== value) kept.params.setTarget(p, value);
         });
-        ordered.push(existing);
+        ordered.push(kept);
       } else {
         const assigned = handles?.get(m.id);
         const handle = assigned ?? this.nextHandle;
         this.nextHandle = Math.max(this.nextHandle, handle) + 1;
-        const instance = new ModuleInstance(
+        const built = ready?.takeFresh(m);
+        if (built !== undefined) built.handle = handle;
+        else allPrepared = false;
+        const instance = built ?? new ModuleInstance(
           m.id, m.type, handle, m.definition, m.params,
           this.sampleRate, instanceSeed(this.seed, m.id), this.scratch,
         );
         ordered.push(instance);
       }
     }
+    if (fading) this.fade = startCrossfade(this.plan!, crossfadeFrames);
     this.byId.clear();
     this.byHandle.clear();
     for (const instance of ordered) {
@@ -191,7 +216,8 @@ export class Engine {
       this.byHandle.set(instance.handle, instance);
     }
     const oldSteps = this.plan?.steps;
-    this.plan = compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
+    const precompiled = allPrepared && fading ? ready?.plan : undefined;
+    this.plan = precompiled ?? compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
     this.remapProfile(oldSteps, this.plan);
     this.livePatch = patch;
     // Sequencer targets name modules by id: re-resolve (a removed module's target goes inactive).
@@ -219,11 +245,12 @@ export class Engine {
     const total = new Float64Array(n);
     const max = new Float64Array(n);
     if (oldSteps !== undefined) {
-      const old = new Map<ModuleInstance, number>();
-      oldSteps.forEach((step, s) => old.set(step.instance, s));
+      // By id and type: a kept module may now be a copy (crossfade.ts), a new one of a reused id is not.
+      const old = new Map<string, number>();
+      oldSteps.forEach((step, s) => old.set(step.instance.id, s));
       plan.steps.forEach((step, s) => {
-        const o = old.get(step.instance);
-        if (o === undefined) return;
+        const o = old.get(step.instance.id);
+        if (o === undefined || oldSteps[o]!.instance.type !== step.instance.type || oldSteps[o]!.instance.definition !== step.instance.definition) return;
         blocks[s] = this.profileBlocks[o]!;
         total[s] = this.profileTotalMs[o]!;
         max[s] = this.profileMaxMs[o]!;

@@ -4,11 +4,15 @@
 // the same commands in the same order and produce bit-identical blocks.
 //
 // Threading: one owner thread. `event` and `renderBlock` do not allocate (apart from the
-// patch application `renderBlock` performs when one is due); `schedulePatch`, `snapshot`
-// and `fromSnapshot` allocate and run between blocks.
+// patch application `renderBlock` performs when one is due); `schedulePatch`, `prepare`,
+// `snapshot` and `fromSnapshot` allocate and run between blocks. A scheduled patch may be
+// prepared ahead (`prepare`: resolve, build instances) to make its application cheap; the
+// output is bit-identical whether or not it was, and preparation never enters a snapshot.
 
 import type { ModuleRegistry } from '../dsp/registry.js';
+import { performance } from 'node:perf_hooks';
 import { Engine } from '../engine/engine.js';
+import type { PatchPreparation } from '../engine/patch-preparation.js';
 import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../engine/event-queue.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { EngineSnapshot } from '../engine/snapshot.js';
@@ -41,8 +45,15 @@ export interface HostSnapshot {
 
 interface Scheduled {
   readonly payload: PatchPayload;
-  readonly patch: ResolvedPatch;
   readonly frame: number;
+  /** Command sequence number (undefined when scheduled from a snapshot or a journal). */
+  readonly seq: number | undefined;
+  /** Resolved when first needed: by `prepare`, else at the apply frame. */
+  patch: ResolvedPatch | undefined;
+  handles: ReadonlyMap<string, number> | undefined;
+  /** Built ahead by `prepare` (derived state: never snapshotted). */
+  preparation: PatchPreparation | undefined;
+  prepared: boolean;
 }
 
 export class EngineHost {
@@ -111,12 +122,52 @@ export class EngineHost {
     this.engine.scheduleControl(frame, op);
   }
 
-  /** Schedules a patch for the block boundary `frame` (decided frames never decrease). */
-  schedulePatch(frame: number, payload: PatchPayload): void {
-    const entry = { payload, patch: this.resolve(payload.doc), frame };
+  /**
+   * Schedules a patch for the block boundary `frame` (decided frames never decrease). Cheap:
+   * the document is resolved and its instances built by `prepare`, or at the apply frame.
+   * `seq`: the command's sequence number, for the slot worker's staggering (preparationSeq).
+   */
+  schedulePatch(frame: number, payload: PatchPayload, seq?: number): void {
+    const entry: Scheduled = { payload, frame, seq, patch: undefined, handles: undefined, preparation: undefined, prepared: false };
     let at = this.scheduled.length;
     while (at > 0 && this.scheduled[at - 1]!.frame > frame) at--;
     this.scheduled.splice(at, 0, entry);
+  }
+
+  /**
+   * The first scheduled patch not yet fully prepared: its sequence number (null when it has
+   * none), or undefined when every scheduled patch is prepared.
+   */
+  preparationSeq(): number | null | undefined {
+    // Called by slot workers every loop turn: no allocation (a loop, not find with a closure).
+    const next = this.firstUnprepared();
+    return next === undefined ? undefined : (next.seq ?? null);
+  }
+
+  private firstUnprepared(): Scheduled | undefined {
+    const scheduled = this.scheduled;
+    for (let i = 0; i < scheduled.length; i++) if (!scheduled[i]!.prepared) return scheduled[i];
+    return undefined;
+  }
+
+  /**
+   * Does up to about `budgetMs` of the expensive half of the first unprepared patch (resolving
+   * it, building its instances, compiling the new graph's plan when it will crossfade; work is
+   * cut between steps, and resolving and compiling are one step each, so a slice may overrun).
+   * Returns true while a scheduled patch remains unprepared. Between blocks; allocates.
+   */
+  prepare(budgetMs = Number.POSITIVE_INFINITY): boolean {
+    const next = this.firstUnprepared();
+    if (next === undefined) return false;
+    const started = performance.now();
+    if (next.patch === undefined) {
+      next.patch = this.resolve(next.payload.doc);
+      next.handles = new Map(next.payload.handles);
+    }
+    next.preparation ??= this.engine.preparePatch(next.patch, next.payload.crossfadeFrames);
+    const left = budgetMs - (performance.now() - started);
+    if (left > 0 || next.preparation.size === 0) next.prepared = next.preparation.advance(Math.max(0, left));
+    return this.firstUnprepared() !== undefined;
   }
 
   /** Applies the patches due at the current frame, then renders `frames` frames. */
@@ -125,7 +176,10 @@ export class EngineHost {
     while (this.scheduled.length > 0 && this.scheduled[0]!.frame <= engine.frame) {
       const next = this.scheduled.shift()!;
       if (next.frame < engine.frame) this.latePatches++;
-      engine.applyPatch(next.patch, new Map(next.payload.handles), next.payload.crossfadeFrames);
+      // Whatever `prepare` did not get to is done here (the instances in applyPatch).
+      const patch = next.patch ?? this.resolve(next.payload.doc);
+      const handles = next.handles ?? new Map(next.payload.handles);
+      engine.applyPatch(patch, handles, next.payload.crossfadeFrames, next.preparation);
       this.live = next.payload;
     }
     engine.render(left, right, frames);

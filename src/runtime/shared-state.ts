@@ -93,7 +93,13 @@ export const SLOT_MODULE_FAULTS = 6;
  * sleep; 0 while it sleeps (writer: slot). See decideFrame.
  */
 export const SLOT_BUSY = 7;
-const SLOT_INT_FIELDS = 8;
+/**
+ * Staged commits: the sequence number through which this slot has prepared every patch command
+ * it drained (EngineHost.prepare), so the next slot prepares only after it and the two never
+ * stall together (writer: slot; -1 at start). See slot-worker.ts.
+ */
+export const SLOT_PREPARED_SEQ = 8;
+const SLOT_INT_FIELDS = 9;
 
 // ---- per-slot Float64 fields (index into `slotStats[slot]`)
 /** Render time statistics of the last block and running totals, ms (writer: slot). */
@@ -217,6 +223,7 @@ export function createSharedState(config: RuntimeConfig): SharedViews {
   const views = carve(new SharedArrayBuffer(size));
   for (const slot of views.slots) {
     slot.stamps.fill(-1);
+    slot.ints[SLOT_PREPARED_SEQ] = -1;
     slot.hashBlocks.fill(-1);
   }
   return views;

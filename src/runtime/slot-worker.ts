@@ -6,6 +6,8 @@
 // saves the worker's start-up time from a rejoin.
 //
 // Loop: apply messages (patches, snapshot requests, injected faults) and ring commands, then
+// prepare a slice of a scheduled patch when it is this slot's turn (staged commits: slot 0
+// first, slot 1 once slot 0 is done, so the two never stall together; see prepareSlice), then
 // render while the ring is below the lead target (paced by the consumer's position and by the
 // shared clock, so a stalled consumer does not stop production), else sleep on Atomics.wait
 // until the consumer moves. Per block the only allocation is the clock read around the render
@@ -19,10 +21,11 @@ import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, decideFrame, drainCommands } from './command-ring.js';
 import { EngineHost, type PatchPayload } from './engine-host.js';
 import { warmUp } from './warm-up.js';
+import { mayPrepare, stagingEnabled } from './staged-commit.js';
 import {
   CLOCK_T0, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
-  SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
+  SLOT_PREPARED_SEQ, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
 } from './shared-state.js';
 import type { SlotAdoption, SlotMessage, SlotReport, SlotWorkerData } from './slot-protocol.js';
 
@@ -112,8 +115,49 @@ function pollMessages(): void {
   }
 }
 
+/**
+ * Staged commits (staged-commit.ts; the slots take turns, see mayPrepare): a slot spends at
+ * about this long per loop turn preparing a patch (resolving it, building its instances,
+ * compiling the new graph's plan), then renders a block if one is due. Far below the 150 ms
+ * hang limit; above the 12 ms suspect limit, so the output takes its blocks from the other
+ * slot meanwhile (hence the turns). Resolving and compiling are one step each (measured
+ * ~20-40 ms for 1,025 modules on a busy 2-vCPU VM), so a patch of several thousand modules
+ * overruns the slice towards the hang limit. A patch still unprepared at its frame is built
+ * there, in one go (correct; audible if large).
+ */
+const PREPARE_SLICE_MS = 20;
+/** CHRONUS_STAGED_COMMIT=off: no preparation ahead (every patch is built at its frame, as before). */
+const staging = stagingEnabled();
+/** Sequence number of the last command drained. */
+let lastSeq = -1;
+
+/** Publishes how far this slot has prepared (SLOT_PREPARED_SEQ). No allocation. */
+function publishPrepared(pending: number | null | undefined): void {
+  if (pending === undefined) Atomics.store(me.ints, SLOT_PREPARED_SEQ, lastSeq);
+  else if (pending !== null) Atomics.store(me.ints, SLOT_PREPARED_SEQ, (pending - 1) | 0);
+}
+
+/**
+ * One slice of preparation if a patch awaits it and this slot's turn has come. Returns true
+ * while this slot has preparation it may do right away (the loop then does not sleep).
+ * Between blocks; allocates (building instances).
+ */
+function prepareSlice(): boolean {
+  if (!staging) return false;
+  let pending = host.preparationSeq();
+  let more = false;
+  if (pending !== undefined && mayPrepare(views, slot, pending)) {
+    host.prepare(PREPARE_SLICE_MS);
+    pending = host.preparationSeq();
+    more = pending !== undefined && mayPrepare(views, slot, pending);
+  }
+  publishPrepared(pending);
+  return more;
+}
+
 function applyRecord(c: Float64Array, at: number): void {
   const kind = c[at + CMD_KIND]!;
+  lastSeq = c[at + CMD_SEQ]! | 0;
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
   const frame = decideFrame(views, slot, c[at + CMD_SEQ]! | 0, c[at + CMD_FRAME]!, produced);
   // decideFrame never returns a frame this slot has rendered; count it if that ever changes.
@@ -125,7 +169,7 @@ function applyRecord(c: Float64Array, at: number): void {
     const payload = received.get(id);
     if (payload === undefined) throw new Error(`slot ${slot}: patch #${id} announced but not received`);
     received.delete(id);
-    host.schedulePatch(frame, payload);
+    host.schedulePatch(frame, payload, lastSeq);
     return;
   }
   if (kind === CMD_CONTROL) {
@@ -217,11 +261,12 @@ while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   drainCommands(views, me, applyRecord);
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
   answerSnapshots(produced);
+  const preparing = prepareSlice();
   const consumed = Atomics.load(ctl, CTL_CONSUMED);
   // Cheap check first: below the lead on the consumer's position alone, render at once.
   if (((produced - ((consumed + Atomics.load(ctl, CTL_LEAD)) | 0)) | 0) < 0 || ((produced - targetBlock(consumed)) | 0) < 0) {
     renderBlock(produced);
-  } else {
+  } else if (!preparing) {
     Atomics.store(me.ints, SLOT_BUSY, 0);
     Atomics.wait(ctl, CTL_CONSUMED, consumed, periodMs);
   }

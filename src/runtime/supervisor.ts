@@ -22,6 +22,7 @@ import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import type { ModuleCost } from '../engine/engine.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
+import { stagedCommitAheadMs, stagingEnabled } from './staged-commit.js';
 import { EngineHost, type HostSnapshot, type PatchPayload } from './engine-host.js';
 import { Journal, backlogRecords, type JournalEntry } from './journal.js';
 import { Recorder } from './recorder.js';
@@ -145,6 +146,12 @@ export class Supervisor {
   private readonly store: StateStore | undefined;
   private outputWorker: Worker | undefined;
   private readonly handles = new Map<string, { type: string; handle: number }>();
+  /** Staged commits (staged-commit.ts); off with CHRONUS_STAGED_COMMIT=off. */
+  private readonly staging = stagingEnabled();
+  /** Requested frame of the last staged commit (0: none). */
+  private stagedFrame = 0;
+  /** Requested frames of recent commands (seq → frame; 0 is not kept): see decidedFrame. */
+  private readonly raisedFrames = new Map<number, number>();
   private nextHandle = 1;
   private nextPatchId = 1;
   private nextControlId = 1;
@@ -295,12 +302,22 @@ export class Supervisor {
     // A private copy: the caller's document keeps changing (/mod values are recorded in it),
     // and the journal must hold exactly what the slots applied.
     const frozen = structuredClone(doc);
-    const payload: PatchPayload = { doc: frozen, handles: this.assignHandles(frozen), crossfadeFrames: Math.round((crossfadeMs * this.config.sampleRate) / 1000) };
+    const firstNew = this.nextHandle;
+    const handles = this.assignHandles(frozen);
+    const payload: PatchPayload = { doc: frozen, handles, crossfadeFrames: Math.round((crossfadeMs * this.config.sampleRate) / 1000) };
+    // Staged commits (staged-commit.ts): a big commit applies far enough ahead for both slots
+    // to prepare it in turn (every command sent before that frame then applies with it, see
+    // broadcast).
+    const created = handles.filter(([, h]) => h >= firstNew).length;
+    const aheadMs = this.staging ? stagedCommitAheadMs(created, handles.length - created, handles.length) : 0;
+    const block = this.config.blockSize;
+    const requested = aheadMs > 0 ? Math.ceil((this.earliestFrame() + (aheadMs * this.config.sampleRate) / 1000) / block) * block : 0;
     for (const handle of this.workers) handle?.port.postMessage({ type: 'patch', id, payload });
-    const seq = this.broadcast(0, CMD_APPLY_PATCH, 0, 0, id, { patch: payload });
+    const seq = this.broadcast(requested, CMD_APPLY_PATCH, 0, 0, id, { patch: payload });
     if (seq !== undefined) {
       this.commits++;
       this.committedPatch = frozen;
+      if (requested > this.stagedFrame) this.stagedFrame = requested;
     }
     return seq;
   }
@@ -336,6 +353,8 @@ export class Supervisor {
    * block period); undefined if no slot drains it within `timeoutMs`.
    */
   async decidedFrame(seq: number, requestedFrame = 0, timeoutMs = 2000): Promise<number | undefined> {
+    const raised = this.raisedFrames.get(seq);
+    if (raised !== undefined && raised > requestedFrame) requestedFrame = raised;
     const decisions = this.shared.decisions;
     const entry = seq & (decisions.length - 1);
     const deadline = Date.now() + timeoutMs;
@@ -765,11 +784,20 @@ export class Supervisor {
   /** Writes one command to the shared ring and the journal. Returns its sequence number. */
   private broadcast(frame: number, kind: number, handle: number, index: number, value: number, payload: { patch?: PatchPayload; control?: ControlOp }): number | undefined {
     if (!this.canSend()) return undefined;
+    // While a staged commit is pending, every later command applies no earlier than it: commands
+    // keep their order (an event may name a module the commit creates), and journal frames stay
+    // in sequence order, which replay relies on. Only for the few hundred ms of a big commit.
+    if (this.stagedFrame > frame && this.stagedFrame > this.earliestFrame()) frame = this.stagedFrame;
     const seq = this.seq;
     this.seq = (this.seq + 1) | 0;
     // canSend guarantees the command that used this entry was decided and journalled.
     Atomics.store(this.shared.decisions, seq & (this.config.commandCapacity - 1), UNDECIDED);
     this.journal.append({ seq, requested: frame, kind, handle, index, value, ...payload, frame: undefined });
+    if (frame > 0) {
+      // For decidedFrame (its callers pass the frame they asked for). Forget the oldest.
+      this.raisedFrames.set(seq, frame);
+      if (this.raisedFrames.size > 1024) this.raisedFrames.delete(this.raisedFrames.keys().next().value!);
+    }
     pushCommand(this.shared, seq, frame, kind, handle, index, value);
     return seq;
   }

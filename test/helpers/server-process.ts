@@ -22,11 +22,15 @@ export interface RunningServer {
   newClient(): OscClient;
 }
 
-/** `options.sink`: the --sink value (default 'null'; the device tests pass 'device'). */
-export async function startServer(args: string[] = [], options: { readonly sink?: string } = {}): Promise<RunningServer> {
+/**
+ * `options.sink`: the --sink value (default 'null'; the device tests pass 'device').
+ * `options.env`: extra environment variables for the server process.
+ */
+export async function startServer(args: string[] = [], options: { readonly sink?: string; readonly env?: Readonly<Record<string, string>> } = {}): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chronus-server-'));
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--sink', options.sink ?? 'null', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
