@@ -10,7 +10,7 @@ import { PATCH_ERROR_CODES } from '../patch/errors.js';
 import { COMMAND_ERRORS } from './address.js';
 import { SEQ_ERRORS } from './seq-commands.js';
 import { COMMANDS, type ArgSpec, type CommandEntry } from './command-table.js';
-import { MAX_TCP_FRAME } from './osc-transport.js';
+import { MAX_TCP_FRAME, MAX_UDP_REPLY } from './osc-transport.js';
 
 /** docs/osc.md at the package root (this file is dist/src/control/osc-docs.js). */
 export const OSC_DOCS_PATH = fileURLToPath(new URL('../../../docs/osc.md', import.meta.url));
@@ -41,6 +41,7 @@ const SERVER_ERRORS: Readonly<Record<string, string>> = {
   E_LATE_DROPPED: 'A timetagged bundle arrived after its time and this client asked to drop late bundles (/client/late drop).',
   E_INTERNAL: 'A command handler failed unexpectedly (a server bug; the server keeps running).',
   E_MALFORMED: 'The packet is not valid OSC (`/fail ? E_MALFORMED <message>`).',
+  E_REPLY_TOO_BIG: `A reply longer than a UDP datagram (${MAX_UDP_REPLY} bytes; e.g. /patch/get or /engine/status of a patch of about a thousand modules): \`/fail <command> E_REPLY_TOO_BIG <message>\`; send that command over TCP (same port).`,
   E_OVERSIZE: `A TCP frame header announces more than ${MAX_TCP_FRAME} bytes, or a negative size (\`/fail ? E_OVERSIZE <message>\`); the server closes the connection.`,
 };
 

@@ -15,6 +15,13 @@ export const NTP_UNIX_OFFSET_S = 2208988800;
 
 /** Largest TCP frame accepted (a patch JSON fits many times over). */
 export const MAX_TCP_FRAME = 1 << 20;
+/**
+ * Largest reply sent over UDP: an IPv4 datagram's payload limit (65,535 − 8 − 20). A longer
+ * reply (a big patch's /patch/get, /engine/status of a thousand-module patch) cannot travel as
+ * one datagram, so the client gets `/fail <command> E_REPLY_TOO_BIG` instead (over TCP, same
+ * port, replies go up to MAX_TCP_FRAME).
+ */
+export const MAX_UDP_REPLY = 65507;
 
 export interface TransportCounters {
   packets: number;
@@ -125,8 +132,13 @@ export class OscTransport {
 
   /** Sends a message to a client id as produced by this transport (`udp:host:port` or `tcp:n`). */
   send(client: string, address: string, args: readonly OscValue[]): void {
-    const packet = encodeMessage(address, args);
+    let packet = encodeMessage(address, args);
     if (client.startsWith('udp:')) {
+      if (packet.length > MAX_UDP_REPLY) {
+        // `/done <command> ...` names its command; `<command>.reply` replies are named by it.
+        const command = address === '/done' && typeof args[0] === 'string' ? args[0] : address.replace(/\.reply$/, '');
+        packet = encodeMessage('/fail', [command, 'E_REPLY_TOO_BIG', `the reply (${packet.length} bytes) does not fit a UDP datagram (${MAX_UDP_REPLY}); send the command over TCP (same port)`]);
+      }
       const at = client.lastIndexOf(':');
       this.udp?.send(packet, Number(client.slice(at + 1)), client.slice(4, at));
     } else {

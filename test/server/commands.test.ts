@@ -7,7 +7,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fromBuffer, toBuffer } from 'osc-min';
@@ -17,6 +17,7 @@ import { encodeMessage, flattenPacket, MAX_TCP_FRAME, type IncomingMessage } fro
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { readWav } from '../../src/io/wav-reader.js';
 import { engineStatus, startServer, type RunningServer } from '../helpers/server-process.js';
+import { w2Document, w2Voices } from '../../bench/w2.js';
 
 const RATE = 48000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -1100,4 +1101,32 @@ test('after everything: no internal errors, and /quit exits with status 0', { ti
   assert.equal(await exit, 0, server.log());
   assert.match(server.log(), /\/quit: shutting down/, 'stopped by /quit, not by a signal');
   for (const c of clients) c.close();
+});
+
+test('a reply too big for a UDP datagram is answered E_REPLY_TOO_BIG over UDP and in full over TCP', async () => {
+  const other = await startServer();
+  try {
+    // W2 at 256 voices: 1,025 modules, whose /patch/get document is far beyond 64 KB.
+    mkdirSync(join(other.dataDir, 'patches'), { recursive: true });
+    writeFileSync(join(other.dataDir, 'patches', 'big.json'), JSON.stringify(w2Document(w2Voices(256))));
+    const loaded = await other.client.request('/patch/load', ['big'], 10_000);
+    assert.equal(loaded.address, '/done', JSON.stringify(loaded.args));
+    const udp = await other.client.request('/patch/get', [], 5000);
+    assert.equal(udp.address, '/fail');
+    assert.deepEqual(udp.args.slice(0, 2), ['/patch/get', 'E_REPLY_TOO_BIG']);
+    const status = await other.client.request('/engine/status', [], 5000);
+    if (status.address === '/fail') assert.deepEqual(status.args.slice(0, 2), ['/engine/status', 'E_REPLY_TOO_BIG']);
+    else assert.equal(status.address, '/engine/status.reply');
+    const tcp = await TcpOsc.open(other.port);
+    try {
+      tcp.send('/patch/get');
+      const full = await tcp.next(5000);
+      assert.equal(full.address, '/done');
+      assert.equal((JSON.parse(full.args[1] as string) as { modules: unknown[] }).modules.length, 1025);
+    } finally {
+      tcp.close();
+    }
+  } finally {
+    await other.stop();
+  }
 });
