@@ -33,12 +33,16 @@ export function topologyChanged(before: ResolvedPatch, after: ResolvedPatch): bo
 
 /** Copies an instance: same spec, params and DSP state; own buffers. */
 export function cloneInstance(source: ModuleInstance, sampleRate: number, seed: number, scratch: RenderScratch): ModuleInstance {
-  const copy = new ModuleInstance(
+  return copyInstanceState(blankInstance(source, sampleRate, seed, scratch), source);
+}
+
+/** A never-rendered instance of `source`'s id and definition, ready for copyInstanceState. Allocates. */
+export function blankInstance(source: ModuleInstance, sampleRate: number, seed: number, scratch: RenderScratch): ModuleInstance {
+  return new ModuleInstance(
     source.id, source.type, source.handle, source.definition,
     source.definition.spec.params.map((_, p) => source.params.current(p)),
     sampleRate, seed, scratch,
   );
-  return copyInstanceState(copy, source);
 }
 
 /**

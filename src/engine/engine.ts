@@ -19,7 +19,7 @@ import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed
 import { compileRenderPlan, performSend, type RenderPlan } from './render-plan.js';
 import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
 import { cloneInstance, copyInstanceState, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
-import { PatchPreparation } from './patch-preparation.js';
+import { PatchPreparation, freshInstance, type InstanceFactory } from './patch-preparation.js';
 import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
@@ -80,6 +80,8 @@ export class Engine {
 
   private readonly scratch: RenderScratch;
   private readonly silence: Float32Array;
+  /** What new instances are built from (applyPatch, PatchPreparation). */
+  private readonly factory: InstanceFactory;
   private readonly events: EventQueue;
   private readonly byId = new Map<string, ModuleInstance>();
   private readonly byHandle = new Map<number, ModuleInstance>();
@@ -117,6 +119,7 @@ export class Engine {
     this.seed = (options.seed ?? 1) >>> 0;
     this.scratch = new RenderScratch(options.maxBlock);
     this.silence = this.scratch.silence;
+    this.factory = { sampleRate: this.sampleRate, seed: this.seed, scratch: this.scratch };
     this.events = new EventQueue(options.eventCapacity ?? 4096);
     const faults = options.faultCapacity ?? 256;
     this.faultHandles = new Int32Array(faults);
@@ -154,8 +157,7 @@ export class Engine {
   preparePatch(patch: ResolvedPatch, crossfadeFrames = 0): PatchPreparation {
     const previous = this.livePatch;
     const changed = previous !== undefined && crossfadeFrames > 0 && topologyChanged(previous, patch);
-    const factory = { sampleRate: this.sampleRate, seed: this.seed, scratch: this.scratch, silence: this.silence };
-    return new PatchPreparation(patch, factory, this.byId, previous, changed, crossfadeFrames > 0);
+    return new PatchPreparation(patch, this.factory, this.byId, previous, changed, crossfadeFrames > 0);
   }
 
   /**
@@ -201,11 +203,7 @@ export class Engine {
         const built = ready?.takeFresh(m);
         if (built !== undefined) built.handle = handle;
         else allPrepared = false;
-        const instance = built ?? new ModuleInstance(
-          m.id, m.type, handle, m.definition, m.params,
-          this.sampleRate, instanceSeed(this.seed, m.id), this.scratch,
-        );
-        ordered.push(instance);
+        ordered.push(built ?? freshInstance(m, handle, this.factory));
       }
     }
     if (fading) this.fade = startCrossfade(this.plan!, crossfadeFrames);

@@ -18,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ResolvedModule, ResolvedPatch } from '../patch/document.js';
 import { MASTER_ID } from '../patch/document.js';
+import { blankInstance } from './crossfade.js';
 import { ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, type RenderPlan } from './render-plan.js';
 import type { RenderScratch } from './render-scratch.js';
@@ -27,7 +28,11 @@ export interface InstanceFactory {
   readonly sampleRate: number;
   readonly seed: number;
   readonly scratch: RenderScratch;
-  readonly silence: Float32Array;
+}
+
+/** A fresh instance of module `m` (what applyPatch builds for a module the live graph lacks). Allocates. */
+export function freshInstance(m: ResolvedModule, handle: number, f: InstanceFactory): ModuleInstance {
+  return new ModuleInstance(m.id, m.type, handle, m.definition, m.params, f.sampleRate, instanceSeed(f.seed, m.id), f.scratch);
 }
 
 export class PatchPreparation {
@@ -93,17 +98,14 @@ export class PatchPreparation {
       if (this.cursorFresh < this.todoFresh.length) {
         const m = this.todoFresh[this.cursorFresh++]!;
         // Handle 0: the apply sets the handle it assigns at that moment.
-        this.fresh.set(m.id, new ModuleInstance(m.id, m.type, 0, m.definition, m.params, f.sampleRate, instanceSeed(f.seed, m.id), f.scratch));
+        this.fresh.set(m.id, freshInstance(m, 0, f));
       } else if (this.cursorBlanks < this.todoBlanks.length) {
         const m = this.todoBlanks[this.cursorBlanks++]!;
-        this.blanks.set(m.id, new ModuleInstance(
-          m.id, m.type, m.handle, m.definition, m.definition.spec.params.map((_, p) => m.params.current(p)),
-          f.sampleRate, instanceSeed(f.seed, m.id), f.scratch,
-        ));
+        this.blanks.set(m.id, blankInstance(m, f.sampleRate, instanceSeed(f.seed, m.id), f.scratch));
       } else {
         // Patch order, like applyPatch builds it: a blank where the module is kept, else fresh.
         const ordered = this.patch.modules.map((m) => this.blanks.get(m.id) ?? this.fresh.get(m.id)!);
-        this.compiled = compileRenderPlan(ordered, this.patch.connections, MASTER_ID, f.silence);
+        this.compiled = compileRenderPlan(ordered, this.patch.connections, MASTER_ID, f.scratch.silence);
       }
       if (performance.now() >= until) break;
     }

@@ -51,9 +51,8 @@ interface Scheduled {
   /** Resolved when first needed: by `prepare`, else at the apply frame. */
   patch: ResolvedPatch | undefined;
   handles: ReadonlyMap<string, number> | undefined;
-  /** Built ahead by `prepare` (derived state: never snapshotted). */
+  /** Built ahead by `prepare` (derived state: never snapshotted); prepared once it is done. */
   preparation: PatchPreparation | undefined;
-  prepared: boolean;
 }
 
 export class EngineHost {
@@ -128,7 +127,7 @@ export class EngineHost {
    * `seq`: the command's sequence number, for the slot worker's staggering (preparationSeq).
    */
   schedulePatch(frame: number, payload: PatchPayload, seq?: number): void {
-    const entry: Scheduled = { payload, frame, seq, patch: undefined, handles: undefined, preparation: undefined, prepared: false };
+    const entry: Scheduled = { payload, frame, seq, patch: undefined, handles: undefined, preparation: undefined };
     let at = this.scheduled.length;
     while (at > 0 && this.scheduled[at - 1]!.frame > frame) at--;
     this.scheduled.splice(at, 0, entry);
@@ -146,7 +145,7 @@ export class EngineHost {
 
   private firstUnprepared(): Scheduled | undefined {
     const scheduled = this.scheduled;
-    for (let i = 0; i < scheduled.length; i++) if (!scheduled[i]!.prepared) return scheduled[i];
+    for (let i = 0; i < scheduled.length; i++) if (scheduled[i]!.preparation?.done !== true) return scheduled[i];
     return undefined;
   }
 
@@ -166,7 +165,7 @@ export class EngineHost {
     }
     next.preparation ??= this.engine.preparePatch(next.patch, next.payload.crossfadeFrames);
     const left = budgetMs - (performance.now() - started);
-    if (left > 0 || next.preparation.size === 0) next.prepared = next.preparation.advance(Math.max(0, left));
+    if (left > 0) next.preparation.advance(left);
     return this.firstUnprepared() !== undefined;
   }
 
