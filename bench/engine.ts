@@ -34,13 +34,19 @@ export interface EngineBenchOptions {
   readonly rounds: number;
   readonly block: number;
   readonly confirm: boolean;
+  /** EngineOptions.batch of the engine runs (--no-batch: JS kernels only). */
+  readonly batch: boolean;
+  /** --batch-vs-js: alternate the engine with batching on and off instead of engine vs reference. */
+  readonly batchVsJs: boolean;
 }
 
-const DEFAULTS: EngineBenchOptions = { voices: 256, seconds: 5, rounds: 5, block: 128, confirm: true };
+const DEFAULTS: EngineBenchOptions = { voices: 256, seconds: 5, rounds: 5, block: 128, confirm: true, batch: true, batchVsJs: false };
 
 export const ENGINE_USAGE =
-  'engine [--voices N (256)] [--seconds S (5)] [--rounds R (5)] [--block B (128)] [--no-confirm]\n' +
-  '  W2 workload through the engine vs the hand-written reference; prints RTF, ratio and voices at 1×.';
+  'engine [--voices N (256)] [--seconds S (5)] [--rounds R (5)] [--block B (128)] [--no-confirm] [--no-batch] [--batch-vs-js]\n' +
+  '  W2 workload through the engine vs the hand-written reference; prints RTF, ratio and voices at 1×.\n' +
+  '  --no-batch: the engine without SIMD batch kernels (EngineOptions.batch false).\n' +
+  '  --batch-vs-js: the engine with batching on vs off, alternating in one process; prints per-round ratios.';
 
 export function parseEngineOptions(args: readonly string[]): EngineBenchOptions {
   const o = { ...DEFAULTS };
@@ -48,6 +54,14 @@ export function parseEngineOptions(args: readonly string[]): EngineBenchOptions 
     const a = args[i]!;
     if (a === '--no-confirm') {
       o.confirm = false;
+      continue;
+    }
+    if (a === '--no-batch') {
+      o.batch = false;
+      continue;
+    }
+    if (a === '--batch-vs-js') {
+      o.batchVsJs = true;
       continue;
     }
     const value = Number(args[i + 1]);
@@ -71,12 +85,13 @@ interface RunResult {
 }
 
 /** Engine, driven like renderOffline (score fed per block), with an event queue sized for N. */
-function runEngine(build: W2Build, block: number, capture: Float32Array): RunResult {
+function runEngine(build: W2Build, block: number, capture: Float32Array, batch: boolean): RunResult {
   const engine = new Engine({
     sampleRate: W2.sampleRate,
     maxBlock: block,
     seed: 1,
     eventCapacity: Math.max(4096, 2 * build.voices.count + 64),
+    batch,
   });
   engine.applyPatch(build.patch);
   const left = new Float32Array(block);
@@ -190,6 +205,10 @@ export async function engineBench(args: readonly string[]): Promise<void> {
   const log = (line = ''): void => {
     process.stdout.write(`${line}\n`);
   };
+  if (o.batchVsJs) {
+    batchVsJs(o, machine, log);
+    return;
+  }
 
   log('bench engine: W2 through the engine vs a hand-written reference loop (one thread)');
   log(`machine   node ${machine.node}, ${machine.cpu}, ${machine.cpus} logical CPUs, ${machine.os}; load average ${loadText()} (other work on the machine skews results)`);
@@ -213,7 +232,7 @@ export async function engineBench(args: readonly string[]): Promise<void> {
     const warm = buildW2(o.voices, Math.min(o.seconds, 1));
     const wE = new Float32Array(warm.frames);
     const wR = new Float32Array(warm.frames);
-    runEngine(warm, o.block, wE);
+    runEngine(warm, o.block, wE, o.batch);
     runReference(warm, o.block, wR);
   }
 
@@ -229,7 +248,7 @@ export async function engineBench(args: readonly string[]): Promise<void> {
   let faults = 0;
   const nsPerVoiceSample = (r: RunResult): number => (r.wallS * 1e9) / (build.frames * o.voices);
   for (let round = 1; round <= o.rounds; round++) {
-    const e = runEngine(build, o.block, captureE);
+    const e = runEngine(build, o.block, captureE, o.batch);
     const r = runReference(build, o.block, captureR);
     const cmp = compareOutputs(captureE, captureR);
     worstDiff = Math.max(worstDiff, cmp.maxAbsDiff);
@@ -273,7 +292,7 @@ export async function engineBench(args: readonly string[]): Promise<void> {
     const cE: number[] = [];
     const cR: number[] = [];
     for (let round = 0; round < confirmRounds; round++) {
-      cE.push(runEngine(bE, o.block, capE).rtf);
+      cE.push(runEngine(bE, o.block, capE, o.batch).rtf);
       cR.push(runReference(bR, o.block, capR).rtf);
     }
     const sCE = stats(cE);
@@ -324,4 +343,52 @@ export async function engineBench(args: readonly string[]): Promise<void> {
       machine: { ...machine, loadavgEnd: loadavg().map(round3) },
     }),
   );
+}
+
+/**
+ * --batch-vs-js: the engine with SIMD batch kernels on and off, alternating in one process
+ * (order flipped every round, one untimed warm-up of each, forced GC before each run), the
+ * on/off RTF ratio taken per round; the two outputs are compared every round (they must be
+ * identical).
+ */
+function batchVsJs(o: EngineBenchOptions, machine: ReturnType<typeof machineInfo>, log: (line?: string) => void): void {
+  log('bench engine --batch-vs-js: W2 through the engine with SIMD batch kernels on vs off (one thread)');
+  log(`machine   node ${machine.node}, ${machine.cpu}, ${machine.cpus} logical CPUs, ${machine.os}; load average ${loadText()}`);
+  log(`run       ${o.voices} voices, ${o.seconds} s of audio per run, ${o.rounds} rounds (on, off alternating, order flipped each round, after 1 warm-up each), block ${o.block}`);
+  const build = buildW2(o.voices, o.seconds);
+  const capOn = new Float32Array(build.frames);
+  const capOff = new Float32Array(build.frames);
+  {
+    const warm = buildW2(o.voices, Math.min(o.seconds, 1));
+    runEngine(warm, o.block, new Float32Array(warm.frames), true);
+    runEngine(warm, o.block, new Float32Array(warm.frames), false);
+  }
+  log(`${pad('round', 6)}${lpad('on RTF', 10)}${lpad('off RTF', 10)}${lpad('on/off', 10)}${lpad('on ns/v·s', 12)}${lpad('off ns/v·s', 12)}  outputs`);
+  const on: number[] = [];
+  const off: number[] = [];
+  const ratios: number[] = [];
+  const ns = (r: RunResult): number => (r.wallS * 1e9) / (build.frames * o.voices);
+  for (let round = 1; round <= o.rounds; round++) {
+    let a: RunResult;
+    let b: RunResult;
+    if (round % 2 === 1) {
+      a = runEngine(build, o.block, capOn, true);
+      b = runEngine(build, o.block, capOff, false);
+    } else {
+      b = runEngine(build, o.block, capOff, false);
+      a = runEngine(build, o.block, capOn, true);
+    }
+    const cmp = compareOutputs(capOn, capOff);
+    on.push(a.rtf);
+    off.push(b.rtf);
+    ratios.push(a.rtf / b.rtf);
+    log(`${pad(String(round), 6)}${lpad(`${fx(a.rtf)}×`, 10)}${lpad(`${fx(b.rtf)}×`, 10)}${lpad(`${fx(a.rtf / b.rtf, 3)}×`, 10)}${lpad(fx(ns(a), 1), 12)}${lpad(fx(ns(b), 1), 12)}  ${cmp.differing === 0 ? 'identical' : `${cmp.differing} samples differ`}`);
+  }
+  const sOn = stats(on);
+  const sOff = stats(off);
+  const sQ = stats(ratios);
+  log(`on        RTF ${fx(sOn.median)}× (${fx(sOn.min)}–${fx(sOn.max)}), voices at 1× ≈ ${Math.floor(o.voices * sOn.median)}`);
+  log(`off       RTF ${fx(sOff.median)}× (${fx(sOff.min)}–${fx(sOff.max)}), voices at 1× ≈ ${Math.floor(o.voices * sOff.median)}`);
+  log(`ratio     on/off per round: ${fx(sQ.median, 3)}× (min ${fx(sQ.min, 3)}×, max ${fx(sQ.max, 3)}×)`);
+  log(`load      average at the end ${loadText()}`);
 }

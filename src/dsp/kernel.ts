@@ -8,6 +8,8 @@
 // delay lines, in the arrays returned by `stateArrays`), so the engine can snapshot and
 // restore a kernel bit-exactly and a respawned slot can be made identical to the survivor.
 
+import type { BatchFactory } from './batch.js';
+import { HEAP_MEMORY, type KernelMemory } from './lib/wasm-arena.js';
 import type { ModuleSpec } from './spec.js';
 
 /**
@@ -41,6 +43,19 @@ export interface KernelContext {
   readonly maxBlock: number;
   /** Deterministic per-instance seed (derived from the engine seed and the module id). */
   readonly seed: number;
+  /**
+   * Where to allocate `state` (see stateArray): the thread's wasm arena when the engine batches
+   * (lib/wasm-arena.ts), else the JS heap. Absent: the heap.
+   */
+  readonly memory?: KernelMemory;
+}
+
+/**
+ * A kernel's zeroed `state` array of `length` values, in ctx.memory (construction time only):
+ * kernels of types with a batch kernel use it, so their state can be rendered in place.
+ */
+export function stateArray(ctx: KernelContext, length: number): Float64Array {
+  return (ctx.memory ?? HEAP_MEMORY).f64(length);
 }
 
 /** What the engine hands a kernel at construction, in spec order. */
@@ -88,8 +103,9 @@ export abstract class Kernel {
   readonly outputCheck = SHARED_OUTPUT_CHECK;
 
   constructor(
-    protected readonly ctx: KernelContext,
-    protected readonly io: KernelIo,
+    /** Public for the engine and batch kernels (src/dsp/batch.ts), read-only. */
+    readonly ctx: KernelContext,
+    readonly io: KernelIo,
   ) {}
 
   /**
@@ -130,4 +146,9 @@ export type KernelConstructor = new (ctx: KernelContext, io: KernelIo) => Kernel
 export interface ModuleDefinition {
   readonly spec: ModuleSpec;
   readonly kernel: KernelConstructor;
+  /**
+   * Optional SIMD batch implementation (src/dsp/batch.ts): the engine groups up to 4
+   * independent instances of the type and renders them in one call where it accepts them.
+   */
+  readonly batch?: BatchFactory;
 }

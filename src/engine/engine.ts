@@ -16,8 +16,10 @@ import {
   EventQueue,
 } from './event-queue.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
-import { compileRenderPlan, performSend, type RenderPlan } from './render-plan.js';
+import { compileRenderPlan, performSend, type BatchBinding, type PlanGroup, type RenderPlan } from './render-plan.js';
 import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
+import { batchKernelOn, residentIn, type BatchCall, type BatchKernel } from '../dsp/batch.js';
+import { HEAP_MEMORY, PAD_BLOCK, WasmArena } from '../dsp/lib/wasm-arena.js';
 import { cloneInstance, copyInstanceState, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
 import { PatchPreparation, freshInstance, type InstanceFactory } from './patch-preparation.js';
 import { performance } from 'node:perf_hooks';
@@ -46,10 +48,21 @@ export interface EngineOptions {
    * Sampled per-module profiling: 0 (default) = off; N = time every module's step (and the
    * whole block) in one `render` call of every N, see `moduleCosts`. Reading the clock
    * allocates (performance.now returns a heap number), so profiled blocks allocate a little;
-   * with profiling off nothing is timed and `render` allocates nothing.
+   * with profiling off nothing is timed and `render` allocates nothing. A batch group (see
+   * `batch`) is timed as a whole and its time split evenly among its members.
    */
   readonly profileEvery?: number;
+  /**
+   * SIMD batch kernels (default true): instances of types with a batch kernel (src/dsp/batch.ts)
+   * are grouped (render-plan.ts, batch-groups.ts) and rendered up to 4 per call, bit-identical
+   * to the JS kernels. false: the JS kernels only, in the patch's order (for tests and
+   * comparison). When the wasm is missing or SIMD is unsupported the engine falls back to JS.
+   */
+  readonly batch?: boolean;
 }
+
+/** The batch fallback is reported once per process, not per engine or block. */
+let batchUnavailableReported = false;
 
 /** Measured cost of one live module (see EngineOptions.profileEvery). */
 export interface ModuleCost {
@@ -79,7 +92,6 @@ export class Engine {
   private readonly clock = new Float64Array(1);
 
   private readonly scratch: RenderScratch;
-  private readonly silence: Float32Array;
   /** What new instances are built from (applyPatch, PatchPreparation). */
   private readonly factory: InstanceFactory;
   private readonly events: EventQueue;
@@ -111,15 +123,35 @@ export class Engine {
   private profileScratch = new Float64Array(0);
   private readonly profileBlock = new Float64Array(2);
   private readonly profileClockMs = new Float64Array(1);
+  // SIMD batching: the thread's wasm arena (undefined when off or unavailable), the per-lane
+  // output checks, and counters: [instance sub-blocks rendered by a batch kernel, by the JS
+  // kernel inside a group].
+  private readonly arena: WasmArena | undefined;
+  /** 'on', 'off' (EngineOptions.batch false) or 'unavailable: <reason>'. */
+  readonly batchStatus: string;
+  private readonly batchCheck = new Float64Array(4);
+  private readonly batchCounts = new Float64Array(2);
 
   constructor(options: EngineOptions) {
     if (!(options.maxBlock >= 1 && Number.isInteger(options.maxBlock))) throw new Error('maxBlock must be a positive integer');
     this.sampleRate = options.sampleRate;
     this.maxBlock = options.maxBlock;
     this.seed = (options.seed ?? 1) >>> 0;
-    this.scratch = new RenderScratch(options.maxBlock);
-    this.silence = this.scratch.silence;
-    this.factory = { sampleRate: this.sampleRate, seed: this.seed, scratch: this.scratch };
+    const arena = options.batch === false ? 'off' : options.maxBlock > PAD_BLOCK ? `maxBlock above ${PAD_BLOCK}` : WasmArena.forThread();
+    this.batchStatus = typeof arena === 'string' ? (arena === 'off' ? 'off' : `unavailable: ${arena}`) : 'on';
+    if (typeof arena === 'string' && arena !== 'off' && !batchUnavailableReported) {
+      batchUnavailableReported = true;
+      console.warn(`chronus: SIMD batch kernels unavailable, rendering with the JS kernels only (${arena})`);
+    }
+    this.arena = typeof arena === 'string' ? undefined : arena;
+    this.scratch = new RenderScratch(options.maxBlock, this.arena ?? HEAP_MEMORY);
+
+    this.factory = {
+      sampleRate: this.sampleRate,
+      seed: this.seed,
+      scratch: this.scratch,
+      batching: this.arena === undefined ? undefined : this.batchBinding(this.arena),
+    };
     this.events = new EventQueue(options.eventCapacity ?? 4096);
     const faults = options.faultCapacity ?? 256;
     this.faultHandles = new Int32Array(faults);
@@ -215,12 +247,34 @@ export class Engine {
     }
     const oldSteps = this.plan?.steps;
     const precompiled = allPrepared && fading ? ready?.plan : undefined;
-    this.plan = precompiled ?? compileRenderPlan(ordered, patch.connections, MASTER_ID, this.silence);
+    this.plan = precompiled ?? compileRenderPlan(ordered, patch.connections, MASTER_ID, this.scratch, this.factory.batching);
     this.remapProfile(oldSteps, this.plan);
     this.livePatch = patch;
     // Sequencer targets name modules by id: re-resolve (a removed module's target goes inactive).
     this.sequencer.resolveAll();
     this.counters.countPatchApplied();
+  }
+
+  /** How this engine's plans batch on `arena` (patch-apply time). */
+  private batchBinding(arena: WasmArena): BatchBinding {
+    const sampleRate = this.sampleRate;
+    return {
+      kernelFor(m: ModuleInstance): BatchKernel | undefined {
+        const factory = m.definition.batch;
+        return factory === undefined ? undefined : batchKernelOn(arena, factory, sampleRate);
+      },
+      resident: (m: ModuleInstance): boolean => residentIn(arena, m.kernel),
+      arena,
+    };
+  }
+
+  /**
+   * Instance sub-blocks rendered inside batch groups since construction: by a batch kernel
+   * (`batched`) and by the JS kernel (`fallback`: param not constant, lone accepted member,
+   * ...). Between blocks.
+   */
+  batchStats(): { batched: number; fallback: number; arena: ReturnType<WasmArena['stats']> | undefined } {
+    return { batched: this.batchCounts[0]!, fallback: this.batchCounts[1]!, arena: this.arena?.stats() };
   }
 
   /** True while an old graph is fading out after a topology change (not captured by snapshots). */
@@ -462,11 +516,25 @@ export class Engine {
   private renderRange(plan: RenderPlan, start: number, end: number): void {
     const instances = plan.instances;
     const allSends = plan.sends;
+    const groups = plan.groups;
     for (let s = 0; s < instances.length; s++) {
-      const instance = instances[s]!;
-      this.renderStep(instance, start, end);
-      const sends = allSends[s]!;
-      for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
+      const group = groups[s]!;
+      let last = s;
+      if (group === null) this.renderStep(instances[s]!, start, end);
+      else {
+        this.renderGroup(group, start, end);
+        last = s + group.size - 1;
+      }
+      // A group's sends after all of its kernels, in render order (one wasm call when the
+      // group has a SendList).
+      if (group !== null && group.sends !== undefined) group.sends.run(start, end);
+      else {
+        for (; s <= last; s++) {
+          const sends = allSends[s]!;
+          for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
+        }
+      }
+      s = last;
     }
   }
 
@@ -481,6 +549,108 @@ export class Engine {
       return;
     }
     instance.params.fill(start, end);
+    this.runKernel(instance, start, end);
+  }
+
+  /**
+   * A batch group over [start, end) (render thread, no allocation). Each live member's params
+   * are filled; members the batch kernel accepts for this sub-block are rendered together
+   * (when at least two), every other one by its JS kernel right after its fill (params share
+   * per-index scratch buffers, render-scratch.ts, so a member's buffered params must be used
+   * before the next member's fill). Faulted members output silence and are left out; fault
+   * containment stays per instance (per-lane output check, scan, fault record).
+   */
+  private renderGroup(group: PlanGroup, start: number, end: number): void {
+    const members = group.members;
+    const call = group.call;
+    const lanes = group.laneInstances;
+    if (group.ready && call !== undefined) {
+      // Fast path: the descriptor's params are current while every member stays settled.
+      let settled = true;
+      for (let k = 0; k < members.length; k++) {
+        const m = members[k]!;
+        if (m.fault !== FAULT_NONE || !m.params.isSettled) {
+          settled = false;
+          break;
+        }
+      }
+      if (settled) {
+        this.runCall(call, lanes, group.picked, call.size, true, start, end);
+        return;
+      }
+      group.ready = false;
+    }
+    const batch = group.batch;
+    const laneOf = group.laneOf;
+    const picked = group.picked;
+    let count = 0;
+    let cacheable = true;
+    for (let k = 0; k < members.length; k++) {
+      const m = members[k]!;
+      if (m.fault !== FAULT_NONE) {
+        const outputs = m.outputs;
+        for (let o = 0; o < outputs.length; o++) outputs[o]!.fill(0, start, end);
+        cacheable = false;
+        continue;
+      }
+      m.params.fill(start, end);
+      const lane = laneOf[k]!;
+      if (lane >= 0 && batch.accepts(m.kernel)) {
+        picked[count++] = lane;
+        if (!(m.params.isSettled && batch.cacheable(m.kernel))) cacheable = false;
+      } else {
+        this.batchCounts[1]++;
+        this.runKernel(m, start, end);
+        cacheable = false;
+      }
+    }
+    if (count >= 2 && call !== undefined) {
+      this.runCall(call, lanes, picked, count, false, start, end);
+      group.ready = cacheable && count === members.length;
+      return;
+    }
+    for (let j = 0; j < count; j++) {
+      this.batchCounts[1]++;
+      this.runKernel(lanes[picked[j]!]!, start, end);
+    }
+  }
+
+  /**
+   * One batch call over lanes picked[0 .. count) (all of them, in order, when count is the
+   * call's size; `cached`: with the params already in the descriptor), then per-lane output
+   * checks. A wasm trap faults the lanes.
+   */
+  private runCall(call: BatchCall, lanes: readonly ModuleInstance[], picked: Int32Array, count: number, cached: boolean, start: number, end: number): void {
+    {
+      const check = this.batchCheck;
+      try {
+        if (cached) call.runCached(start, end, check);
+        else if (count === call.size) call.runAll(start, end, check);
+        else call.runSome(picked, count, start, end, check);
+      } catch {
+        // A wasm trap (never expected): the lanes' state may be half-updated, so they fault
+        // like a kernel that threw.
+        for (let j = 0; j < count; j++) this.recordFault(lanes[count === call.size ? j : picked[j]!]!, FAULT_THROW);
+        return;
+      }
+      this.batchCounts[0] += count;
+      const full = count === call.size;
+      for (let j = 0; j < count; j++) {
+        if (check[j]! < OUTPUT_CHECK_LIMIT) continue;
+        const m = lanes[full ? j : picked[j]!]!;
+        const outputs = m.outputs;
+        for (let o = 0; o < outputs.length; o++) {
+          if (!isFiniteRange(outputs[o]!, start, end)) {
+            this.recordFault(m, FAULT_NON_FINITE);
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /** Kernel and output check of a live instance whose params are filled for [start, end). */
+  private runKernel(instance: ModuleInstance, start: number, end: number): void {
     const kernel = instance.kernel;
     const check = kernel.outputCheck;
     check[0] = Number.POSITIVE_INFINITY;
@@ -509,14 +679,29 @@ export class Engine {
   private renderRangeProfiled(plan: RenderPlan, start: number, end: number, profile: Float64Array): void {
     const instances = plan.instances;
     const allSends = plan.sends;
+    const groups = plan.groups;
     const clockMs = this.profileClockMs[0]!;
     for (let s = 0; s < instances.length; s++) {
       const t0 = performance.now();
-      this.renderStep(instances[s]!, start, end);
-      const sends = allSends[s]!;
-      for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
-      const ms = performance.now() - t0 - clockMs;
-      if (ms > 0) profile[s] += ms;
+      const group = groups[s]!;
+      const first = s;
+      let last = s;
+      if (group === null) this.renderStep(instances[s]!, start, end);
+      else {
+        this.renderGroup(group, start, end);
+        last = s + group.size - 1;
+      }
+      if (group !== null && group.sends !== undefined) group.sends.run(start, end);
+      else {
+        for (; s <= last; s++) {
+          const sends = allSends[s]!;
+          for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
+        }
+      }
+      s = last;
+      // A batch group's time is attributed evenly to its members.
+      const ms = (performance.now() - t0 - clockMs) / (last - first + 1);
+      if (ms > 0) for (let t = first; t <= last; t++) profile[t] += ms;
     }
   }
 

@@ -53,7 +53,7 @@ export class ModuleInstance {
     });
     this.outputs = spec.outputs.map(() => scratch.unbound);
     this.kernel = new definition.kernel(
-      { sampleRate, maxBlock, seed },
+      { sampleRate, maxBlock, seed, memory: scratch.memory },
       { params: this.params.signals, inputs: this.inputs, outputs: this.outputs },
     );
   }

@@ -128,6 +128,14 @@ export class ParamBank {
     this.ramp[r + REMAINING] = 0;
   }
 
+  /**
+   * True when no param ramps or is modulated and `fill` has run since the last change: every
+   * signal holds its constant value (batch groups reuse the params they wrote while this holds).
+   */
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
   /** Call after writing `ramp` directly (snapshot restore). */
   invalidate(): void {
     this.settled = false;

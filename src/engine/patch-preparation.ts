@@ -20,7 +20,7 @@ import type { ResolvedModule, ResolvedPatch } from '../patch/document.js';
 import { MASTER_ID } from '../patch/document.js';
 import { blankInstance } from './crossfade.js';
 import { ModuleInstance, instanceSeed } from './instance.js';
-import { compileRenderPlan, type RenderPlan } from './render-plan.js';
+import { compileRenderPlan, type BatchBinding, type RenderPlan } from './render-plan.js';
 import type { RenderScratch } from './render-scratch.js';
 
 /** What an instance needs from the engine that builds it. */
@@ -28,6 +28,8 @@ export interface InstanceFactory {
   readonly sampleRate: number;
   readonly seed: number;
   readonly scratch: RenderScratch;
+  /** How plans batch (undefined: no batching). */
+  readonly batching: BatchBinding | undefined;
 }
 
 /** A fresh instance of module `m` (what applyPatch builds for a module the live graph lacks). Allocates. */
@@ -105,7 +107,7 @@ export class PatchPreparation {
       } else {
         // Patch order, like applyPatch builds it: a blank where the module is kept, else fresh.
         const ordered = this.patch.modules.map((m) => this.blanks.get(m.id) ?? this.fresh.get(m.id)!);
-        this.compiled = compileRenderPlan(ordered, this.patch.connections, MASTER_ID, f.scratch.silence);
+        this.compiled = compileRenderPlan(ordered, this.patch.connections, MASTER_ID, f.scratch, f.batching);
       }
       if (performance.now() >= until) break;
     }

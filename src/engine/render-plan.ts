@@ -10,10 +10,20 @@
 // (scsynth's Out.ar onto a bus works the same way): the voices' buffers go back to the pool at
 // once and stay in the cache.
 //
+// Batch groups: when the engine has batch kernels (src/dsp/batch.ts), the order is first
+// regrouped by batch-groups.ts (up to 4 independent instances of a batchable type adjacent;
+// every summed input keeps its senders' order, so no output changes). A group is one step for
+// buffer liveness: its members' kernels all run before any of their sends, so every buffer a
+// member reads or writes stays allocated until the group's last member has run.
+//
 // Threading: render thread, at patch-apply time only (allocates).
 
+import { BATCH_LANES, BatchCall, type BatchKernel } from '../dsp/batch.js';
+import type { WasmArena } from '../dsp/lib/wasm-arena.js';
 import type { ResolvedConnection } from '../patch/document.js';
+import { groupForBatching } from './batch-groups.js';
 import type { ModuleInstance } from './instance.js';
+import type { RenderScratch } from './render-scratch.js';
 
 /** One source's contribution to a mixed input, performed after the source's kernel. */
 export class PortSend {
@@ -32,6 +42,96 @@ export class PortSend {
   }
 }
 
+/**
+ * Adjacent steps [start, start + size) rendered together by `batch` where it accepts them.
+ * The members whose state and buffers lie in the arena form `call` (lane order = member order;
+ * laneOf[k] is member k's lane, −1 for a member that always renders in JS). `picked` is
+ * per-call scratch (filled by the engine, no allocation).
+ */
+export class PlanGroup {
+  readonly members: readonly ModuleInstance[];
+  readonly laneOf: Int32Array;
+  /** The instances of call's lanes. */
+  readonly laneInstances: readonly ModuleInstance[];
+  readonly call: BatchCall | undefined;
+  readonly picked = new Int32Array(BATCH_LANES);
+  /**
+   * True while `call`'s descriptor holds current params for every member: set after a call in
+   * which every member was resident, settled, accepted and cacheable (BatchKernel.cacheable);
+   * the engine then uses BatchCall.runCached until a member is unsettled or faulted.
+   */
+  ready = false;
+
+  constructor(
+    readonly batch: BatchKernel,
+    readonly start: number,
+    members: readonly ModuleInstance[],
+    /** Per member: its state and buffers lie in the arena. */
+    resident: readonly boolean[],
+    arena: WasmArena,
+    /** The members' sends, in render order (performed after all of the group's kernels). */
+    sends: readonly PortSend[],
+  ) {
+    this.members = members;
+    this.laneOf = new Int32Array(members.length).fill(-1);
+    const lanes: ModuleInstance[] = [];
+    members.forEach((m, k) => {
+      if (!resident[k]) return;
+      this.laneOf[k] = lanes.length;
+      lanes.push(m);
+    });
+    this.laneInstances = lanes;
+    this.call = lanes.length >= 2 ? new BatchCall(arena, batch, lanes.map((m) => m.kernel)) : undefined;
+    this.sends = sends.length > 0 && sends.every((x) => arena.holds(x.source) && arena.holds(x.target)) ? new SendList(arena, sends) : undefined;
+  }
+
+  /** The members' sends as one wasm call (undefined: none, or not all in the arena: JS). */
+  readonly sends: SendList | undefined;
+
+  get size(): number {
+    return this.members.length;
+  }
+}
+
+/**
+ * A batch group's sends as one call of wasm/send.ts (performSend's arithmetic and order, two
+ * samples per SIMD operation): records of source and target byte offsets, amount and first
+ * flag in the arena, written at compile time. Render thread; `run` allocates nothing.
+ */
+export class SendList {
+  private readonly records: Float64Array;
+  private readonly ptr: number;
+  private readonly count: number;
+  private readonly entry: (list: number, count: number, start: number, end: number) => void;
+
+  constructor(arena: WasmArena, sends: readonly PortSend[]) {
+    this.count = sends.length;
+    this.records = arena.f64(4 * sends.length);
+    if (!arena.holds(this.records)) throw new Error('SendList: arena full');
+    this.ptr = this.records.byteOffset;
+    this.entry = arena.exports['sendRun'] as (list: number, count: number, start: number, end: number) => void;
+    sends.forEach((x, r) => {
+      this.records[4 * r] = x.source.byteOffset;
+      this.records[4 * r + 1] = x.target.byteOffset;
+      this.records[4 * r + 2] = x.amount;
+      this.records[4 * r + 3] = x.first ? 1 : 0;
+    });
+  }
+
+  run(start: number, end: number): void {
+    this.entry(this.ptr, this.count, start, end);
+  }
+}
+
+/** How a plan batches (the engine's arena and batch kernels). Compile time. */
+export interface BatchBinding {
+  /** The batch kernel of m's type, or undefined when the type has none. */
+  kernelFor(m: ModuleInstance): BatchKernel | undefined;
+  /** Called once m's buffers are bound: may a batch kernel address its state and buffers? */
+  resident(m: ModuleInstance): boolean;
+  readonly arena: WasmArena;
+}
+
 export interface PlanStep {
   readonly instance: ModuleInstance;
   /** Sends into mixed inputs of later modules, in order, after this step's kernel. */
@@ -47,6 +147,8 @@ export interface RenderPlan {
    */
   readonly instances: readonly ModuleInstance[];
   readonly sends: readonly (readonly PortSend[])[];
+  /** Per step: the group that starts at it, else null (and null for its other members). */
+  readonly groups: readonly (PlanGroup | null)[];
   readonly master: ModuleInstance;
 }
 
@@ -59,15 +161,29 @@ type PortBinding =
   | { readonly kind: 'mixed'; readonly feeds: readonly ResolvedConnection[] };
 
 /**
- * Binds inputs and modulation of `ordered` (render order) according to `connections`.
- * `silence` is the shared all-zero buffer for unconnected inputs.
+ * Binds inputs and modulation of `original` (render order) according to `connections`.
+ * `scratch` gives the shared all-zero buffer for unconnected inputs and the memory pooled
+ * buffers come from. With `batching`, instances are regrouped for batching (batch-groups.ts)
+ * and the plan carries the groups.
  */
 export function compileRenderPlan(
-  ordered: readonly ModuleInstance[],
+  original: readonly ModuleInstance[],
   connections: readonly ResolvedConnection[],
   masterId: string,
-  silence: Float32Array,
+  scratch: RenderScratch,
+  batching?: BatchBinding,
 ): RenderPlan {
+  checkRenderOrder(original, connections);
+  let ordered = original;
+  let groupRanges: readonly { readonly start: number; readonly size: number }[] = [];
+  if (batching !== undefined) {
+    const grouped = groupForBatching(original, connections, (m) => batching.kernelFor(m) !== undefined);
+    ordered = grouped.order;
+    groupRanges = grouped.groups;
+  }
+  // Liveness slot of each step: the members of a group share one.
+  const slotOf = ordered.map((_, i) => i);
+  for (const g of groupRanges) for (let k = 1; k < g.size; k++) slotOf[g.start + k] = g.start;
   const byId = new Map(ordered.map((m) => [m.id, m] as const));
   const lookup = (id: string): ModuleInstance => {
     const m = byId.get(id);
@@ -75,11 +191,6 @@ export function compileRenderPlan(
     return m;
   };
   const position = new Map(ordered.map((m, i) => [m.id, i] as const));
-  for (const c of connections) {
-    if (!((position.get(c.from) ?? Infinity) < (position.get(c.to) ?? -Infinity))) {
-      throw new Error(`render plan: '${c.from}' must come before '${c.to}' (modules must be in render order)`);
-    }
-  }
   // Group connections by destination once (linear in the patch size, not quadratic).
   const byDestination = new Map<string, ResolvedConnection[]>();
   for (const c of connections) {
@@ -103,7 +214,7 @@ export function compileRenderPlan(
       return { kind: 'mixed', feeds: feeds.map((c, n) => ({ c, n })).sort((a, b) => from(a.c) - from(b.c) || a.n - b.n).map((e) => e.c) };
     });
   });
-  const mixTargets = assignPooledBuffers(ordered, connections, bindings, position, masterId);
+  const mixTargets = assignPooledBuffers(ordered, connections, bindings, position, masterId, slotOf, scratch);
 
   const sendsByStep: PortSend[][] = ordered.map(() => []);
   const steps: PlanStep[] = [];
@@ -114,7 +225,7 @@ export function compileRenderPlan(
       port.scale = 1;
       if (binding.kind === 'none') {
         port.connected = false;
-        port.buffer = silence;
+        port.buffer = scratch.silence;
       } else if (binding.kind === 'direct') {
         port.connected = true;
         port.buffer = lookup(binding.feed.from).outputs[binding.feed.fromOutput]!;
@@ -138,12 +249,29 @@ export function compileRenderPlan(
     });
   });
   ordered.forEach((instance, i) => steps.push({ instance, sends: sendsByStep[i]!.length === 0 ? NO_SENDS : sendsByStep[i]! }));
+  const groups: (PlanGroup | null)[] = ordered.map(() => null);
+  for (const g of groupRanges) {
+    const members = ordered.slice(g.start, g.start + g.size);
+    const groupSends = members.flatMap((_, k) => sendsByStep[g.start + k]!);
+    groups[g.start] = new PlanGroup(batching!.kernelFor(members[0]!)!, g.start, members, members.map((m) => batching!.resident(m)), batching!.arena, groupSends);
+  }
   return {
     steps,
     instances: steps.map((step) => step.instance),
     sends: steps.map((step) => step.sends),
+    groups,
     master: lookup(masterId),
   };
+}
+
+/** Throws unless every connection goes from an earlier module to a later one. */
+function checkRenderOrder(ordered: readonly ModuleInstance[], connections: readonly ResolvedConnection[]): void {
+  const position = new Map(ordered.map((m, i) => [m.id, i] as const));
+  for (const c of connections) {
+    if (!((position.get(c.from) ?? Infinity) < (position.get(c.to) ?? -Infinity))) {
+      throw new Error(`render plan: '${c.from}' must come before '${c.to}' (modules must be in render order)`);
+    }
+  }
 }
 
 /**
@@ -154,18 +282,23 @@ export function compileRenderPlan(
  * sends lives for its own step. A mix target lives from its first sender's step to its
  * consumer's. A step never gets a buffer freed at that step (it may still be reading it); the
  * master's outputs live to the end. Faulted modules zero their (shared) outputs every
- * sub-block instead of once. Returns the mix target of each mixed input port.
+ * sub-block instead of once. Liveness is counted in slots (`slotOf`: a batch group's members
+ * share their first step's slot, so nothing is freed or reused inside a group). Returns the
+ * mix target of each mixed input port.
  * Render thread, at compile time (allocates the pool).
  */
 function assignPooledBuffers(
   ordered: readonly ModuleInstance[],
   connections: readonly ResolvedConnection[],
   bindings: readonly (readonly PortBinding[])[],
-  position: ReadonlyMap<string, number>,
+  stepPosition: ReadonlyMap<string, number>,
   masterId: string,
+  slotOf: readonly number[],
+  scratch: RenderScratch,
 ): Map<object, Float32Array> {
-  // Last step that reads each module's outputs (its own step when nothing reads them later).
-  const lastUse = ordered.map((_, i) => i);
+  const position = new Map([...stepPosition].map(([id, i]) => [id, slotOf[i]!] as const));
+  // Last slot that reads each module's outputs (its own slot when nothing reads them later).
+  const lastUse = ordered.map((_, i) => slotOf[i]!);
   const sent = new Set<ResolvedConnection>();
   // Mix targets to allocate at the step of their first sender.
   const targetsAt = new Map<number, { port: object; consumer: number }[]>();
@@ -175,17 +308,17 @@ function assignPooledBuffers(
       for (const c of binding.feeds) sent.add(c);
       const first = position.get(binding.feeds[0]!.from)!;
       const list = targetsAt.get(first) ?? [];
-      list.push({ port: ordered[i]!.inputs[k]!, consumer: i });
+      list.push({ port: ordered[i]!.inputs[k]!, consumer: slotOf[i]! });
       targetsAt.set(first, list);
     });
   });
   for (const c of connections) {
     if (sent.has(c)) continue;
-    const source = position.get(c.from)!;
+    const source = stepPosition.get(c.from)!;
     const reader = position.get(c.to)!;
     if (reader > lastUse[source]!) lastUse[source] = reader;
   }
-  const masterIndex = position.get(masterId);
+  const masterIndex = stepPosition.get(masterId);
   if (masterIndex !== undefined) lastUse[masterIndex] = Number.POSITIVE_INFINITY;
   const free: Float32Array[] = [];
   const releaseAt = new Map<number, Float32Array[]>();
@@ -197,17 +330,21 @@ function assignPooledBuffers(
   const targets = new Map<object, Float32Array>();
   ordered.forEach((instance, i) => {
     for (let o = 0; o < instance.outputs.length; o++) {
-      const buffer = free.pop() ?? new Float32Array(instance.maxBlock);
+      const buffer = free.pop() ?? scratch.memory.f32(scratch.maxBlock);
       instance.outputs[o] = buffer;
       if (Number.isFinite(lastUse[i]!)) release(lastUse[i]!, buffer);
     }
-    for (const { port, consumer } of targetsAt.get(i) ?? []) {
-      const buffer = free.pop() ?? new Float32Array(instance.maxBlock);
-      targets.set(port, buffer);
-      release(consumer, buffer);
+    // Mix targets first sent into in this slot (allocated at its first step).
+    if (slotOf[i] === i) {
+      for (const { port, consumer } of targetsAt.get(i) ?? []) {
+        const buffer = free.pop() ?? scratch.memory.f32(scratch.maxBlock);
+        targets.set(port, buffer);
+        release(consumer, buffer);
+      }
     }
-    // Buffers whose last reader is this step become free only after it.
-    const released = releaseAt.get(i);
+    // Buffers whose last reader is this slot become free only after its last step.
+    if (i + 1 < ordered.length && slotOf[i + 1] === slotOf[i]) return;
+    const released = releaseAt.get(slotOf[i]!);
     if (released !== undefined) free.push(...released);
   });
   return targets;

@@ -5,7 +5,12 @@
 // keeps a patch of thousands of modules to a few cache-resident buffers instead of a 1 KB
 // buffer per param (measured: 43 KB of buffers per W2 voice before).
 //
+// The memory they, pooled output buffers and kernel states come from is the thread's wasm
+// arena when the engine batches (src/dsp/lib/wasm-arena.ts), else the JS heap.
+//
 // Threading: render thread. `paramBuffer` allocates (patch-apply time only).
+
+import type { KernelMemory } from '../dsp/lib/wasm-arena.js';
 
 export class RenderScratch {
   readonly silence: Float32Array;
@@ -17,14 +22,14 @@ export class RenderScratch {
   readonly unbound: Float32Array;
   private readonly params: Float64Array[] = [];
 
-  constructor(readonly maxBlock: number) {
-    this.silence = new Float32Array(maxBlock);
-    this.unbound = new Float32Array(maxBlock);
+  constructor(readonly maxBlock: number, readonly memory: KernelMemory) {
+    this.silence = memory.f32(maxBlock);
+    this.unbound = memory.f32(maxBlock);
   }
 
   /** The shared per-sample buffer of param index `p` (created on first use). */
   paramBuffer(p: number): Float64Array {
-    while (this.params.length <= p) this.params.push(new Float64Array(this.maxBlock));
+    while (this.params.length <= p) this.params.push(this.memory.f64(this.maxBlock));
     return this.params[p]!;
   }
 }

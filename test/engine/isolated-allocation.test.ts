@@ -17,12 +17,12 @@ import { HEAP_GROWTH_LIMIT } from '../helpers/allocation.js';
 const child = fileURLToPath(new URL('../helpers/allocation-child.js', import.meta.url));
 const BLOCKS = '60000';
 
-function probe(target: string, mode = 'const'): { collections: number; heapGrowth: number; events: number } {
+function probe(target: string, mode = 'const'): { collections: number; heapGrowth: number; events: number; batched?: number; fallback?: number } {
   // Synchronous optimisation: on a loaded machine a background compile can land after the
   // warm-up, and the code that runs meanwhile boxes doubles (observed as rare GCs).
   const r = spawnSync(process.execPath, ['--no-concurrent-recompilation', '--no-concurrent-osr', child, target, BLOCKS, mode], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as { collections: number; heapGrowth: number; events: number };
+  return JSON.parse(r.stdout) as { collections: number; heapGrowth: number; events: number; batched?: number; fallback?: number };
 }
 
 for (const def of BUILT_IN_MODULES) {
@@ -57,6 +57,20 @@ test(`engine render loop (every module, modulation, sums, gates): allocates noth
 test(`engine with three running sequencers (gates, accents, lanes, swing): allocates nothing per block over ${BLOCKS} blocks`, () => {
   const result = probe('sequencer');
   assert.ok(result.events > 5000, `the sequencers scheduled ${result.events} events`);
+  assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
+  assert.ok(result.heapGrowth < HEAP_GROWTH_LIMIT + result.events * 64, `heap grew ${result.heapGrowth} bytes for ${result.events} events`);
+});
+
+/**
+ * SIMD batch groups (EngineOptions.batch, on by default): 16 W2 voices, so the filters render
+ * 4 per call through the wasm batch kernel (copies in and out per call), with gates splitting
+ * blocks and a smoothed cutoff change sending a group to the JS fallback now and then. Events
+ * may box their frame once each, as above (64 bytes per event in the budget).
+ */
+test(`engine with SIMD batch groups (W2 × 16, gates, fallback): allocates nothing per block over ${BLOCKS} blocks`, () => {
+  const result = probe('batch');
+  assert.ok((result.batched ?? 0) > 100000, `batched ${result.batched}`);
+  assert.ok((result.fallback ?? 0) > 0, `fallback ${result.fallback}`);
   assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
   assert.ok(result.heapGrowth < HEAP_GROWTH_LIMIT + result.events * 64, `heap grew ${result.heapGrowth} bytes for ${result.events} events`);
 });

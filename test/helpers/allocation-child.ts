@@ -1,7 +1,7 @@
 // Child process for the isolated allocation test (`isolated-allocation.test.ts`): one kernel,
 // or the engine with a patch of every module, in a fresh V8 so the JIT state depends only on
 // this workload (in a shared test process, what ran before changes inlining decisions).
-// Usage: node allocation-child.js <module type | engine | sequencer> [blocks] [const | sweep]
+// Usage: node allocation-child.js <module type | engine | sequencer | batch> [blocks] [const | sweep]
 // Prints one JSON line: { collections, heapGrowth }.
 
 import { createRegistry } from '../../src/dsp/modules/index.js';
@@ -12,6 +12,7 @@ import { allocationProbe } from './allocation.js';
 import { KernelHarness } from './kernel-harness.js';
 import { TestRandom } from './random.js';
 import { percussivePatch } from './sequencer.js';
+import { buildW2, W2 } from '../../bench/w2.js';
 
 const target = process.argv[2] ?? 'engine';
 const blocks = Number(process.argv[3] ?? 20000);
@@ -111,9 +112,36 @@ function sequencerBody(): () => void {
 }
 
 let sequencerEngine: Engine | undefined;
+let batchEngine: Engine | undefined;
 
-const body = target === 'engine' ? engineBody() : target === 'sequencer' ? sequencerBody() : kernelBody(target);
+/**
+ * The engine with SIMD batch groups: 16 W2 voices (4 filter groups through the wasm batch
+ * kernel), gates every 16 blocks at a frame inside the block (so groups render split
+ * sub-blocks too), and a smoothed cutoff change on one filter every 64 blocks (its group falls
+ * back to JS while it ramps).
+ */
+function batchBody(): () => void {
+  const build = buildW2(16, 1);
+  const engine = new Engine({ sampleRate: W2.sampleRate, maxBlock: 128, batch: true });
+  if (engine.batchStatus !== 'on') throw new Error(`batch ${engine.batchStatus}`);
+  engine.applyPatch(build.patch);
+  batchEngine = engine;
+  const left = new Float32Array(128);
+  const right = new Float32Array(128);
+  const envs = Array.from({ length: 16 }, (_, i) => engine.instance(`env${i}`)!.handle);
+  const vcf = engine.instance('vcf5')!.handle;
+  let n = 0;
+  return () => {
+    if ((n & 15) === 0) for (const h of envs) engine.scheduleGate(engine.frame + 53, h, (n & 16) === 0);
+    if ((n & 63) === 0) engine.scheduleParam(engine.frame + 7, vcf, 1, (n & 64) === 0 ? 1200 : 700);
+    engine.render(left, right, 128);
+    n++;
+  };
+}
+
+const body = target === 'engine' ? engineBody() : target === 'sequencer' ? sequencerBody() : target === 'batch' ? batchBody() : kernelBody(target);
 const result = await allocationProbe(body, blocks);
 // For the sequencer probe: how many events the sequencers scheduled (warm-up included).
-const events = sequencerEngine?.counters.eventsApplied ?? 0;
-process.stdout.write(`${JSON.stringify({ ...result, events })}\n`);
+const events = sequencerEngine?.counters.eventsApplied ?? batchEngine?.counters.eventsApplied ?? 0;
+const batch = batchEngine?.batchStats();
+process.stdout.write(`${JSON.stringify({ ...result, events, ...(batch === undefined ? {} : { batched: batch.batched, fallback: batch.fallback }) })}\n`);

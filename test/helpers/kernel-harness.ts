@@ -3,6 +3,7 @@
 
 import { OUTPUT_CHECK_LIMIT, type InputPort, type Kernel, type ModuleDefinition } from '../../src/dsp/kernel.js';
 import { ParamSignalCell } from '../../src/dsp/param-signal.js';
+import { HEAP_MEMORY, type KernelMemory } from '../../src/dsp/lib/wasm-arena.js';
 
 export interface HarnessOptions {
   sampleRate?: number;
@@ -10,6 +11,8 @@ export interface HarnessOptions {
   seed?: number;
   /** Param values by id (defaults from the spec otherwise). */
   params?: Record<string, number>;
+  /** Where state, param, input and output arrays live (a WasmArena for batch kernels; default the heap). */
+  memory?: KernelMemory | undefined;
 }
 
 export class KernelHarness {
@@ -24,11 +27,12 @@ export class KernelHarness {
     this.sampleRate = options.sampleRate ?? 48000;
     this.maxBlock = options.maxBlock ?? 128;
     const spec = definition.spec;
-    this.params = spec.params.map((p) => new ParamSignalCell(options.params?.[p.id] ?? p.default, new Float64Array(this.maxBlock)));
-    this.inputs = spec.inputs.map(() => ({ connected: false, buffer: new Float32Array(this.maxBlock), scale: 1 }));
-    this.outputs = spec.outputs.map(() => new Float32Array(this.maxBlock));
+    const memory = options.memory ?? HEAP_MEMORY;
+    this.params = spec.params.map((p) => new ParamSignalCell(options.params?.[p.id] ?? p.default, memory.f64(this.maxBlock)));
+    this.inputs = spec.inputs.map(() => ({ connected: false, buffer: memory.f32(this.maxBlock), scale: 1 }));
+    this.outputs = spec.outputs.map(() => memory.f32(this.maxBlock));
     this.kernel = new definition.kernel(
-      { sampleRate: this.sampleRate, maxBlock: this.maxBlock, seed: options.seed ?? 12345 },
+      { sampleRate: this.sampleRate, maxBlock: this.maxBlock, seed: options.seed ?? 12345, memory },
       { params: this.params, inputs: this.inputs, outputs: this.outputs },
     );
   }

@@ -26,7 +26,7 @@
 //   the decay (the engine ramps `sustain`, so the level follows it without a step).
 // - A segment ends (and the level snaps to its target) when within 1e-9 of it.
 
-import { Kernel } from '../kernel.js';
+import { Kernel, stateArray } from '../kernel.js';
 import type { ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
 
@@ -89,8 +89,32 @@ const LN_DECAY_RELEASE = Math.log(RATIO_DECAY_RELEASE / (1 + RATIO_DECAY_RELEASE
 /** A segment ends when the level is this close to its target. */
 const END_EPS = 1e-9;
 
+/**
+ * The kernel's constants and state layout, for its SIMD batch kernel (adsr-batch.ts,
+ * wasm/adsr.ts). A copy: the hot loop reads the module constants above, never this object.
+ */
+export const ADSR_CONSTANTS = Object.freeze({
+  stateSize: STATE_SIZE,
+  stageIdle: IDLE,
+  stageAttack: ATTACK,
+  stageDecay: DECAY,
+  stageSustain: SUSTAIN,
+  stageRelease: RELEASE,
+  stateStage: S_STAGE,
+  stateLevel: S_LEVEL,
+  stateRelStart: S_REL_START,
+  stateSegTime: S_SEG_TIME,
+  stateSegSustain: S_SEG_SUSTAIN,
+  stateSegCurve: S_SEG_CURVE,
+  ratioAttack: RATIO_ATTACK,
+  ratioDecayRelease: RATIO_DECAY_RELEASE,
+  lnAttack: LN_ATTACK,
+  lnDecayRelease: LN_DECAY_RELEASE,
+  endEps: END_EPS,
+});
+
 export class AdsrKernel extends Kernel {
-  readonly state = new Float64Array(STATE_SIZE);
+  readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
   private readonly samplesPerMs = this.ctx.sampleRate / 1000;
 
   override gate(on: boolean): void {

@@ -29,7 +29,7 @@
 // non-finite input) are reset to 0, both at control points so the result stays independent
 // of how the timeline is cut.
 
-import { Kernel } from '../kernel.js';
+import { Kernel, stateArray } from '../kernel.js';
 import type { ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
 import {
@@ -125,10 +125,28 @@ const S_FC = 17;
 const S_Q = 18;
 const STATE_SIZE = 19;
 
+/**
+ * The constants the batch kernel (filter-batch.ts, wasm/filter.ts) needs, copied into one
+ * exported object: the hot loop above reads module-local bindings (V8 folds those; exported
+ * bindings are module cells and measured to box doubles in the allocation probe).
+ */
+export const FILTER_CONSTANTS = Object.freeze({
+  stateSize: STATE_SIZE,
+  statePhase: S_PHASE,
+  controlPeriod: CONTROL_PERIOD,
+  minCutoffHz: MIN_CUTOFF_HZ,
+  minQ: MIN_Q,
+  denormal: DENORMAL,
+  invControlPeriod: INV_CONTROL_PERIOD,
+  mixV0: M_V0,
+  mixV1: M_V1,
+  mixV2: M_V2,
+});
+
 export class FilterKernel extends Kernel {
-  readonly state = new Float64Array(STATE_SIZE);
-  private readonly piOverFs = Math.PI / this.ctx.sampleRate;
-  private readonly maxCutoff = MAX_CUTOFF_RATIO * this.ctx.sampleRate;
+  readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
+  private readonly piOverFs = filterPiOverFs(this.ctx.sampleRate);
+  private readonly maxCutoff = filterMaxCutoff(this.ctx.sampleRate);
 
   process(start: number, end: number): void {
     const out = this.io.outputs[0];
@@ -400,8 +418,18 @@ export class FilterKernel extends Kernel {
   }
 }
 
+/** π/fs: the prewarping factor (also used by the batch kernel, filter-batch.ts). */
+export function filterPiOverFs(sampleRate: number): number {
+  return Math.PI / sampleRate;
+}
+
+/** Upper clamp of the effective cutoff, Hz. */
+export function filterMaxCutoff(sampleRate: number): number {
+  return MAX_CUTOFF_RATIO * sampleRate;
+}
+
 /** Enum value → mode index 0..3 (rounded, clamped; NaN → lp). */
-function modeIndex(v: number): 0 | 1 | 2 | 3 {
+export function modeIndex(v: number): 0 | 1 | 2 | 3 {
   if (v >= 2.5) return 3;
   if (v >= 1.5) return 2;
   if (v >= 0.5) return 1;

@@ -28,7 +28,7 @@
 // the sine resumes, from the phase and rate stored at that control point (starting at
 // sin(2πp_cp)): still a function of the state only.
 
-import { Kernel } from '../kernel.js';
+import { Kernel, stateArray } from '../kernel.js';
 import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
@@ -96,8 +96,21 @@ const SIN_S11 = LIB_S11;
 const SIN_S13 = LIB_S13;
 const SIN_S15 = LIB_S15;
 
+/**
+ * The values the SIMD batch kernel (wasm/lfo.ts via lfo-batch.ts) needs, as one frozen exported
+ * object: the hot loops above read module-local bindings (V8 folds those; exported bindings are
+ * module cells).
+ */
+export const LFO_CONSTANTS = Object.freeze({
+  stateSize: STATE_SIZE,
+  controlPeriod: CONTROL_PERIOD,
+  invControlPeriod: INV_CONTROL_PERIOD,
+  twoPi: TWO_PI,
+  shapeCount: LFO_SHAPES.length,
+});
+
 export class LfoKernel extends Kernel {
-  readonly state = new Float64Array(STATE_SIZE);
+  readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
   private readonly invSampleRate: number;
   /** State after seeding; `init()` copies it (a typed-array copy: reset allocates nothing). */
   private readonly initialState = new Float64Array(STATE_SIZE);

@@ -8,7 +8,7 @@
 // fixed latency of BLEP_HALF (8) samples and switching waveform never shifts it in time.
 // `gain` is applied at the ring output (no latency).
 
-import { Kernel } from '../kernel.js';
+import { Kernel, stateArray } from '../kernel.js';
 import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
 import type { ModuleSpec } from '../spec.js';
 import { addResidual, BLAMP_TABLE, BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../lib/blep.js';
@@ -78,8 +78,29 @@ if (HALF !== BLEP_HALF || MASK !== BLEP_MASK || TAPS !== BLEP_TAPS || BLEP_TABLE
 // Doubles travel through `state` instead, e.g. an event's tau and amount are written to
 // state[S_EVENT], state[S_EVENT + 1] for addResidual.
 
+/**
+ * osc.ts's state layout and ring geometry, for its SIMD batch kernel (osc-batch.ts, wasm/osc.ts),
+ * which restates them and checks them against this object at load.
+ */
+export const OSC_CONSTANTS = Object.freeze({
+  stateSize: STATE_SIZE,
+  statePhase: S_PHASE,
+  statePhaseB: S_PHASE_B,
+  statePwPrev: S_PW_PREV,
+  stateWave: S_WAVE,
+  stateDetune: S_DETUNE,
+  stateFactor: S_FACTOR,
+  statePos: S_POS,
+  stateDt: S_DT,
+  stateEvent: S_EVENT,
+  stateRing: S_RING,
+  ringHalf: HALF,
+  ringTaps: TAPS,
+  tablePhases: PHASES,
+});
+
 export class OscKernel extends Kernel {
-  readonly state = new Float64Array(STATE_SIZE);
+  readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
   private readonly invSampleRate: number;
   /** Per-sample phase increments for the current call when they are not constant (scratch). */
   private readonly increments: Float64Array;
