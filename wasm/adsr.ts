@@ -38,6 +38,7 @@
 //     one (end − h)·y² (adding +0 to a sum of squares, which is never −0, changes nothing).
 
 import { constsOf, inConnected, inPtr, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
+import { vec } from './simd';
 
 // ---- per-lane state (f64 index; adsr.ts's layout) ----
 const S_STAGE: i32 = 0;
@@ -142,9 +143,6 @@ export function adsrConstCount(): i32 {
 /** Field f of lanes 2p, 2p + 1. */
 @inline function wvec(f: i32, p: i32): v128 {
   return load<v128>(workPtr + <usize>((f << 5) + (p << 4)));
-}
-@inline function vec(a: f64, b: f64): v128 {
-  return f64x2.replace_lane(f64x2.splat(a), 1, b);
 }
 
 /** Sums of squares: sequential (segment samples). */

@@ -25,6 +25,7 @@
 //     chosen per lane with bitselect (never f64x2.min/max).
 
 import { constsOf, inConnected, inPtr, inScale, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
+import { vec, jsRound2 } from './simd';
 
 // ---- per-lane state (f64 index; filter.ts's layout) ----
 const S_IC1: i32 = 0;
@@ -108,9 +109,6 @@ export function filterConstCount(): i32 {
 }
 @inline function pget(l: i32, f: i32): f64 {
   return param(rec(l), f);
-}
-@inline function vec(a: f64, b: f64): v128 {
-  return f64x2.replace_lane(f64x2.splat(a), 1, b);
 }
 @inline function svec(l: i32, f: i32): v128 {
   return vec(sget(l, f), sget(l + 1, f));
@@ -217,12 +215,6 @@ function controlPoint(l: i32, i: i32): void {
   sset(l + 1, f, f64x2.extract_lane(v, 1));
 }
 
-/** Math.round per lane (ties toward +∞), exactly: nearest, + 1 on a .5 tie (a select, so −0 stays −0). */
-@inline function jsRound2(x: v128): v128 {
-  const n = f64x2.nearest(x);
-  const tie = f64x2.eq(f64x2.sub(x, n), f64x2.splat(0.5));
-  return v128.bitselect(f64x2.add(n, f64x2.splat(1.0)), n, tie);
-}
 
 /**
  * controlPoint for lanes l and l + 1 together (both at phase 0), in f64x2: the same values as

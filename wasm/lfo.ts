@@ -29,6 +29,7 @@
 //     other lanes count their wraps and step once at the end of the call.
 
 import { constsOf, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
+import { vec, jsRound2 } from './simd';
 
 // ---- per-lane state (f64 index; lfo.ts's layout) ----
 const S_PHASE: i32 = 0;
@@ -96,9 +97,6 @@ let gWraps1: i32 = 0;
 @inline function kv(i: i32): v128 {
   return f64x2.splat(kc(i));
 }
-@inline function vec(a: f64, b: f64): v128 {
-  return f64x2.replace_lane(f64x2.splat(a), 1, b);
-}
 @inline function sget(sp: usize, f: i32): f64 {
   return load<f64>(sp + <usize>(f << 3));
 }
@@ -134,12 +132,6 @@ let gWraps1: i32 = 0;
   return <f64>h * TWO_POW_M31;
 }
 
-/** Math.round per lane (ties toward +∞), exactly: nearest, + 1 on a .5 tie (a select, so −0 stays −0). */
-@inline function jsRound2(x: v128): v128 {
-  const n = f64x2.nearest(x);
-  const tie = f64x2.eq(f64x2.sub(x, n), f64x2.splat(0.5));
-  return v128.bitselect(f64x2.add(n, f64x2.splat(1.0)), n, tie);
-}
 
 /** sinTurnsApprox (lib/fast-math.ts) per lane: sin(2π·x). */
 function sinTurns2(x: v128): v128 {

@@ -31,6 +31,7 @@
 //     only for lanes osc.ts would render with the general loop.
 
 import { constsOf, inConnected, inPtr, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
+import { vec } from './simd';
 
 // ---- per-lane state (f64 index; osc.ts's layout) ----
 const S_PHASE: i32 = 0;
@@ -106,9 +107,6 @@ export function oscConstCount(): i32 {
 }
 @inline function pget(l: i32, f: i32): f64 {
   return param(rec(l), f);
-}
-@inline function vec(a: f64, b: f64): v128 {
-  return f64x2.replace_lane(f64x2.splat(a), 1, b);
 }
 @inline function svec(l: i32, f: i32): v128 {
   return vec(sget(l, f), sget(l + 1, f));

@@ -23,7 +23,7 @@
 // allocate); `accepts` and `run` never allocate, throw on purpose, log, await or do I/O.
 
 import type { Kernel } from './kernel.js';
-import { PAD_STATE_SLOTS, type WasmArena } from './lib/wasm-arena.js';
+import { DESC_BYTES, PAD_STATE_SLOTS, type WasmArena } from './lib/wasm-arena.js';
 
 /** Instances per batch call (two f64x2 vectors). */
 export const BATCH_LANES = 4;
@@ -77,6 +77,8 @@ export type BatchEntry = (desc: number, lanes: number, start: number, end: numbe
 
 /** f64 slots of a whole descriptor. */
 export const DESC_SLOTS = DESC_HEADER_SLOTS + BATCH_LANES * LANE_SLOTS;
+// The arena reserves the shared descriptor by size (it sits below this layer).
+if (DESC_SLOTS * 8 !== DESC_BYTES) throw new Error(`batch: descriptor of ${DESC_SLOTS} slots, the arena reserves ${DESC_BYTES} bytes`);
 
 /**
  * The host side every wasm batch kernel shares. A type adds `accepts` and `writeParams`.

@@ -514,28 +514,30 @@ export class Engine {
   }
 
   private renderRange(plan: RenderPlan, start: number, end: number): void {
-    const instances = plan.instances;
-    const allSends = plan.sends;
-    const groups = plan.groups;
-    for (let s = 0; s < instances.length; s++) {
-      const group = groups[s]!;
-      let last = s;
-      if (group === null) this.renderStep(instances[s]!, start, end);
-      else {
-        this.renderGroup(group, start, end);
-        last = s + group.size - 1;
-      }
-      // A group's sends after all of its kernels, in render order (one wasm call when the
-      // group has a SendList).
-      if (group !== null && group.sends !== undefined) group.sends.run(start, end);
-      else {
-        for (; s <= last; s++) {
-          const sends = allSends[s]!;
-          for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
-        }
-      }
-      s = last;
+    const steps = plan.instances.length;
+    for (let s = 0; s < steps; s++) s = this.renderSlot(plan, s, start, end);
+  }
+
+  /**
+   * Step s over [start, end), or the batch group starting at it, then its sends (a group's after
+   * all of its kernels, in render order: one wasm call when it has a SendList). Returns the
+   * last step index it covered.
+   */
+  private renderSlot(plan: RenderPlan, s: number, start: number, end: number): number {
+    const group = plan.groups[s]!;
+    if (group === null) this.renderStep(plan.instances[s]!, start, end);
+    else this.renderGroup(group, start, end);
+    const last = group === null ? s : s + group.size - 1;
+    if (group !== null && group.sends !== undefined) {
+      group.sends.run(start, end);
+      return last;
     }
+    const allSends = plan.sends;
+    for (let t = s; t <= last; t++) {
+      const sends = allSends[t]!;
+      for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
+    }
+    return last;
   }
 
   /**
@@ -678,26 +680,11 @@ export class Engine {
    */
   private renderRangeProfiled(plan: RenderPlan, start: number, end: number, profile: Float64Array): void {
     const instances = plan.instances;
-    const allSends = plan.sends;
-    const groups = plan.groups;
     const clockMs = this.profileClockMs[0]!;
     for (let s = 0; s < instances.length; s++) {
       const t0 = performance.now();
-      const group = groups[s]!;
       const first = s;
-      let last = s;
-      if (group === null) this.renderStep(instances[s]!, start, end);
-      else {
-        this.renderGroup(group, start, end);
-        last = s + group.size - 1;
-      }
-      if (group !== null && group.sends !== undefined) group.sends.run(start, end);
-      else {
-        for (; s <= last; s++) {
-          const sends = allSends[s]!;
-          for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
-        }
-      }
+      const last = this.renderSlot(plan, s, start, end);
       s = last;
       // A batch group's time is attributed evenly to its members.
       const ms = (performance.now() - t0 - clockMs) / (last - first + 1);
