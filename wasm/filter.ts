@@ -7,8 +7,9 @@
 // Contract (host: src/dsp/modules/filter-batch.ts; calling convention: wasm/abi.ts): each lane
 // record points at the instance's 19-value state array (filter.ts's layout, verbatim), its
 // `in` and `fm` buffers and its output, all in place in the arena, and holds its constant
-// params (P_*); the kernel updates state and output [start, end) in place and stores each
-// lane's sum of y². Runs on the render thread; allocates nothing.
+// params (P_*); the kernel updates state and output [start, end) in place (the states through
+// a structure-of-arrays copy in the work area, gathered at entry and scattered at exit) and
+// stores each lane's sum of y². Runs on the render thread; allocates nothing.
 //
 // How bit-identity is kept (the recipes of proto/simd-w2, README there):
 //   - every f64 expression in filter.ts's operation order (WASM never fuses a·b + c);
@@ -47,6 +48,7 @@ const S_GT: i32 = 15;
 const S_READY: i32 = 16;
 const S_FC: i32 = 17;
 const S_Q: i32 = 18;
+const STATE_FIELDS: i32 = 19;
 
 // ---- per-lane params (param slot index of the lane record), written by the host per call ----
 const P_CUTOFF: i32 = 0;
@@ -86,6 +88,14 @@ let state2: usize = 0;
 let state3: usize = 0;
 let constPtr: usize = 0;
 let workPtr: usize = 0;
+/**
+ * The lanes' 19-value states for the duration of a call, structure of arrays (fieldAddr), in
+ * the work area after coefFill's rows: gathered at entry, scattered back at exit, so control
+ * points and segments read a vector's two lanes with one load instead of two and an insert.
+ */
+let soa: usize = 0;
+const SOA_OFFSET: usize = 4096;
+const SOA_VECTOR: usize = 320;
 
 /** Number of f64 constants the host writes at `consts`. */
 export function filterConstCount(): i32 {
@@ -98,20 +108,25 @@ export function filterConstCount(): i32 {
 @inline function rec(l: i32): usize {
   return laneRecord(descBase, l);
 }
-@inline function sp(l: i32): usize {
-  return l == 0 ? state0 : l == 1 ? state1 : l == 2 ? state2 : state3;
+/**
+ * Lane l's state field f in the call's SoA copy (see filterRun): vector l >> 1, field f at
+ * 16 bytes per field, the lane at + 8·(l & 1); so a vector's two lanes load as one v128.
+ */
+@inline function fieldAddr(l: i32, f: i32): usize {
+  return soa + <usize>(l >> 1) * SOA_VECTOR + <usize>(f << 4) + <usize>((l & 1) << 3);
 }
 @inline function sget(l: i32, f: i32): f64 {
-  return load<f64>(sp(l) + <usize>(f << 3));
+  return load<f64>(fieldAddr(l, f));
 }
 @inline function sset(l: i32, f: i32, v: f64): void {
-  store<f64>(sp(l) + <usize>(f << 3), v);
+  store<f64>(fieldAddr(l, f), v);
 }
 @inline function pget(l: i32, f: i32): f64 {
   return param(rec(l), f);
 }
+/** Lanes l, l + 1 (l even) of field f. */
 @inline function svec(l: i32, f: i32): v128 {
-  return vec(sget(l, f), sget(l + 1, f));
+  return v128.load(fieldAddr(l, f));
 }
 @inline function pvec(l: i32, f: i32): v128 {
   return vec(pget(l, f), pget(l + 1, f));
@@ -211,8 +226,7 @@ function controlPoint(l: i32, i: i32): void {
 }
 
 @inline function svset(l: i32, f: i32, v: v128): void {
-  sset(l, f, f64x2.extract_lane(v, 0));
-  sset(l + 1, f, f64x2.extract_lane(v, 1));
+  v128.store(fieldAddr(l, f), v);
 }
 
 
@@ -365,6 +379,26 @@ function coefFill(l: i32, dst: usize, n: i32): void {
   v128.store32_lane(b + o, f, 1);
 }
 
+@inline function statePtrOf(l: i32): usize {
+  return l == 0 ? state0 : l == 1 ? state1 : l == 2 ? state2 : state3;
+}
+
+/** Copies every lane's state array into the SoA copy (call entry). */
+function gatherState(): void {
+  for (let l = 0; l < 4; l++) {
+    const from = statePtrOf(l);
+    for (let f = 0; f < STATE_FIELDS; f++) store<f64>(fieldAddr(l, f), load<f64>(from + <usize>(f << 3)));
+  }
+}
+
+/** Copies the SoA copy back into every lane's state array (call exit). */
+function scatterState(): void {
+  for (let l = 0; l < 4; l++) {
+    const to = statePtrOf(l);
+    for (let f = 0; f < STATE_FIELDS; f++) store<f64>(to + <usize>(f << 3), load<f64>(fieldAddr(l, f)));
+  }
+}
+
 /**
  * Renders lanes 0..3 over [start, end) (`lanes` is always 4: the host pads, wasm/abi.ts).
  * Stores each lane's sum of y².
@@ -377,6 +411,8 @@ export function filterRun(desc: usize, lanes: i32, start: i32, end: i32): void {
   state3 = statePtr(rec(3));
   constPtr = constsOf(desc);
   workPtr = workOf(desc);
+  soa = workPtr + SOA_OFFSET;
+  gatherState();
   const inA0 = inPtr(rec(0), IN_AUDIO);
   const inA1 = inPtr(rec(1), IN_AUDIO);
   const inB0 = inPtr(rec(2), IN_AUDIO);
@@ -503,6 +539,7 @@ export function filterRun(desc: usize, lanes: i32, start: i32, end: i32): void {
     sset(3, S_IC2, f64x2.extract_lane(b2, 1));
     for (let l = 0; l < 4; l++) sset(l, S_PHASE, <f64>((<i32>sget(l, S_PHASE) + n) & (CONTROL_PERIOD - 1)));
   }
+  scatterState();
   setSumSquares(rec(0), f64x2.extract_lane(sqA, 0));
   setSumSquares(rec(1), f64x2.extract_lane(sqA, 1));
   setSumSquares(rec(2), f64x2.extract_lane(sqB, 0));

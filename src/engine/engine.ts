@@ -567,20 +567,10 @@ export class Engine {
     const call = group.call;
     const lanes = group.laneInstances;
     if (group.ready && call !== undefined) {
-      // Fast path: the descriptor's params are current while every member stays settled.
-      let settled = true;
-      for (let k = 0; k < members.length; k++) {
-        const m = members[k]!;
-        if (m.fault !== FAULT_NONE || !m.params.isSettled) {
-          settled = false;
-          break;
-        }
-      }
-      if (settled) {
-        this.runCall(call, lanes, group.picked, call.size, true, start, end);
-        return;
-      }
-      group.ready = false;
+      // Fast path: the descriptor's params are current while every member stays settled and
+      // unfaulted (anything else clears `ready` through ParamBank.watcher).
+      this.runCall(call, lanes, group.picked, call.size, true, start, end);
+      return;
     }
     const batch = group.batch;
     const laneOf = group.laneOf;

@@ -61,6 +61,8 @@ export class ModuleInstance {
   /** Mutes the module: its outputs read as silence from now on. */
   markFaulted(code: number): void {
     this.fault = code;
+    // A batch group's fast path must see the fault (ParamBank.watcher).
+    this.params.invalidate();
     for (const out of this.outputs) out.fill(0);
   }
 

@@ -41,6 +41,14 @@ function paramLimits(specs: readonly ParamSpec[], sampleRate: number): ParamLimi
   return limits;
 }
 
+/**
+ * Told when a bank stops being settled: a batch group whose fast path reuses its members'
+ * params (render-plan.ts PlanGroup) drops `ready` then, so it need not poll every member.
+ */
+export interface SettledWatcher {
+  ready: boolean;
+}
+
 const NO_SOURCES: Float32Array[] = [];
 const NO_AMOUNTS = new Float64Array(0);
 
@@ -59,6 +67,12 @@ export class ParamBank {
    * its value, so `fill` has nothing to do. Cleared by anything that changes a param.
    */
   private settled = false;
+  /**
+   * The batch group this bank's instance belongs to in the plan compiled last (null: none).
+   * Every change that unsettles the bank (setTarget, setImmediate, bindModulation, invalidate)
+   * clears its `ready`; set by compileRenderPlan.
+   */
+  watcher: SettledWatcher | null = null;
 
   constructor(
     readonly specs: readonly ParamSpec[],
@@ -83,7 +97,7 @@ export class ParamBank {
 
   /** Compile time: the modulation connections of param `p` (replaces the previous ones). */
   bindModulation(p: number, sources: Float32Array[], amounts: number[]): void {
-    this.settled = false;
+    this.unsettle();
     this.modSources[p] = sources.length === 0 ? NO_SOURCES : sources;
     this.modAmounts[p] = amounts.length === 0 ? NO_AMOUNTS : Float64Array.from(amounts);
   }
@@ -103,7 +117,7 @@ export class ParamBank {
 
   /** Starts a ramp to `value` over the param's smoothing time (immediate when it has none). */
   setTarget(p: number, value: number): void {
-    this.settled = false;
+    this.unsettle();
     const r = p * RAMP_FIELDS;
     const samples = this.rampSamples[p]!;
     const ramp = this.ramp;
@@ -120,7 +134,7 @@ export class ParamBank {
 
   /** Jumps to `value` at once (new modules, restores). */
   setImmediate(p: number, value: number): void {
-    this.settled = false;
+    this.unsettle();
     const r = p * RAMP_FIELDS;
     this.ramp[r + CURRENT] = value;
     this.ramp[r + TARGET] = value;
@@ -136,9 +150,15 @@ export class ParamBank {
     return this.settled;
   }
 
-  /** Call after writing `ramp` directly (snapshot restore). */
+  /** Call after writing `ramp` directly (snapshot restore) or when the instance faults. */
   invalidate(): void {
+    this.unsettle();
+  }
+
+  private unsettle(): void {
     this.settled = false;
+    const watcher = this.watcher;
+    if (watcher !== null) watcher.ready = false;
   }
 
   /** Prepares every signal for samples [start, end): constant fast path, or per-sample values. */

@@ -58,7 +58,8 @@ export class PlanGroup {
   /**
    * True while `call`'s descriptor holds current params for every member: set after a call in
    * which every member was resident, settled, accepted and cacheable (BatchKernel.cacheable);
-   * the engine then uses BatchCall.runCached until a member is unsettled or faulted.
+   * the engine then uses BatchCall.runCached until a member is unsettled or faulted (each
+   * member's ParamBank clears it then: this group is the bank's `watcher`).
    */
   ready = false;
 
@@ -250,10 +251,13 @@ export function compileRenderPlan(
   });
   ordered.forEach((instance, i) => steps.push({ instance, sends: sendsByStep[i]!.length === 0 ? NO_SENDS : sendsByStep[i]! }));
   const groups: (PlanGroup | null)[] = ordered.map(() => null);
+  for (const instance of ordered) instance.params.watcher = null;
   for (const g of groupRanges) {
     const members = ordered.slice(g.start, g.start + g.size);
     const groupSends = members.flatMap((_, k) => sendsByStep[g.start + k]!);
-    groups[g.start] = new PlanGroup(batching!.kernelFor(members[0]!)!, g.start, members, members.map((m) => batching!.resident(m)), batching!.arena, groupSends);
+    const group = new PlanGroup(batching!.kernelFor(members[0]!)!, g.start, members, members.map((m) => batching!.resident(m)), batching!.arena, groupSends);
+    for (const m of members) m.params.watcher = group;
+    groups[g.start] = group;
   }
   return {
     steps,
