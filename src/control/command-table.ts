@@ -252,7 +252,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     address: '/engine/status', usage: '/engine/status', reply: 'always', args: [], replyAddress: '/engine/status.reply',
-    doc: 'Reply `/engine/status.reply <json>`: rate, block, lead, sink, active slot, per-slot health, underruns, late cycles, failovers, divergences, commits, uptime.',
+    doc: 'Reply `/engine/status.reply <json>`: rate, block, lead, sink, active slot, per-slot health, underruns, late cycles, failovers, divergences, commits, uptime, per-module cost, and `batch` (SIMD batch kernels: status on/off/unavailable, sub-blocks they rendered and the JS fallbacks, wasm arena use).',
     handler: ({ ctx }) => ({ ok: true, args: [JSON.stringify(ctx.status())] }),
   },
   {

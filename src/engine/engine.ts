@@ -65,6 +65,18 @@ export interface EngineOptions {
 let batchUnavailableReported = false;
 
 /** Measured cost of one live module (see EngineOptions.profileEvery). */
+/** Engine.batchStats(): how much of the patch the SIMD batch kernels render. */
+export interface BatchStats {
+  /** 'on', 'off' or 'unavailable: <reason>' (Engine.batchStatus). */
+  readonly status: string;
+  /** Instance sub-blocks rendered by a batch kernel since the engine was built. */
+  readonly batched: number;
+  /** Instance sub-blocks of batch groups rendered by the JS kernel instead. */
+  readonly fallback: number;
+  /** The thread arena's bytes and heap fallbacks (undefined when batching is not on). */
+  readonly arena: ReturnType<WasmArena['stats']> | undefined;
+}
+
 export interface ModuleCost {
   readonly id: string;
   readonly type: string;
@@ -271,10 +283,11 @@ export class Engine {
   /**
    * Instance sub-blocks rendered inside batch groups since construction: by a batch kernel
    * (`batched`) and by the JS kernel (`fallback`: param not constant, lone accepted member,
-   * ...). Between blocks.
+   * ...), with the batch status and the thread arena's figures (reported in /engine/status).
+   * Between blocks; allocates.
    */
-  batchStats(): { batched: number; fallback: number; arena: ReturnType<WasmArena['stats']> | undefined } {
-    return { batched: this.batchCounts[0]!, fallback: this.batchCounts[1]!, arena: this.arena?.stats() };
+  batchStats(): BatchStats {
+    return { status: this.batchStatus, batched: this.batchCounts[0]!, fallback: this.batchCounts[1]!, arena: this.arena?.stats() };
   }
 
   /** True while an old graph is fading out after a topology change (not captured by snapshots). */

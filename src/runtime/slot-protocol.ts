@@ -1,7 +1,7 @@
 // Messages between the supervisor and slot workers (structured clone over a MessagePort).
 // High-rate commands do not use messages: they go through the shared command ring.
 
-import type { ModuleCost } from '../engine/engine.js';
+import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { HostSnapshot, PatchPayload } from './engine-host.js';
@@ -55,8 +55,8 @@ export type SlotMessage =
 export type SlotReport =
   | { readonly type: 'ready' }
   | { readonly type: 'module-fault'; readonly module: string; readonly code: string; readonly frame: number }
-  /** Per-module render cost, sampled (about once a second). */
-  | { readonly type: 'costs'; readonly costs: readonly ModuleCost[] }
+  /** Per-module render cost, sampled (about once a second), and the batch kernels' counters. */
+  | { readonly type: 'costs'; readonly costs: readonly ModuleCost[]; readonly batch: BatchStats }
   /**
    * A snapshot at the start of block `block`, after reading the command ring up to `cmdRead`
    * (exclusive): every command before it is inside the snapshot, none after it.

@@ -220,7 +220,7 @@ function renderBlock(produced: number): void {
   me.histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]++;
   if (produced % COST_REPORT_BLOCKS === 0) {
     // Each report covers the last interval (start-up JIT warm-up does not linger in the figures).
-    report({ type: 'costs', costs: engine.moduleCosts() });
+    report({ type: 'costs', costs: engine.moduleCosts(), batch: engine.batchStats() });
     engine.resetModuleCosts();
   }
   if (engine.counters.moduleFaults !== Atomics.load(me.ints, SLOT_MODULE_FAULTS)) {

@@ -19,7 +19,7 @@ import type { ModuleRegistry } from '../dsp/registry.js';
 import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
-import type { ModuleCost } from '../engine/engine.js';
+import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
 import { stagedCommitAheadMs, stagingEnabled } from './staged-commit.js';
@@ -142,6 +142,8 @@ export class Supervisor {
   private readonly lastCompared: number[];
   /** Latest per-module costs each slot reported. */
   private readonly moduleCosts: Array<readonly ModuleCost[]>;
+  /** Per slot: its engine's batch counters, from its latest cost report (undefined before). */
+  private readonly batchStats: Array<BatchStats | undefined>;
   private readonly health: SlotHealth;
   private readonly store: StateStore | undefined;
   private outputWorker: Worker | undefined;
@@ -198,6 +200,7 @@ export class Supervisor {
     this.joinStartedAt = new Array<number>(options.slots).fill(0);
     this.lastCompared = new Array<number>(options.slots).fill(0);
     this.moduleCosts = new Array<readonly ModuleCost[]>(options.slots).fill([]);
+    this.batchStats = new Array<BatchStats | undefined>(options.slots).fill(undefined);
     this.health = new SlotHealth(options.slots, options.health ?? DEFAULT_HEALTH);
     this.store = options.stateDir === undefined ? undefined : new StateStore(options.stateDir);
     this.committedPatch = options.initialPatch;
@@ -451,6 +454,7 @@ export class Supervisor {
       uptimeSeconds: round((Date.now() - this.startedAt) / 1000),
       slotHealth: this.shared.slots.map((_, slot) => this.slotStatus(slot)),
       moduleCosts: (this.moduleCosts[Atomics.load(ctl, CTL_ACTIVE)] ?? []).map((c) => ({ id: c.id, type: c.type, meanUs: round(c.meanUs), maxUs: round(c.maxUs), share: round(c.share) })),
+      batch: batchStatus(this.batchStats[Atomics.load(ctl, CTL_ACTIVE)]),
       recording: this.recorder.status(),
     };
   }
@@ -549,6 +553,7 @@ export class Supervisor {
   private onReport(slot: number, m: SlotReport): void {
     if (m.type === 'costs') {
       this.moduleCosts[slot] = m.costs;
+      this.batchStats[slot] = m.batch;
     } else if (m.type === 'module-fault') {
       if (slot === Atomics.load(this.shared.ctl, CTL_ACTIVE)) this.options.onModuleFault?.(m.module, m.code, m.frame);
     } else if (m.type === 'snapshot') {
@@ -879,6 +884,25 @@ function liveParamChanges(doc: PatchDocument, host: EngineHost, registry: Module
     });
   }
   return changes;
+}
+
+/**
+ * The active slot's batch figures for /engine/status: whether the SIMD batch kernels run, the
+ * share of batch-group sub-blocks they rendered, and the arena's use (null before the first
+ * cost report, about a second after start).
+ */
+function batchStatus(stats: BatchStats | undefined): Record<string, unknown> | null {
+  if (stats === undefined) return null;
+  const total = stats.batched + stats.fallback;
+  return {
+    status: stats.status,
+    batchedSubBlocks: stats.batched,
+    jsSubBlocks: stats.fallback,
+    batchedShare: total === 0 ? null : round(stats.batched / total),
+    arena: stats.arena === undefined ? null : {
+      usedBytes: stats.arena.usedBytes, liveBytes: stats.arena.liveBytes, capacityBytes: stats.arena.capacityBytes, heapFallbacks: stats.arena.heapFallbacks,
+    },
+  };
 }
 
 function lastOf<T>(items: readonly T[], match: (item: T) => boolean): T | undefined {

@@ -511,6 +511,11 @@ const CASES = new Map<string, Case>([
     })();
     assert.deepEqual(costs.map((c) => c['id']).sort(), (await patch()).modules.map((m: { id: string }) => m.id).sort());
     for (const c of costs) assert.ok(c['maxUs'] >= c['meanUs'] && c['share'] > 0 && c['share'] < 1, JSON.stringify(c));
+    // SIMD batch kernels: on in the slot workers, with the arena's figures.
+    const batch = (await engineStatus(client))['batch'] as Record<string, any>;
+    assert.equal(batch['status'], 'on', JSON.stringify(batch));
+    assert.ok(batch['batchedSubBlocks'] >= 0 && batch['jsSubBlocks'] >= 0, JSON.stringify(batch));
+    assert.ok(batch['arena']['capacityBytes'] > 0 && batch['arena']['usedBytes'] > 0 && batch['arena']['heapFallbacks'] === 0, JSON.stringify(batch));
     assert.ok(Array.isArray(s['slotHealth']) && s['slotHealth'].length === 2);
     for (const slot of s['slotHealth'] as Array<Record<string, any>>) {
       assert.equal(typeof slot['alive'], 'boolean');
