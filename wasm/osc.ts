@@ -291,7 +291,8 @@ function renderPair(l: i32, start: i32, end: i32): void {
 }
 
 /**
- * All 4 lanes saw with a constant increment (no fm): the W2 case, both pairs per iteration.
+ * All 4 lanes saw with a constant positive increment (no fm): the W2 case, both pairs per
+ * iteration; a phase in [0, 1) plus dt > 0 wraps only at 1.
  * osc.ts's saw loops with rotated rings; events (wraps) in laneEvents.
  */
 function renderSawQuad(start: i32, end: i32): void {
@@ -317,8 +318,8 @@ function renderSawQuad(start: i32, end: i32): void {
     const base = (pos + HALF) & MASK;
     let xa = f64x2.add(phA, dtA);
     let xb = f64x2.add(phB, dtB);
-    const ea = v128.or(f64x2.ge(xa, one), f64x2.lt(xa, zero));
-    const eb = v128.or(f64x2.ge(xb, one), f64x2.lt(xb, zero));
+    const ea = f64x2.ge(xa, one);
+    const eb = f64x2.ge(xb, one);
     if (v128.any_true(v128.or(ea, eb))) {
       if (i64x2.extract_lane(ea, 0) != 0) {
         laneEvents(0, WAVE_SAW, f64x2.extract_lane(phA, 0), f64x2.extract_lane(dtA, 0), f64x2.extract_lane(xa, 0), 0, 0, base);
@@ -380,7 +381,9 @@ export function oscRun(desc: usize, lanes: i32, start: i32, end: i32): void {
     const st = statePtr(r);
     const fm = inConnected(r, IN_FM);
     const wave = param(r, P_WAVE);
-    if (wave != <f64>WAVE_SAW || fm) allSaw = false;
+    // renderSawQuad needs a positive increment (it tests the wrap at 1 only: from a phase in
+    // [0, 1), phase + dt never falls below 0).
+    if (wave != <f64>WAVE_SAW || fm || !(param(r, P_DT) > 0)) allSaw = false;
     // computeIncrements: the cached factor (both paths; the per-sample path only when it runs a
     // sample) and the constant increment (constant path only).
     if (!fm || n > 0) {
