@@ -64,7 +64,6 @@ export interface EngineOptions {
 /** The batch fallback is reported once per process, not per engine or block. */
 let batchUnavailableReported = false;
 
-/** Measured cost of one live module (see EngineOptions.profileEvery). */
 /** Engine.batchStats(): how much of the patch the SIMD batch kernels render. */
 export interface BatchStats {
   /** 'on', 'off' or 'unavailable: <reason>' (Engine.batchStatus). */
@@ -77,6 +76,7 @@ export interface BatchStats {
   readonly arena: ReturnType<WasmArena['stats']> | undefined;
 }
 
+/** Measured cost of one live module (see EngineOptions.profileEvery). */
 export interface ModuleCost {
   readonly id: string;
   readonly type: string;
