@@ -119,6 +119,10 @@ program
     process.exitCode = runDocs({ write: opts.write === true, check: opts.check === true });
   });
 
+function formatBytes(bytes: number): string {
+  return bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
 function formatStatus(status: Record<string, unknown>): string {
   const lines: string[] = [];
   const slots = (status['slotHealth'] as Array<Record<string, unknown>> | undefined) ?? [];
@@ -127,6 +131,16 @@ function formatStatus(status: Record<string, unknown>): string {
   for (const s of slots) {
     const r = s['renderMs'] as Record<string, number>;
     lines.push(`  slot ${s['slot']}: ${s['alive'] === true ? 'alive' : 'DOWN'}, ${s['blocksRendered']} blocks, render mean ${r['mean']} ms p99 ${r['p99']} ms max ${r['max']} ms`);
+  }
+  const batch = status['batch'] as Record<string, unknown> | null | undefined;
+  if (batch !== null && batch !== undefined) {
+    const share = batch['batchedShare'] as number | null;
+    const arena = batch['arena'] as Record<string, number> | null;
+    lines.push(
+      `SIMD batch kernels ${batch['status']}` +
+        (share === null ? '' : `: ${(100 * share).toFixed(1)} % of batch-group sub-blocks`) +
+        (arena === null ? '' : `; wasm arena ${formatBytes(arena['usedBytes']!)} used of ${formatBytes(arena['capacityBytes']!)}, ${arena['heapFallbacks']} heap fallbacks`),
+    );
   }
   const rec = status['recording'] as Record<string, unknown> | undefined;
   if (rec?.['recording'] === true) lines.push(`recording ${rec['path']}: ${Number(rec['seconds']).toFixed(1)} s`);

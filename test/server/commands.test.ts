@@ -8,7 +8,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { fromBuffer, toBuffer } from 'osc-min';
 import { COMMANDS, type CommandEntry, type OscValue } from '../../src/control/command-table.js';
@@ -516,6 +518,11 @@ const CASES = new Map<string, Case>([
     assert.equal(batch['status'], 'on', JSON.stringify(batch));
     assert.ok(batch['batchedSubBlocks'] >= 0 && batch['jsSubBlocks'] >= 0, JSON.stringify(batch));
     assert.ok(batch['arena']['capacityBytes'] > 0 && batch['arena']['usedBytes'] > 0 && batch['arena']['heapFallbacks'] === 0, JSON.stringify(batch));
+    // `chronus status` prints it readably.
+    const cli = await new Promise<string>((done, failed) => {
+      execFile(process.execPath, [fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), 'status', '--port', String(server.port)], { timeout: 10_000 }, (error, stdout) => (error === null ? done(stdout) : failed(error)));
+    });
+    assert.match(cli, /^SIMD batch kernels on(: [\d.]+ % of batch-group sub-blocks)?; wasm arena \d+ (KiB|MiB) used of [\d.]+ MiB, 0 heap fallbacks$/m, cli);
     assert.ok(Array.isArray(s['slotHealth']) && s['slotHealth'].length === 2);
     for (const slot of s['slotHealth'] as Array<Record<string, any>>) {
       assert.equal(typeof slot['alive'], 'boolean');
