@@ -97,7 +97,7 @@ export class ParamBank {
 
   /** Compile time: the modulation connections of param `p` (replaces the previous ones). */
   bindModulation(p: number, sources: Float32Array[], amounts: number[]): void {
-    this.unsettle();
+    this.invalidate();
     this.modSources[p] = sources.length === 0 ? NO_SOURCES : sources;
     this.modAmounts[p] = amounts.length === 0 ? NO_AMOUNTS : Float64Array.from(amounts);
   }
@@ -117,7 +117,7 @@ export class ParamBank {
 
   /** Starts a ramp to `value` over the param's smoothing time (immediate when it has none). */
   setTarget(p: number, value: number): void {
-    this.unsettle();
+    this.invalidate();
     const r = p * RAMP_FIELDS;
     const samples = this.rampSamples[p]!;
     const ramp = this.ramp;
@@ -134,7 +134,7 @@ export class ParamBank {
 
   /** Jumps to `value` at once (new modules, restores). */
   setImmediate(p: number, value: number): void {
-    this.unsettle();
+    this.invalidate();
     const r = p * RAMP_FIELDS;
     this.ramp[r + CURRENT] = value;
     this.ramp[r + TARGET] = value;
@@ -150,12 +150,11 @@ export class ParamBank {
     return this.settled;
   }
 
-  /** Call after writing `ramp` directly (snapshot restore) or when the instance faults. */
+  /**
+   * Not settled any more (every param change calls it; call it after writing `ramp` directly,
+   * as snapshot restore does, or when the instance faults): clears the watcher's `ready` too.
+   */
   invalidate(): void {
-    this.unsettle();
-  }
-
-  private unsettle(): void {
     this.settled = false;
     const watcher = this.watcher;
     if (watcher !== null) watcher.ready = false;

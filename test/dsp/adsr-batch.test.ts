@@ -17,20 +17,10 @@ import { adsrModule } from '../../src/dsp/modules/adsr.js';
 import type { Kernel } from '../../src/dsp/kernel.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { TestRandom } from '../helpers/random.js';
+import { differingValues } from '../helpers/bits.js';
 
 const MAX_BLOCK = 128;
 
-/** Bitwise equality of two float arrays, counting every NaN as one value: the number that differ. */
-function sameBits(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!Object.is(x, y)) diff++;
-  }
-  return diff;
-}
 const PARAM_IDS = ['attack', 'decay', 'sustain', 'release', 'curve'] as const;
 
 function timeMs(rng: TestRandom): number {
@@ -214,8 +204,8 @@ test('adsr batch kernel = AdsrKernel.process: outputs, state and outputCheck bit
           }
         }
         for (let l = 0; l < count; l++) {
-          const outDiff = sameBits(js[l]!.outputs[0]!.subarray(start, end), wasm[l]!.outputs[0]!.subarray(start, end));
-          const stateDiff = sameBits(js[l]!.kernel.state, wasm[l]!.kernel.state);
+          const outDiff = differingValues(js[l]!.outputs[0]!.subarray(start, end), wasm[l]!.outputs[0]!.subarray(start, end));
+          const stateDiff = differingValues(js[l]!.kernel.state, wasm[l]!.kernel.state);
           if (outDiff !== 0 || stateDiff !== 0) {
             assert.fail(`trial ${trial} block ${block} [${start}, ${end}) lane ${l} (${JSON.stringify(setup[l])}): ${outDiff} outputs differ; state ${Array.from(js[l]!.kernel.state).join(',')} vs ${Array.from(wasm[l]!.kernel.state).join(',')}`);
           }
@@ -275,8 +265,8 @@ test('adsr batch: every stage transition inside one call, lanes in different sta
         for (const k of kernels) assert.ok(batch.accepts(k));
         assert.ok(batch.run(kernels, 4, start, end, check));
         for (let l = 0; l < 4; l++) {
-          assert.equal(sameBits(js[l]!.outputs[0]!, wasm[l]!.outputs[0]!), 0, `curve ${curve} connected ${connected} call ${call} lane ${l}: outputs`);
-          assert.equal(sameBits(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `curve ${curve} connected ${connected} call ${call} lane ${l}: state`);
+          assert.equal(differingValues(js[l]!.outputs[0]!, wasm[l]!.outputs[0]!), 0, `curve ${curve} connected ${connected} call ${call} lane ${l}: outputs`);
+          assert.equal(differingValues(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `curve ${curve} connected ${connected} call ${call} lane ${l}: state`);
           assert.ok(Object.is(check[l], jsChecks[l]), `curve ${curve} connected ${connected} call ${call} lane ${l}: outputCheck ${check[l]} vs ${jsChecks[l]}`);
         }
       }

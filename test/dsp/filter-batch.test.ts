@@ -12,20 +12,17 @@ import { filterModule } from '../../src/dsp/modules/filter.js';
 import type { Kernel } from '../../src/dsp/kernel.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { TestRandom } from '../helpers/random.js';
+import { differingValues } from '../helpers/bits.js';
 
 const MAX_BLOCK = 128;
 
-/** Bitwise equality of two float arrays, counting every NaN as one value. */
-export function sameBits(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!Object.is(x, y)) diff++;
-  }
-  return diff;
-}
+test('the bitwise comparison of the batch tests (helpers/bits.ts) sees every difference but NaN payloads', () => {
+  assert.equal(differingValues(new Float64Array([1, 2, 3]), new Float64Array([1, 2, 3])), 0);
+  assert.equal(differingValues(new Float64Array([0, 1]), new Float64Array([-0, 1])), 1);
+  assert.equal(differingValues(new Float32Array([1, Math.fround(0.1)]), new Float32Array([1, 0.1000001])), 1);
+  assert.equal(differingValues(new Float64Array([NaN, Infinity]), new Float64Array([NaN, -Infinity])), 1);
+  assert.equal(differingValues(new Float64Array([NaN]), new Float64Array([0])), 1);
+});
 
 test('filter batch kernel = FilterKernel.process, outputs and state bit for bit (random lanes, cuts, lane counts)', () => {
   const arena = WasmArena.create();
@@ -81,8 +78,8 @@ test('filter batch kernel = FilterKernel.process, outputs and state bit for bit 
         start = end;
       }
       for (let l = 0; l < count; l++) {
-        assert.equal(sameBits(js[l]!.outputs[0]!, wasm[l]!.outputs[0]!), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): outputs differ`);
-        assert.equal(sameBits(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): state differs`);
+        assert.equal(differingValues(js[l]!.outputs[0]!, wasm[l]!.outputs[0]!), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): outputs differ`);
+        assert.equal(differingValues(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): state differs`);
       }
     }
   }

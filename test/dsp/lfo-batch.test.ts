@@ -15,20 +15,10 @@ import { lfoModule } from '../../src/dsp/modules/lfo.js';
 import type { Kernel } from '../../src/dsp/kernel.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { TestRandom } from '../helpers/random.js';
+import { differingValues } from '../helpers/bits.js';
 
 const MAX_BLOCK = 128;
 
-/** Number of positions where two float arrays differ bitwise, counting every NaN as one value. */
-function sameBits(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!Object.is(x, y)) diff++;
-  }
-  return diff;
-}
 const SHAPE = 0;
 const RATE = 1;
 const DEPTH = 2;
@@ -88,8 +78,8 @@ function setMoving(hs: KernelHarness[], which: number, start: number, end: numbe
 }
 
 function compare(js: KernelHarness, wasm: KernelHarness, what: string): void {
-  assert.equal(sameBits(js.outputs[0]!, wasm.outputs[0]!), 0, `${what}: outputs differ`);
-  assert.equal(sameBits(js.kernel.state, wasm.kernel.state), 0, `${what}: state differs (js ${Array.from(js.kernel.state).join(',')} wasm ${Array.from(wasm.kernel.state).join(',')})`);
+  assert.equal(differingValues(js.outputs[0]!, wasm.outputs[0]!), 0, `${what}: outputs differ`);
+  assert.equal(differingValues(js.kernel.state, wasm.kernel.state), 0, `${what}: state differs (js ${Array.from(js.kernel.state).join(',')} wasm ${Array.from(wasm.kernel.state).join(',')})`);
 }
 
 for (const sampleRate of [48000, 44100]) {

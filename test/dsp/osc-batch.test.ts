@@ -15,6 +15,7 @@ import { oscModule } from '../../src/dsp/modules/osc.js';
 import type { Kernel } from '../../src/dsp/kernel.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { TestRandom } from '../helpers/random.js';
+import { differingValues } from '../helpers/bits.js';
 
 const MAX_BLOCK = 128;
 const SAMPLE_RATE = 48000;
@@ -23,18 +24,6 @@ const FREQ = 1;
 const DETUNE = 2;
 const GAIN = 3;
 const PW = 4;
-
-/** Bitwise equality of two float arrays, counting every NaN as one value. */
-function sameBits(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (Number.isNaN(x) && Number.isNaN(y)) continue;
-    if (!Object.is(x, y)) diff++;
-  }
-  return diff;
-}
 
 interface Lane {
   wave: number;
@@ -156,8 +145,8 @@ function fuzz(batch: BatchKernel, arena: WasmArena, seed: number, trials: number
         start = end;
       }
       for (let l = 0; l < count; l++) {
-        assert.equal(sameBits(js[l]!.outputs[0]!, wasm[l]!.outputs[0]!), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): outputs differ`);
-        assert.equal(sameBits(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): state differs`);
+        assert.equal(differingValues(js[l]!.outputs[0]!, wasm[l]!.outputs[0]!), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): outputs differ`);
+        assert.equal(differingValues(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `trial ${trial} block ${block} lane ${l} (${JSON.stringify(setup[l])}): state differs`);
       }
       function renderBoth(start: number, end: number): void {
         const jsCheck: number[] = [];
@@ -183,7 +172,7 @@ function fuzz(batch: BatchKernel, arena: WasmArena, seed: number, trials: number
         } else acceptedLane.length = 0;
         for (let l = 0; l < count; l++) if (!acceptedLane.includes(l)) kernels[l]!.process(start, end);
         if (start === end) {
-          for (let l = 0; l < count; l++) assert.equal(sameBits(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `trial ${trial} block ${block} lane ${l}: state differs after an empty call`);
+          for (let l = 0; l < count; l++) assert.equal(differingValues(js[l]!.kernel.state, wasm[l]!.kernel.state), 0, `trial ${trial} block ${block} lane ${l}: state differs after an empty call`);
         }
       }
     }

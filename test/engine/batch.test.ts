@@ -14,20 +14,10 @@ import { validatePatch } from '../../src/patch/validate.js';
 import { buildW2, W2 } from '../../bench/w2.js';
 import type { TimedCommand } from '../../src/control/score.js';
 import { TestRandom } from '../helpers/random.js';
+import { differingValues } from '../helpers/bits.js';
 
 const registry = createRegistry();
 const MAX_BLOCK = 128;
-
-/** Differing values (bitwise, every NaN counted as one value). */
-function diffCount(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (!(Number.isNaN(x) && Number.isNaN(y)) && !Object.is(x, y)) d++;
-  }
-  return d;
-}
 
 /** Every state array of every instance of `a` equals `b`'s (matched by id). Returns the first difference. */
 function stateDifference(a: Engine, b: Engine): string | undefined {
@@ -36,7 +26,7 @@ function stateDifference(a: Engine, b: Engine): string | undefined {
     if (other === undefined) return `${m.id} missing`;
     const x = m.kernel.stateArrays();
     const y = other.kernel.stateArrays();
-    for (let k = 0; k < x.length; k++) if (diffCount(x[k]!, y[k]!) > 0) return `${m.id} state array ${k}`;
+    for (let k = 0; k < x.length; k++) if (differingValues(x[k]!, y[k]!) > 0) return `${m.id} state array ${k}`;
     if (m.fault !== other.fault) return `${m.id} fault ${m.fault} vs ${other.fault}`;
   }
   return undefined;
@@ -142,7 +132,7 @@ for (const block of [37, 128]) {
         on.render(outs[0]![0], outs[0]![1], block);
         off.render(outs[1]![0], outs[1]![1], block);
         for (const ch of [0, 1]) {
-          assert.equal(diffCount(outs[0]![ch]!.subarray(0, block), outs[1]![ch]!.subarray(0, block)), 0, `trial ${trial} block ${b} channel ${ch}`);
+          assert.equal(differingValues(outs[0]![ch]!.subarray(0, block), outs[1]![ch]!.subarray(0, block)), 0, `trial ${trial} block ${b} channel ${ch}`);
         }
         assert.equal(stateDifference(on, off), undefined, `trial ${trial} block ${b}`);
       }
@@ -172,7 +162,7 @@ for (const voices of [8, 64]) {
       }
       on.render(outs[0]![0], outs[0]![1], n);
       off.render(outs[1]![0], outs[1]![1], n);
-      for (const ch of [0, 1]) assert.equal(diffCount(outs[0]![ch]!.subarray(0, n), outs[1]![ch]!.subarray(0, n)), 0, `frame ${frame}`);
+      for (const ch of [0, 1]) assert.equal(differingValues(outs[0]![ch]!.subarray(0, n), outs[1]![ch]!.subarray(0, n)), 0, `frame ${frame}`);
       if ((frame / MAX_BLOCK) % 4 === 0) assert.equal(stateDifference(on, off), undefined, `frame ${frame}`);
     }
     assert.equal(stateDifference(on, off), undefined);
@@ -203,7 +193,7 @@ test('a snapshot taken with batch on restores into a batch-off engine and contin
   for (let k = 0; k < 40; k++) {
     off.render(a[0]!, a[1]!, 100);
     reference.render(b[0]!, b[1]!, 100);
-    assert.equal(diffCount(a[0]!, b[0]!) + diffCount(a[1]!, b[1]!), 0, `block ${k}`);
+    assert.equal(differingValues(a[0]!, b[0]!) + differingValues(a[1]!, b[1]!), 0, `block ${k}`);
     assert.equal(stateDifference(off, reference), undefined, `block ${k}`);
   }
 });
@@ -276,7 +266,7 @@ test('fault containment stays per instance inside a batch group (one resonant fi
     off.render(b[0]!, b[1]!, MAX_BLOCK);
     seen[0]!.push(...faults(on));
     seen[1]!.push(...faults(off));
-    assert.equal(diffCount(a[0]!, b[0]!) + diffCount(a[1]!, b[1]!), 0, `block ${k}`);
+    assert.equal(differingValues(a[0]!, b[0]!) + differingValues(a[1]!, b[1]!), 0, `block ${k}`);
     assert.equal(stateDifference(on, off), undefined, `block ${k}`);
   }
   assert.deepEqual(seen[0], ['f2:2']);
