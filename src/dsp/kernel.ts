@@ -8,7 +8,6 @@
 // delay lines, in the arrays returned by `stateArrays`), so the engine can snapshot and
 // restore a kernel bit-exactly and a respawned slot can be made identical to the survivor.
 
-import type { BatchFactory } from './batch.js';
 import { HEAP_MEMORY, type KernelMemory } from './lib/wasm-arena.js';
 import type { ModuleSpec } from './spec.js';
 
@@ -146,9 +145,4 @@ export type KernelConstructor = new (ctx: KernelContext, io: KernelIo) => Kernel
 export interface ModuleDefinition {
   readonly spec: ModuleSpec;
   readonly kernel: KernelConstructor;
-  /**
-   * Optional SIMD batch implementation (src/dsp/batch.ts): the engine groups up to 4
-   * independent instances of the type and renders them in one call where it accepts them.
-   */
-  readonly batch?: BatchFactory;
 }

@@ -2,19 +2,20 @@
 // start-up rather than when a user first creates the module. Main thread and workers each
 // build the same registry from `modules/index.ts`.
 
-import type { BatchFactory } from './batch.js';
-import type { KernelConstructor, ModuleDefinition } from './kernel.js';
+import type { ModuleDefinition } from './kernel.js';
 import { findParam, specProblems, type ModuleSpec, type TypeAlias } from './spec.js';
 
 export class ModuleRegistry {
   private readonly definitions = new Map<string, ModuleDefinition>();
   private readonly aliases = new Map<string, TypeAlias>();
 
-  register(spec: ModuleSpec, kernel: KernelConstructor, batch?: BatchFactory): void {
+  /** Registers a module type (from defineModule(...).withKernel(...)). Throws on a bad spec. */
+  register(definition: ModuleDefinition): void {
+    const { spec, kernel } = definition;
     const problems = specProblems(spec);
     if (this.definitions.has(spec.type) || this.aliases.has(spec.type)) problems.push(`type '${spec.type}' registered twice`);
     if (problems.length > 0) throw new Error(`invalid module spec:\n  ${problems.join('\n  ')}`);
-    this.definitions.set(spec.type, batch === undefined ? { spec, kernel } : { spec, kernel, batch });
+    this.definitions.set(spec.type, { spec, kernel });
   }
 
   registerAlias(alias: TypeAlias): void {

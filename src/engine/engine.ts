@@ -18,6 +18,7 @@ import {
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, performSend, type BatchBinding, type PlanGroup, type RenderPlan } from './render-plan.js';
 import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
+import { batchFactoryFor } from './batch-registry.js';
 import { batchKernelOn, residentIn, type BatchCall, type BatchKernel } from '../dsp/batch.js';
 import { HEAP_MEMORY, PAD_BLOCK, WasmArena } from '../dsp/lib/wasm-arena.js';
 import { cloneInstance, copyInstanceState, mixCrossfade, startCrossfade, topologyChanged, type Crossfade } from './crossfade.js';
@@ -272,7 +273,7 @@ export class Engine {
     const sampleRate = this.sampleRate;
     return {
       kernelFor(m: ModuleInstance): BatchKernel | undefined {
-        const factory = m.definition.batch;
+        const factory = batchFactoryFor(m.definition.spec.type);
         return factory === undefined ? undefined : batchKernelOn(arena, factory, sampleRate);
       },
       resident: (m: ModuleInstance): boolean => residentIn(arena, m.kernel),

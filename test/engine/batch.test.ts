@@ -236,11 +236,11 @@ class SpikeKernel extends Kernel {
 
 test('fault containment stays per instance inside a batch group (one resonant filter overflowing faults alone)', () => {
   const reg = createRegistry();
-  reg.register({
+  reg.register({ kernel: SpikeKernel, spec: {
     type: 'spike', doc: 'test source',
     params: [{ id: 'bad', unit: 'level', min: 0, max: 1, default: 0, smoothingMs: 0, scale: 'linear', doc: 'emit +Infinity from frame 300' }],
     inputs: [], outputs: [{ id: 'out', doc: 'signal' }], gate: false, blockSizeInvariant: true, silentInSilentOut: false,
-  }, SpikeKernel);
+  } });
   const modules: PatchModule[] = [];
   const connections: PatchConnection[] = [];
   for (let v = 0; v < 8; v++) {

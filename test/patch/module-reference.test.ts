@@ -24,8 +24,8 @@ const shapeSpec: ModuleSpec = {
 
 function fixtureRegistry(): ModuleRegistry {
   const r = new ModuleRegistry();
-  r.register(shapeSpec, NullKernel);
-  r.register(vcaModule.spec, vcaModule.kernel);
+  r.register({ spec: shapeSpec, kernel: NullKernel });
+  r.register(vcaModule);
   r.registerAlias({ alias: 'old_fold', type: 'shaper', defaults: { curve: 2 }, doc: 'Old folder.' });
   return r;
 }

@@ -69,7 +69,7 @@ const outSpec: ModuleSpec = {
 
 function testRegistry(): ModuleRegistry {
   const r = new ModuleRegistry();
-  for (const spec of [oscSpec, lfoSpec, filterSpec, outSpec]) r.register(spec, NullKernel);
+  for (const spec of [oscSpec, lfoSpec, filterSpec, outSpec]) r.register({ spec, kernel: NullKernel });
   r.registerAlias({ alias: 'simple_sine', type: 'osc', defaults: { waveform: 0 }, doc: 'Old sine.' });
   r.registerAlias({ alias: 'biquad_filter', type: 'filter', defaults: { mode: 0, q: 2 }, doc: 'Old filter.' });
   return r;

@@ -2,33 +2,33 @@
 // the CONNECTED inputs only, in input order (unconnected inputs are skipped for speed).
 
 import { Kernel } from '../kernel.js';
-import type { ModuleDefinition, ParamSignal } from '../kernel.js';
-import type { ModuleSpec, ParamSpec, PortSpec } from '../spec.js';
+import type { ParamSignal } from '../kernel.js';
+import { defineModule, type ParamDeclaration } from '../define.js';
+import type { PortSpec } from '../spec.js';
 
 const CHANNELS = 8;
 
-const channelGains: ParamSpec[] = [];
+const channelGains: ParamDeclaration[] = [];
 const channelInputs: PortSpec[] = [];
 for (let c = 1; c <= CHANNELS; c++) {
-  channelGains.push({ id: `gain${c}`, unit: 'level', min: 0, max: 2, default: 1, smoothingMs: 5, scale: 'linear', doc: `Gain of input in${c} (1 = unity).` });
+  channelGains.push({ id: `gain${c}`, unit: 'level', min: 0, max: 2, default: 1, smoothingMs: 5, doc: `Gain of input in${c} (1 = unity).` });
   channelInputs.push({ id: `in${c}`, doc: `Input ${c}.` });
 }
 
-export const mixerSpec: ModuleSpec = {
+const decl = defineModule({
   type: 'mixer',
   doc: 'Eight-input mono mixer: out = gain × Σ gainN × inN over the connected inputs.',
   params: [
     ...channelGains,
-    { id: 'gain', unit: 'level', min: 0, max: 2, default: 1, smoothingMs: 5, scale: 'linear', doc: 'Master gain applied to the sum (1 = unity).' },
+    { id: 'gain', unit: 'level', min: 0, max: 2, default: 1, smoothingMs: 5, doc: 'Master gain applied to the sum (1 = unity).' },
   ],
   inputs: channelInputs,
   outputs: [{ id: 'out', doc: 'The mix.' }],
-  gate: false,
-  blockSizeInvariant: true,
   silentInSilentOut: true,
-};
+});
 
-const PARAM_MASTER = CHANNELS;
+/** The master gain's index (the channel gains are params 0 … CHANNELS − 1). */
+const PARAM_MASTER = decl.param.gain;
 
 export class MixerKernel extends Kernel {
   readonly state = new Float64Array(0);
@@ -75,4 +75,4 @@ function applyMaster(out: Float32Array, acc: Float64Array, master: ParamSignal, 
   }
 }
 
-export const mixerModule: ModuleDefinition = { spec: mixerSpec, kernel: MixerKernel };
+export const mixerModule = decl.withKernel(MixerKernel);

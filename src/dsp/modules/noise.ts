@@ -9,29 +9,26 @@
 // `init()` re-seeds from ctx.seed, so reset and snapshot/restore are exact.
 
 import { Kernel } from '../kernel.js';
-import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
-import type { ModuleSpec } from '../spec.js';
+import type { KernelContext, KernelIo } from '../kernel.js';
+import { defineModule } from '../define.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
 import { fillBipolar, seedState } from '../lib/random.js';
 
 export const NOISE_COLORS = ['white', 'pink', 'brown'] as const;
 
-export const noiseSpec: ModuleSpec = {
+const decl = defineModule({
   type: 'noise',
   doc: 'Noise source: white (uniform), pink (-3 dB/oct) or brown (-6 dB/oct); deterministic per seed.',
   params: [
-    { id: 'color', unit: 'enum', min: 0, max: 2, default: 0, smoothingMs: 0, scale: 'linear', labels: NOISE_COLORS, modulatable: false, doc: 'Spectrum: white, pink or brown.' },
-    { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, scale: 'linear', aliases: ['amp', 'amplitude'], doc: 'Output level: white peaks at ±gain (RMS gain/√3); pink and brown have RMS 0.25·gain.' },
+    { id: 'color', unit: 'enum', min: 0, max: 2, default: 0, smoothingMs: 0, labels: NOISE_COLORS, modulatable: false, doc: 'Spectrum: white, pink or brown.' },
+    { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, aliases: ['amp', 'amplitude'], doc: 'Output level: white peaks at ±gain (RMS gain/√3); pink and brown have RMS 0.25·gain.' },
   ],
   inputs: [],
   outputs: [{ id: 'out', doc: 'Noise, within ±gain.' }],
-  gate: false,
-  blockSizeInvariant: true,
   silentInSilentOut: false,
-};
+});
 
-const P_COLOR = 0;
-const P_GAIN = 1;
+const P = decl.param;
 
 const COLOR_WHITE = 0;
 const COLOR_PINK = 1;
@@ -71,7 +68,7 @@ export class NoiseKernel extends Kernel {
   }
 
   process(start: number, end: number): void {
-    const color = this.io.params[P_COLOR];
+    const color = this.io.params[P.color];
     let i = start;
     while (i < end) {
       const runEnd = enumRunEnd(color, i, end);
@@ -86,7 +83,7 @@ export class NoiseKernel extends Kernel {
   private renderWhite(from: number, to: number): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
@@ -98,7 +95,7 @@ export class NoiseKernel extends Kernel {
   private renderPink(from: number, to: number): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
@@ -136,7 +133,7 @@ export class NoiseKernel extends Kernel {
   private renderBrown(from: number, to: number): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
@@ -154,4 +151,4 @@ export class NoiseKernel extends Kernel {
   }
 }
 
-export const noiseModule: ModuleDefinition = { spec: noiseSpec, kernel: NoiseKernel };
+export const noiseModule = decl.withKernel(NoiseKernel);

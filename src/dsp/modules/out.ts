@@ -21,18 +21,17 @@
 //   `nonFiniteSamples` — channel samples that were NaN/±Inf and replaced by 0.
 
 import { Kernel } from '../kernel.js';
-import type { ModuleDefinition } from '../kernel.js';
-import type { ModuleSpec } from '../spec.js';
+import { defineModule } from '../define.js';
 
-export const outSpec: ModuleSpec = {
+const decl = defineModule({
   type: 'out',
   doc:
     'Stereo master output (one per patch, id `out`). `in` is placed by `pan` (constant-power sine law, −3 dB per side at centre); ' +
     '`left`/`right` are added straight to each side. After `level`: non-finite samples are replaced by 0, a linked peak limiter ' +
     '(threshold 0.95 = −0.45 dBFS, instant attack, 50 ms release) and a soft clipper guarantee |out| < 1.',
   params: [
-    { id: 'level', unit: 'level', min: 0, max: 1, default: 0.8, smoothingMs: 20, scale: 'linear', aliases: ['gain', 'volume'], doc: 'Master level (linear gain).' },
-    { id: 'pan', unit: 'ratio', min: -1, max: 1, default: 0, smoothingMs: 20, scale: 'linear', doc: 'Position of the mono `in`: −1 left, 0 centre (−3 dB each side), 1 right.' },
+    { id: 'level', unit: 'level', min: 0, max: 1, default: 0.8, smoothingMs: 20, aliases: ['gain', 'volume'], doc: 'Master level (linear gain).' },
+    { id: 'pan', unit: 'ratio', min: -1, max: 1, default: 0, smoothingMs: 20, doc: 'Position of the mono `in`: −1 left, 0 centre (−3 dB each side), 1 right.' },
   ],
   inputs: [
     { id: 'in', doc: 'Mono input, placed by `pan`.' },
@@ -43,16 +42,11 @@ export const outSpec: ModuleSpec = {
     { id: 'left', doc: 'Left channel, |x| < 1.' },
     { id: 'right', doc: 'Right channel, |x| < 1.' },
   ],
-  gate: false,
-  blockSizeInvariant: true,
   silentInSilentOut: true,
-};
+});
 
-const PARAM_LEVEL = 0;
-const PARAM_PAN = 1;
-const INPUT_IN = 0;
-const INPUT_LEFT = 1;
-const INPUT_RIGHT = 2;
+const P = decl.param;
+const IN = decl.input;
 
 /** Limiter threshold: 0.95 = −0.45 dBFS. */
 export const OUT_THRESHOLD = 0.95;
@@ -90,11 +84,11 @@ export class OutKernel extends Kernel {
     const outL = this.io.outputs[0];
     const outR = this.io.outputs[1];
     const inputs = this.io.inputs;
-    const mono = inputs[INPUT_IN].buffer;
-    const left = inputs[INPUT_LEFT].buffer;
-    const right = inputs[INPUT_RIGHT].buffer;
-    const levelP = this.io.params[PARAM_LEVEL];
-    const panP = this.io.params[PARAM_PAN];
+    const mono = inputs[IN.in].buffer;
+    const left = inputs[IN.left].buffer;
+    const right = inputs[IN.right].buffer;
+    const levelP = this.io.params[P.level];
+    const panP = this.io.params[P.pan];
     const levelConst = levelP.isConstant;
     const levelValue = levelP.value;
     const levelBuf = levelP.buffer;
@@ -173,4 +167,4 @@ export class OutKernel extends Kernel {
   }
 }
 
-export const outModule: ModuleDefinition = { spec: outSpec, kernel: OutKernel };
+export const outModule = decl.withKernel(OutKernel);
