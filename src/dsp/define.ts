@@ -23,6 +23,8 @@ export interface ModuleDeclaration {
   readonly gate?: boolean;
   readonly blockSizeInvariant?: boolean;
   readonly silentInSilentOut: boolean;
+  readonly loopDelayMs?: number;
+  readonly latency?: ModuleSpec['latency'];
 }
 
 type IdsOf<T extends readonly { readonly id: string }[]> = T[number]['id'];
@@ -65,6 +67,8 @@ export function defineModule<const D extends ModuleDeclaration>(declaration: D):
     gate: declaration.gate ?? false,
     blockSizeInvariant: declaration.blockSizeInvariant ?? true,
     silentInSilentOut: declaration.silentInSilentOut,
+    ...(declaration.loopDelayMs === undefined ? {} : { loopDelayMs: declaration.loopDelayMs }),
+    ...(declaration.latency === undefined ? {} : { latency: declaration.latency }),
   };
   return {
     spec,

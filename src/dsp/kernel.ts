@@ -139,6 +139,35 @@ export abstract class Kernel {
   }
 }
 
+/**
+ * A kernel that lets a patch close a feedback loop through it (spec.loopDelayMs, e.g. `delay`).
+ * Its work is split in two so the engine can render a loop in chunks no longer than the delay:
+ *   - renderOutput(start, end) writes the outputs over [start, end) from the kernel's memory and
+ *     params alone: it never reads the audio inputs;
+ *   - acceptInput(start, end) then takes the audio inputs over the same range into memory.
+ * Output sample n may depend on input samples at n − loopDelaySamples or earlier only. `process`
+ * (used when the module is not in a loop) runs the two in chunks of at most loopDelaySamples, so
+ * both paths give the same samples. Same rules as `process`: no allocation, no throw; and leave
+ * `outputCheck` alone (renderOutput runs in several chunks per call: the engine scans).
+ */
+export abstract class LoopBreakingKernel extends Kernel {
+  /** Minimum delay from input to output, in samples (≥ 1): floor(spec.loopDelayMs · fs / 1000). */
+  abstract readonly loopDelaySamples: number;
+
+  abstract renderOutput(start: number, end: number): void;
+
+  abstract acceptInput(start: number, end: number): void;
+
+  process(start: number, end: number): void {
+    const chunk = this.loopDelaySamples;
+    for (let s = start; s < end; s += chunk) {
+      const e = s + chunk < end ? s + chunk : end;
+      this.renderOutput(s, e);
+      this.acceptInput(s, e);
+    }
+  }
+}
+
 export type KernelConstructor = new (ctx: KernelContext, io: KernelIo) => Kernel;
 
 /** A registered module: its spec and its kernel class. */

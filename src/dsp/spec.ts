@@ -24,6 +24,12 @@ export interface ParamSpec {
   readonly aliases?: readonly string[];
   /** False for params that cannot take modulation connections (enums always). Default true. */
   readonly modulatable?: boolean;
+  /**
+   * `unit: 'ms'` params only: the param also accepts a note value (`1/4`, `1/8.` dotted,
+   * `1/16t` triplet, `1/1`, `2/1`), which the engine turns into ms at the transport's tempo and
+   * keeps in step with it (the kernel always reads ms). Default false.
+   */
+  readonly tempoSync?: boolean;
   readonly doc: string;
 }
 
@@ -39,6 +45,20 @@ export interface PortSpec {
    * `fm` once per control period). Default false: the port always presents scale 1.
    */
   readonly readsScale?: boolean;
+}
+
+/**
+ * Stereo convention: an input or output list that holds ports `left` and `right` has a stereo
+ * pair. Connecting two modules without naming ports connects a stereo output pair to a stereo
+ * input pair side by side; a mono source into a module whose default input is `left` feeds both
+ * sides; a stereo source into a mono input is summed at half amount per side. See
+ * docs/authoring-modules.md and the module reference.
+ */
+export const STEREO_PORTS = ['left', 'right'] as const;
+
+/** True when `ports` holds a stereo pair (`left` and `right`). */
+export function hasStereoPair(ports: readonly PortSpec[]): boolean {
+  return ports.some((p) => p.id === 'left') && ports.some((p) => p.id === 'right');
 }
 
 export interface ModuleSpec {
@@ -60,6 +80,17 @@ export interface ModuleSpec {
    * (oscillators, noise, LFOs, envelopes with no input).
    */
   readonly silentInSilentOut: boolean;
+  /**
+   * Feedback: set on modules whose output depends on their audio inputs only after at least this
+   * delay (ms), which lets a patch close a loop through them (their kernel extends
+   * LoopBreakingKernel). A cycle that passes through none of them is refused.
+   */
+  readonly loopDelayMs?: number;
+  /**
+   * Latency the module adds to its audio path: fixed `samples`, plus the value of the ms param
+   * named by `param` (e.g. a lookahead). Reported in /engine/schema and the module reference.
+   */
+  readonly latency?: { readonly samples?: number; readonly param?: string };
 }
 
 /** Alias of a module type kept for the old API: same kernel, different param defaults. */
@@ -104,6 +135,13 @@ export function specProblems(spec: ModuleSpec): string[] {
     } else if (p.labels !== undefined) {
       problems.push(`${at}: only enum params have labels`);
     }
+  }
+  for (const p of spec.params) {
+    if (p.tempoSync === true && p.unit !== 'ms') problems.push(`${where} param '${p.id}': only ms params can be tempoSync`);
+  }
+  if (spec.loopDelayMs !== undefined && !(spec.loopDelayMs > 0 && spec.loopDelayMs <= 1000)) problems.push(`${where}: loopDelayMs must be in (0, 1000]`);
+  if (spec.latency?.param !== undefined && spec.params.find((p) => p.id === spec.latency?.param)?.unit !== 'ms') {
+    problems.push(`${where}: latency.param '${spec.latency.param}' must name an ms param`);
   }
   for (const port of spec.inputs) claim(port.id, 'input');
   const outNames = new Set<string>();
