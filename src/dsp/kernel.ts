@@ -154,11 +154,21 @@ export abstract class LoopBreakingKernel extends Kernel {
   /** Minimum delay from input to output, in samples (≥ 1): floor(spec.loopDelayMs · fs / 1000). */
   abstract readonly loopDelaySamples: number;
 
+  /**
+   * Set by the render plan (patch-apply time) when the module closes a loop: `process` then
+   * renders the outputs only, and the engine calls acceptInput after the loop has rendered.
+   */
+  deferInput = false;
+
   abstract renderOutput(start: number, end: number): void;
 
   abstract acceptInput(start: number, end: number): void;
 
   process(start: number, end: number): void {
+    if (this.deferInput) {
+      this.renderOutput(start, end);
+      return;
+    }
     const chunk = this.loopDelaySamples;
     for (let s = start; s < end; s += chunk) {
       const e = s + chunk < end ? s + chunk : end;

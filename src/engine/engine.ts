@@ -17,7 +17,7 @@ import {
 } from './event-queue.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, ModuleInstance, instanceSeed } from './instance.js';
 import { compileRenderPlan, performSend, type BatchBinding, type PlanGroup, type RenderPlan } from './render-plan.js';
-import { OUTPUT_CHECK_LIMIT } from '../dsp/kernel.js';
+import { OUTPUT_CHECK_LIMIT, type LoopBreakingKernel } from '../dsp/kernel.js';
 import { batchFactoryFor } from './batch-registry.js';
 import { batchKernelOn, residentIn, type BatchCall, type BatchKernel } from '../dsp/batch.js';
 import { HEAP_MEMORY, PAD_BLOCK, WasmArena } from '../dsp/lib/wasm-arena.js';
@@ -504,9 +504,13 @@ export class Engine {
         events.shift();
       }
       const nextEvent = events.peekFrame() - blockStart;
+      // Feedback loops render in chunks no longer than their shortest delay (RenderPlan.maxChunk).
+      const fadePlan = this.fade?.plan;
+      const chunk = fadePlan !== undefined && fadePlan.maxChunk < plan.maxChunk ? fadePlan.maxChunk : plan.maxChunk;
+      const eventLimit = nextEvent < limit ? nextEvent : limit;
       // `| 0`: frames come out of a Float64Array as doubles; kernels are compiled for small
       // integers and would deoptimise on a double index.
-      const end = (nextEvent < limit ? nextEvent : limit) | 0;
+      const end = (pos + chunk < eventLimit ? pos + chunk : eventLimit) | 0;
       if (profile === undefined) this.renderRange(plan, pos, end);
       else this.renderRangeProfiled(plan, pos, end, profile);
       // Index loops, not subarray(): a view per sub-block would allocate.
@@ -530,6 +534,21 @@ export class Engine {
   private renderRange(plan: RenderPlan, start: number, end: number): void {
     const steps = plan.instances.length;
     for (let s = 0; s < steps; s++) s = this.renderSlot(plan, s, start, end);
+    if (plan.deferred.length > 0) this.acceptDeferred(plan, start, end);
+  }
+
+  /** Feedback: the loop breakers take their inputs over [start, end) once the loop has rendered. */
+  private acceptDeferred(plan: RenderPlan, start: number, end: number): void {
+    const deferred = plan.deferred;
+    for (let d = 0; d < deferred.length; d++) {
+      const instance = deferred[d]!;
+      if (instance.fault !== FAULT_NONE) continue;
+      try {
+        (instance.kernel as LoopBreakingKernel).acceptInput(start, end);
+      } catch {
+        this.recordFault(instance, FAULT_THROW);
+      }
+    }
   }
 
   /**
@@ -694,6 +713,7 @@ export class Engine {
       const ms = (performance.now() - t0 - clockMs) / (last - first + 1);
       if (ms > 0) for (let t = first; t <= last; t++) profile[t] += ms;
     }
+    if (plan.deferred.length > 0) this.acceptDeferred(plan, start, end);
   }
 
   private recordFault(instance: ModuleInstance, code: number): void {

@@ -23,6 +23,7 @@ import type { WasmArena } from '../dsp/lib/wasm-arena.js';
 import type { ResolvedConnection } from '../patch/document.js';
 import { groupForBatching } from './batch-groups.js';
 import type { ModuleInstance } from './instance.js';
+import { LoopBreakingKernel } from '../dsp/kernel.js';
 import type { RenderScratch } from './render-scratch.js';
 
 /** One source's contribution to a mixed input, performed after the source's kernel. */
@@ -151,6 +152,18 @@ export interface RenderPlan {
   /** Per step: the group that starts at it, else null (and null for its other members). */
   readonly groups: readonly (PlanGroup | null)[];
   readonly master: ModuleInstance;
+  /**
+   * Feedback: the loop-breaking instances that close a loop (LoopBreakingKernel with
+   * deferInput), whose acceptInput the engine runs after every step of a sub-block, in this
+   * order. Empty for a patch without loops.
+   */
+  readonly deferred: readonly ModuleInstance[];
+  /**
+   * Longest sub-block the plan may render in one go: the shortest loopDelaySamples of the
+   * deferred instances (so a loop's input is taken before its delayed output needs it), or
+   * Infinity without loops.
+   */
+  readonly maxChunk: number;
 }
 
 const NO_SENDS: readonly PortSend[] = Object.freeze([]);
@@ -174,11 +187,15 @@ export function compileRenderPlan(
   scratch: RenderScratch,
   batching?: BatchBinding,
 ): RenderPlan {
-  checkRenderOrder(original, connections);
+  const feedback = feedbackConnections(original, connections);
+  checkRenderOrder(original, connections, feedback);
+  const forward = feedback.size === 0 ? connections : connections.filter((c) => !feedback.has(c));
+  const deferred = original.filter((m) => connections.some((c) => feedback.has(c) && c.to === m.id));
+  for (const m of original) if (m.kernel instanceof LoopBreakingKernel) m.kernel.deferInput = deferred.includes(m);
   let ordered = original;
   let groupRanges: readonly { readonly start: number; readonly size: number }[] = [];
   if (batching !== undefined) {
-    const grouped = groupForBatching(original, connections, (m) => batching.kernelFor(m) !== undefined);
+    const grouped = groupForBatching(original, forward, (m) => batching.kernelFor(m) !== undefined);
     ordered = grouped.order;
     groupRanges = grouped.groups;
   }
@@ -215,7 +232,8 @@ export function compileRenderPlan(
       return { kind: 'mixed', feeds: feeds.map((c, n) => ({ c, n })).sort((a, b) => from(a.c) - from(b.c) || a.n - b.n).map((e) => e.c) };
     });
   });
-  const mixTargets = assignPooledBuffers(ordered, connections, bindings, position, masterId, slotOf, scratch);
+  const readsAtEnd = new Set(deferred.map((m) => m.id));
+  const mixTargets = assignPooledBuffers(ordered, connections, bindings, position, masterId, slotOf, readsAtEnd, scratch);
 
   const sendsByStep: PortSend[][] = ordered.map(() => []);
   const steps: PlanStep[] = [];
@@ -265,13 +283,31 @@ export function compileRenderPlan(
     sends: steps.map((step) => step.sends),
     groups,
     master: lookup(masterId),
+    deferred,
+    maxChunk: deferred.reduce((chunk, m) => Math.min(chunk, (m.kernel as LoopBreakingKernel).loopDelaySamples), Number.POSITIVE_INFINITY),
   };
 }
 
-/** Throws unless every connection goes from an earlier module to a later one. */
-function checkRenderOrder(ordered: readonly ModuleInstance[], connections: readonly ResolvedConnection[]): void {
+/**
+ * The connections that close a loop: audio inputs of a loop-breaking module (LoopBreakingKernel)
+ * from a module at or after it in the render order (patch validation orders loops that way).
+ */
+function feedbackConnections(ordered: readonly ModuleInstance[], connections: readonly ResolvedConnection[]): Set<ResolvedConnection> {
+  const position = new Map(ordered.map((m, i) => [m.id, i] as const));
+  const breakers = new Set(ordered.filter((m) => m.kernel instanceof LoopBreakingKernel).map((m) => m.id));
+  const feedback = new Set<ResolvedConnection>();
+  if (breakers.size === 0) return feedback;
+  for (const c of connections) {
+    if (c.kind === 'input' && breakers.has(c.to) && (position.get(c.from) ?? -1) >= (position.get(c.to) ?? Infinity)) feedback.add(c);
+  }
+  return feedback;
+}
+
+/** Throws unless every connection but the feedback ones goes from an earlier module to a later one. */
+function checkRenderOrder(ordered: readonly ModuleInstance[], connections: readonly ResolvedConnection[], feedback: ReadonlySet<ResolvedConnection>): void {
   const position = new Map(ordered.map((m, i) => [m.id, i] as const));
   for (const c of connections) {
+    if (feedback.has(c)) continue;
     if (!((position.get(c.from) ?? Infinity) < (position.get(c.to) ?? -Infinity))) {
       throw new Error(`render plan: '${c.from}' must come before '${c.to}' (modules must be in render order)`);
     }
@@ -298,9 +334,11 @@ function assignPooledBuffers(
   stepPosition: ReadonlyMap<string, number>,
   masterId: string,
   slotOf: readonly number[],
+  /** Modules whose inputs are read after the last step (deferred loop breakers). */
+  readsAtEnd: ReadonlySet<string>,
   scratch: RenderScratch,
 ): Map<object, Float32Array> {
-  const position = new Map([...stepPosition].map(([id, i]) => [id, slotOf[i]!] as const));
+  const position = new Map([...stepPosition].map(([id, i]) => [id, readsAtEnd.has(id) ? Number.POSITIVE_INFINITY : slotOf[i]!] as const));
   // Last slot that reads each module's outputs (its own slot when nothing reads them later).
   const lastUse = ordered.map((_, i) => slotOf[i]!);
   const sent = new Set<ResolvedConnection>();
@@ -312,14 +350,14 @@ function assignPooledBuffers(
       for (const c of binding.feeds) sent.add(c);
       const first = position.get(binding.feeds[0]!.from)!;
       const list = targetsAt.get(first) ?? [];
-      list.push({ port: ordered[i]!.inputs[k]!, consumer: slotOf[i]! });
+      list.push({ port: ordered[i]!.inputs[k]!, consumer: readsAtEnd.has(ordered[i]!.id) ? Number.POSITIVE_INFINITY : slotOf[i]! });
       targetsAt.set(first, list);
     });
   });
   for (const c of connections) {
     if (sent.has(c)) continue;
     const source = stepPosition.get(c.from)!;
-    const reader = position.get(c.to)!;
+    const reader = c.kind === 'input' ? position.get(c.to)! : slotOf[stepPosition.get(c.to)!]!;
     if (reader > lastUse[source]!) lastUse[source] = reader;
   }
   const masterIndex = stepPosition.get(masterId);
@@ -343,7 +381,7 @@ function assignPooledBuffers(
       for (const { port, consumer } of targetsAt.get(i) ?? []) {
         const buffer = free.pop() ?? scratch.memory.f32(scratch.maxBlock);
         targets.set(port, buffer);
-        release(consumer, buffer);
+        if (Number.isFinite(consumer)) release(consumer, buffer);
       }
     }
     // Buffers whose last reader is this slot become free only after its last step.

@@ -55,6 +55,19 @@ export function findCycles(nodes: readonly string[], edges: readonly GraphEdge[]
   return cycles.map((c) => c.map((v) => nodes[v] as string));
 }
 
+/**
+ * The strongly connected component of each node (same number = same component): two nodes
+ * share one exactly when each reaches the other, i.e. they lie on a common cycle.
+ */
+export function componentIds(nodes: readonly string[], edges: readonly GraphEdge[]): Map<string, number> {
+  const g = indexGraph(nodes, edges);
+  const ids = new Map<string, number>();
+  stronglyConnectedComponents(g.out).forEach((component, c) => {
+    for (const v of component) ids.set(nodes[v] as string, c);
+  });
+  return ids;
+}
+
 /** `['a', 'b', 'c']` → `"a → b → c → a"`. */
 export function formatCycle(cycle: readonly string[]): string {
   return cycle.length === 0 ? '' : [...cycle, cycle[0]].join(' → ');

@@ -21,7 +21,7 @@ import type {
   ResolvedPatch,
 } from './document.js';
 import { formatPath, patchError, type PatchErrorCode } from './errors.js';
-import { findCycles, formatCycle, topologicalSort, type GraphEdge } from './graph.js';
+import { componentIds, findCycles, formatCycle, topologicalSort, type GraphEdge } from './graph.js';
 import { MODULE_ID_PATTERN, checkStructure, type SalvagedModule, type StructureResult } from './schema.js';
 
 export interface Endpoint {
@@ -68,19 +68,21 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
   const modules = resolveModules(structure.modules, registry, v);
   const connections = resolveConnections(structure.connections, modules, v);
   const live = [...modules.entries.values()].filter(isLive);
-  // Every connection is an edge: no module delays its input yet, so every cycle is refused.
-  // (Feedback through a delay needs the render plan to break the loop; not built yet.)
-  const edges: GraphEdge[] = connections.map((c) => ({ from: c.resolved.from, to: c.resolved.to }));
   const nodes = live.map((m) => m.id);
+  const byId = new Map(live.map((m) => [m.id, m]));
+  const edges = renderEdges(connections.map((c) => c.resolved), nodes, (id) => (byId.get(id) as LiveModule).definition.spec);
   for (const cycle of findCycles(nodes, edges)) {
     const first = cycle[0] as string;
     const last = cycle[cycle.length - 1] as string;
     const closing = connections.find((c) => c.resolved.from === last && c.resolved.to === first);
-    v.add('E_CYCLE', ['connections', closing?.index ?? 0], `connections form a loop: ${formatCycle(cycle)} (a loop needs a module that delays its input)`);
+    v.add(
+      'E_CYCLE',
+      ['connections', closing?.index ?? 0],
+      `connections form a loop: ${formatCycle(cycle)} (a loop must pass through the audio input of a module that delays it, such as \`delay\`)`,
+    );
   }
   if (v.errors.length > 0) return { ok: false, errors: v.errors };
 
-  const byId = new Map(live.map((m) => [m.id, m]));
   const patch: ResolvedPatch = {
     modules: topologicalSort(nodes, edges).order.map((id) => {
       const m = byId.get(id) as LiveModule;
@@ -96,6 +98,20 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
     connections: patch.connections.map((c) => connectionToDocument(c, specOf)),
   };
   return { ok: true, patch, document };
+}
+
+/**
+ * The edges that order the render: every connection, except a feedback connection, which is an
+ * audio input of a module that delays it (spec.loopDelayMs) from a module on a cycle with it.
+ * The render plan runs such a module's output before its loop and takes its input after the
+ * loop (LoopBreakingKernel). Cycles left among the returned edges are the illegal ones.
+ */
+function renderEdges(connections: readonly ResolvedConnection[], nodes: readonly string[], specOf: (id: string) => ModuleSpec): GraphEdge[] {
+  const all: GraphEdge[] = connections.map((c) => ({ from: c.from, to: c.to }));
+  const breaks = (c: ResolvedConnection): boolean => c.kind === 'input' && specOf(c.to).loopDelayMs !== undefined;
+  if (!connections.some(breaks)) return all;
+  const component = componentIds(nodes, all);
+  return connections.filter((c) => !(breaks(c) && component.get(c.from) === component.get(c.to))).map((c) => ({ from: c.from, to: c.to }));
 }
 
 /** Parses JSON text (E_JSON when malformed), then validates it. */
