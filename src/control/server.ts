@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ModuleRegistry } from '../dsp/registry.js';
+import { specForSchema } from '../dsp/spec.js';
 import { EVENT_GATE, EVENT_PARAM, EVENT_RESET } from '../engine/event-queue.js';
 import type { PatchDocument } from '../patch/document.js';
 import { patchJsonSchema } from '../patch/schema.js';
@@ -374,7 +375,7 @@ export class ChronusServer implements ServerContext {
 
   schema(): Record<string, unknown> {
     return {
-      modules: this.registry.specs(),
+      modules: this.registry.specs().map(specForSchema),
       aliases: this.registry.typeAliases(),
       patch: patchJsonSchema(),
     };

@@ -61,6 +61,11 @@ export function hasStereoPair(ports: readonly PortSpec[]): boolean {
   return ports.some((p) => p.id === 'left') && ports.some((p) => p.id === 'right');
 }
 
+/** A spec as /engine/schema reports it: the spec plus which port lists hold a stereo pair. */
+export function specForSchema(spec: ModuleSpec): ModuleSpec & { readonly stereo: { readonly inputs: boolean; readonly outputs: boolean } } {
+  return { ...spec, stereo: { inputs: hasStereoPair(spec.inputs), outputs: hasStereoPair(spec.outputs) } };
+}
+
 export interface ModuleSpec {
   /** Registry key, stable forever: `[a-z][a-z0-9_]*`. */
   readonly type: string;

@@ -2,7 +2,7 @@
 // the code. Pure: same registry → same text. Modules and aliases are listed alphabetically.
 
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { findParam, paramValueForOutput } from '../dsp/spec.js';
+import { findParam, hasStereoPair, paramValueForOutput } from '../dsp/spec.js';
 import type { ModuleSpec, ParamSpec, PortSpec, TypeAlias } from '../dsp/spec.js';
 
 export function moduleReferenceMarkdown(registry: ModuleRegistry): string {
@@ -16,6 +16,20 @@ export function moduleReferenceMarkdown(registry: ModuleRegistry): string {
     'Connections: `"from": "<module>"` uses its first output, `"to": "<module>"` its first input;',
     'name a port or param with `"<module>.<name>"`. A connection to a param modulates it by',
     '`amount` (in the param unit). Param names may be given by id or by alias.',
+    '',
+    '**Stereo.** Ports named `left` and `right` form a stereo pair. A connection that names no',
+    'port on either side, from a module with a stereo output pair into one with a stereo input',
+    'pair, connects both sides (`{"from": "verb", "to": "out"}`). A mono source into a module',
+    'whose first input is `left` feeds both sides. A stereo source into a mono input (or a param)',
+    'is summed at half the amount per side; name a side (`"verb.left"`) to take one.',
+    '',
+    '**Feedback.** A loop of connections is legal when it passes through the audio input of a',
+    'module marked "closes loops" below (e.g. `delay`): the engine renders the loop in chunks no',
+    'longer than that module\'s minimum delay, so the output stays exact at any block size. Any',
+    'other loop is refused with an error that names it.',
+    '',
+    '**Tempo.** Params marked "or note value" take a note value as well as ms: `1/4`, `1/8.`',
+    '(dotted), `1/16t` (triplet), `1/1`, `2/1`; the time follows the transport\'s tempo.',
     '',
     ...specs.map((s) => `- [\`${s.type}\`](#${s.type})`),
   ];
@@ -44,6 +58,15 @@ function moduleSection(spec: ModuleSpec): string[] {
     `- Block-size invariant: ${yesNo(spec.blockSizeInvariant)}`,
     `- Silent in, silent out: ${yesNo(spec.silentInSilentOut)}`,
   );
+  if (hasStereoPair(spec.inputs) || hasStereoPair(spec.outputs)) {
+    const sides = [hasStereoPair(spec.inputs) ? 'inputs' : '', hasStereoPair(spec.outputs) ? 'outputs' : ''].filter((x) => x !== '').join(' and ');
+    lines.push(`- Stereo: ${sides} (\`left\`/\`right\`)`);
+  }
+  if (spec.loopDelayMs !== undefined) lines.push(`- Closes loops: yes (minimum delay ${spec.loopDelayMs} ms from its audio input to its output)`);
+  if (spec.latency !== undefined) {
+    const parts = [spec.latency.samples === undefined ? '' : `${spec.latency.samples} samples`, spec.latency.param === undefined ? '' : `\`${spec.latency.param}\``];
+    lines.push(`- Latency: ${parts.filter((x) => x !== '').join(' + ')}`);
+  }
   return lines;
 }
 
@@ -54,7 +77,8 @@ function paramRow(p: ParamSpec): string {
   const smoothing = p.smoothingMs === 0 ? 'none' : `${p.smoothingMs} ms`;
   const modulatable = yesNo(p.modulatable !== false && !isEnum);
   const aliases = (p.aliases ?? []).map((a) => `\`${a}\``).join(', ') || '—';
-  return row([`\`${p.id}\``, p.unit, range, def, smoothing, modulatable, aliases, p.doc]);
+  const unit = p.tempoSync === true ? `${p.unit} or note value` : p.unit;
+  return row([`\`${p.id}\``, unit, range, def, smoothing, modulatable, aliases, p.doc]);
 }
 
 function portList(title: string, ports: readonly PortSpec[], firstNote: string): string[] {

@@ -6,7 +6,7 @@
 
 import type { ModuleDefinition } from '../dsp/kernel.js';
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { ID_PATTERN, findParam, paramValueForOutput, paramValueFromInput } from '../dsp/spec.js';
+import { ID_PATTERN, findParam, hasStereoPair, paramValueForOutput, paramValueFromInput } from '../dsp/spec.js';
 import type { ModuleSpec, ParamSpec } from '../dsp/spec.js';
 import { MASTER_ID, PATCH_FORMAT, PATCH_VERSION } from './document.js';
 import type {
@@ -95,7 +95,7 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
     format: PATCH_FORMAT,
     version: PATCH_VERSION,
     modules: live.map((m) => moduleToDocument(m.id, m.definition.spec, m.values, (i) => m.explicit[i] === true)),
-    connections: patch.connections.map((c) => connectionToDocument(c, specOf)),
+    connections: documentConnections(structure.connections, connections, specOf),
   };
   return { ok: true, patch, document };
 }
@@ -342,7 +342,7 @@ function resolveConnections(items: readonly (PatchConnection | undefined)[], tab
   items.forEach((c, j) => {
     if (c === undefined) return;
     const source = lookupEndpoint(c.from, ['connections', j, 'from'], table, v);
-    const fromOutput = source === undefined ? undefined : resolveOutput(source, c.from, j, v);
+    const fromOutputs = source === undefined ? undefined : resolveOutputs(source, c.from, j, v);
     const dest = lookupEndpoint(c.to, ['connections', j, 'to'], table, v);
     const target = dest === undefined ? undefined : resolveTarget(dest, c.to, j, v);
     const amount = c.amount ?? 1;
@@ -353,25 +353,72 @@ function resolveConnections(items: readonly (PatchConnection | undefined)[], tab
         return;
       }
     }
-    if (source === undefined || dest === undefined || fromOutput === undefined || target === undefined) return;
-    const resolved: ResolvedConnection = {
-      from: source.module.id,
-      fromOutput,
-      to: dest.module.id,
-      kind: target.kind,
-      toIndex: target.index,
-      amount,
-    };
-    const key = [resolved.from, resolved.fromOutput, resolved.to, resolved.kind, resolved.toIndex].join('\u0000');
-    const first = firstIndex.get(key);
-    if (first !== undefined) {
-      v.add('E_DUPLICATE_CONNECTION', ['connections', j], `connection ${c.from} → ${c.to} duplicates connections[${first}]`);
-      return;
+    if (source === undefined || dest === undefined || fromOutputs === undefined || target === undefined) return;
+    for (const wire of stereoWires(fromOutputs, target, dest, amount)) {
+      const resolved: ResolvedConnection = {
+        from: source.module.id,
+        fromOutput: wire.fromOutput,
+        to: dest.module.id,
+        kind: target.kind,
+        toIndex: wire.toIndex,
+        amount: wire.amount,
+      };
+      const key = [resolved.from, resolved.fromOutput, resolved.to, resolved.kind, resolved.toIndex].join('\u0000');
+      const first = firstIndex.get(key);
+      if (first !== undefined) {
+        v.add('E_DUPLICATE_CONNECTION', ['connections', j], `connection ${c.from} → ${c.to} duplicates connections[${first}]`);
+        return;
+      }
+      firstIndex.set(key, j);
+      result.push({ index: j, resolved });
     }
-    firstIndex.set(key, j);
-    result.push({ index: j, resolved });
   });
   return result;
+}
+
+/**
+ * The validated document's connections: each with explicit `<module>.<port>` endpoints, except a
+ * stereo connection (two wires from one document entry), which stays as written.
+ */
+function documentConnections(
+  items: readonly (PatchConnection | undefined)[],
+  connections: readonly IndexedConnection[],
+  specOf: (id: string) => ModuleSpec,
+): PatchConnection[] {
+  const wires = new Map<number, number>();
+  for (const c of connections) wires.set(c.index, (wires.get(c.index) ?? 0) + 1);
+  const result: PatchConnection[] = [];
+  for (const c of connections) {
+    if (wires.get(c.index) === 1) {
+      result.push(connectionToDocument(c.resolved, specOf));
+    } else if (wires.get(c.index) !== 0) {
+      const item = items[c.index] as PatchConnection;
+      result.push(item.amount === undefined || item.amount === 1 ? { from: item.from, to: item.to } : { from: item.from, to: item.to, amount: item.amount });
+      wires.set(c.index, 0);
+    }
+  }
+  return result;
+}
+
+/**
+ * The stereo convention (src/dsp/spec.ts, STEREO_PORTS): how one document connection becomes
+ * one or two wires. `fromOutputs` has two entries for a stereo source (no port named, a `left`/
+ * `right` output pair). Into a destination with no port named: stereo → a `left`/`right` input
+ * pair side by side; mono → a pair that is the default input (first input `left`) on both sides.
+ * Any other stereo connection sums both sides into the one target at half the amount each.
+ */
+function stereoWires(fromOutputs: readonly number[], target: Target, dest: FoundEndpoint, amount: number): { fromOutput: number; toIndex: number; amount: number }[] {
+  const inputs = dest.module.definition.spec.inputs;
+  const pair = dest.port === undefined && target.kind === 'input' && hasStereoPair(inputs)
+    ? [inputs.findIndex((p) => p.id === 'left'), inputs.findIndex((p) => p.id === 'right')]
+    : undefined;
+  const [first, second] = fromOutputs as [number, number | undefined];
+  if (second !== undefined) {
+    if (pair !== undefined) return [{ fromOutput: first, toIndex: pair[0]!, amount }, { fromOutput: second, toIndex: pair[1]!, amount }];
+    return [{ fromOutput: first, toIndex: target.index, amount: amount / 2 }, { fromOutput: second, toIndex: target.index, amount: amount / 2 }];
+  }
+  if (pair !== undefined && target.index === pair[0]) return [{ fromOutput: first, toIndex: pair[0]!, amount }, { fromOutput: first, toIndex: pair[1]!, amount }];
+  return [{ fromOutput: first, toIndex: target.index, amount }];
 }
 
 interface FoundEndpoint {
@@ -396,16 +443,20 @@ function lookupEndpoint(text: string, path: readonly (string | number)[], table:
   return isLive(entry) ? { module: entry, port: ep.port } : undefined;
 }
 
-function resolveOutput(source: FoundEndpoint, text: string, j: number, v: Validation): number | undefined {
+/** The source's outputs: its first, the one named, or its `left`/`right` pair (stereo, unnamed). */
+function resolveOutputs(source: FoundEndpoint, text: string, j: number, v: Validation): number[] | undefined {
   const spec = source.module.definition.spec;
-  if (source.port === undefined) return 0;
+  if (source.port === undefined) {
+    if (!hasStereoPair(spec.outputs)) return [0];
+    return [spec.outputs.findIndex((o) => o.id === 'left'), spec.outputs.findIndex((o) => o.id === 'right')];
+  }
   const index = spec.outputs.findIndex((o) => o.id === source.port);
   if (index < 0) {
     const outputs = spec.outputs.map((o) => o.id).join(', ');
     v.add('E_UNKNOWN_PORT', ['connections', j, 'from'], `'${text}': module '${source.module.id}' (${spec.type}) has no output '${source.port}' (outputs: ${outputs})`);
     return undefined;
   }
-  return index;
+  return [index];
 }
 
 interface Target {
