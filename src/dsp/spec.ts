@@ -175,8 +175,34 @@ export function paramValueFromInput(param: ParamSpec, value: unknown): number | 
     const index = param.labels?.indexOf(value.toLowerCase()) ?? -1;
     return index >= 0 ? index : undefined;
   }
+  if (typeof value === 'string' && param.tempoSync === true) {
+    const beats = noteValueBeats(value);
+    return beats === undefined ? undefined : syncedMs(param, beats, DEFAULT_BPM);
+  }
   return undefined;
 }
+
+const NOTE_VALUE = /^([1-9][0-9]?)\/([1-9][0-9]?)([.t]?)$/;
+
+/**
+ * A note value's length in beats (quarter notes): `1/4` = 1, `1/8.` (dotted) = 0.75,
+ * `1/16t` (triplet) = 1/6, `1/1` = 4, `2/1` = 8. Undefined when `text` is not a note value.
+ */
+export function noteValueBeats(text: string): number | undefined {
+  const m = NOTE_VALUE.exec(text.trim());
+  if (m === null) return undefined;
+  const whole = (4 * Number(m[1])) / Number(m[2]);
+  return m[3] === '.' ? whole * 1.5 : m[3] === 't' ? (whole * 2) / 3 : whole;
+}
+
+/** A synced time in ms at `bpm`, clamped to the param's range. */
+export function syncedMs(param: ParamSpec, beats: number, bpm: number): number {
+  const ms = (beats * 60000) / bpm;
+  return ms < param.min ? param.min : ms > param.max ? param.max : ms;
+}
+
+/** The tempo the engine starts with (the transport's default), used to show synced times. */
+export const DEFAULT_BPM = 120;
 
 /** Returns the label for enum values, the number otherwise (used when serialising patches). */
 export function paramValueForOutput(param: ParamSpec, value: number): number | string {

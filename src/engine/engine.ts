@@ -26,6 +26,7 @@ import { PatchPreparation, freshInstance, type InstanceFactory } from './patch-p
 import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
+import { TempoSync } from './tempo-sync.js';
 import { RenderScratch } from './render-scratch.js';
 import { SequencerBank } from './sequencer/bank.js';
 import type { ControlOp } from './sequencer/ops.js';
@@ -122,6 +123,9 @@ export class Engine {
   private faultRead = 0;
   /** Sequencers and transport: engine state, driven by rendered frames. */
   readonly sequencer: SequencerBank;
+  /** Tempo-synced params of the live patch (tempo-sync.ts). */
+  private readonly tempoSync = new TempoSync();
+  private readonly scheduleSynced: (frame: number, handle: number, param: number, value: number) => boolean;
   /** Control ops by frame (stable); few, so a sorted array. */
   private readonly controls: TimedControl[] = [];
   // Sampled profiling, per plan step (index = step of the live plan): profiled blocks, total
@@ -171,6 +175,7 @@ export class Engine {
     this.faultCodes = new Int32Array(faults);
     this.faultFrames = new Float64Array(faults);
     this.sequencer = new SequencerBank(options.sampleRate, this);
+    this.scheduleSynced = (frame, handle, param, value) => this.scheduleParamImmediate(frame, handle, param, value);
     const every = options.profileEvery ?? 0;
     if (!(every >= 0 && Number.isInteger(every))) throw new Error('profileEvery must be a non-negative integer');
     this.profileEvery = every;
@@ -263,6 +268,8 @@ export class Engine {
     this.plan = precompiled ?? compileRenderPlan(ordered, patch.connections, MASTER_ID, this.scratch, this.factory.batching);
     this.remapProfile(oldSteps, this.plan);
     this.livePatch = patch;
+    this.tempoSync.rebuild(patch, (id) => this.byId.get(id));
+    this.tempoSync.setAll(this.sequencer.transport.bpm);
     // Sequencer targets name modules by id: re-resolve (a removed module's target goes inactive).
     this.sequencer.resolveAll();
     this.counters.countPatchApplied();
@@ -375,6 +382,11 @@ export class Engine {
 
   scheduleGate(frame: number, handle: number, on: boolean): boolean {
     return this.schedule(frame, EVENT_GATE, handle, 0, on ? 1 : 0);
+  }
+
+  /** SequencerHost: the tempo became `bpm` at `frame`; tempo-synced params follow at that frame. */
+  tempoChanged(frame: number, bpm: number): void {
+    this.tempoSync.scheduleAll(frame, bpm, this.scheduleSynced);
   }
 
   /** Revives a faulted module (fresh DSP state) at `frame`. */

@@ -41,6 +41,20 @@ export interface ResolvedModule {
   readonly definition: ModuleDefinition;
   /** Every param value in spec order, defaults and alias defaults applied. */
   readonly params: readonly number[];
+  /**
+   * Tempo-synced params given as note values (spec tempoSync): the engine sets them to
+   * `beats` at the transport's tempo and keeps them in step with it; `params` holds their ms at
+   * the default tempo. Absent when there are none.
+   */
+  readonly synced?: readonly SyncedParam[];
+}
+
+export interface SyncedParam {
+  /** Index in the spec's params. */
+  readonly param: number;
+  /** The note value as written (`1/8.`). */
+  readonly text: string;
+  readonly beats: number;
 }
 
 export interface ResolvedConnection {

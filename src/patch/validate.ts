@@ -6,7 +6,7 @@
 
 import type { ModuleDefinition } from '../dsp/kernel.js';
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { ID_PATTERN, findParam, hasStereoPair, paramValueForOutput, paramValueFromInput } from '../dsp/spec.js';
+import { DEFAULT_BPM, ID_PATTERN, findParam, hasStereoPair, noteValueBeats, paramValueForOutput, paramValueFromInput, syncedMs } from '../dsp/spec.js';
 import type { ModuleSpec, ParamSpec } from '../dsp/spec.js';
 import { MASTER_ID, PATCH_FORMAT, PATCH_VERSION } from './document.js';
 import type {
@@ -19,6 +19,7 @@ import type {
   ResolvedConnection,
   ResolvedModule,
   ResolvedPatch,
+  SyncedParam,
 } from './document.js';
 import { formatPath, patchError, type PatchErrorCode } from './errors.js';
 import { componentIds, findCycles, formatCycle, topologicalSort, type GraphEdge } from './graph.js';
@@ -86,7 +87,8 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
   const patch: ResolvedPatch = {
     modules: topologicalSort(nodes, edges).order.map((id) => {
       const m = byId.get(id) as LiveModule;
-      return { id, type: m.definition.spec.type, definition: m.definition, params: m.values };
+      const resolved: ResolvedModule = { id, type: m.definition.spec.type, definition: m.definition, params: m.values };
+      return m.synced.length === 0 ? resolved : { ...resolved, synced: m.synced };
     }),
     connections: connections.map((c) => c.resolved),
   };
@@ -94,7 +96,7 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
   const document: PatchDocument = {
     format: PATCH_FORMAT,
     version: PATCH_VERSION,
-    modules: live.map((m) => moduleToDocument(m.id, m.definition.spec, m.values, (i) => m.explicit[i] === true)),
+    modules: live.map((m) => moduleToDocument(m.id, m.definition.spec, m.values, (i) => m.explicit[i] === true, m.synced)),
     connections: documentConnections(structure.connections, connections, specOf),
   };
   return { ok: true, patch, document };
@@ -140,7 +142,7 @@ export function patchDocumentFromResolved(patch: ResolvedPatch): PatchDocument {
   return {
     format: PATCH_FORMAT,
     version: PATCH_VERSION,
-    modules: patch.modules.map((m) => moduleToDocument(m.id, m.definition.spec, m.params, () => true)),
+    modules: patch.modules.map((m) => moduleToDocument(m.id, m.definition.spec, m.params, () => true, m.synced)),
     connections: patch.connections.map((c) => connectionToDocument(c, specOf)),
   };
 }
@@ -164,6 +166,8 @@ interface LiveModule {
   readonly values: number[];
   /** Per param: set by the document or by the type alias (kept when saving). */
   readonly explicit: boolean[];
+  /** Params given as note values (tempo-synced). */
+  readonly synced: SyncedParam[];
 }
 
 /** A declared id whose module is unusable (its error is already reported). */
@@ -258,7 +262,7 @@ function resolveParams(
   given: Readonly<Record<string, ParamInput>>,
   moduleIndex: number,
   v: Validation,
-): { values: number[]; explicit: boolean[] } {
+): { values: number[]; explicit: boolean[]; synced: SyncedParam[] } {
   const values = spec.params.map((p) => p.default);
   const explicit = spec.params.map(() => false);
   for (const [name, value] of Object.entries(aliasDefaults)) {
@@ -269,6 +273,7 @@ function resolveParams(
     }
   }
   const setBy = new Map<number, string>();
+  const synced: SyncedParam[] = [];
   for (const [name, raw] of Object.entries(given)) {
     const path = ['modules', moduleIndex, 'params', name];
     const i = paramIndex(spec, name);
@@ -284,13 +289,20 @@ function resolveParams(
       continue;
     }
     setBy.set(i, name);
+    const beats = p.tempoSync === true && typeof raw === 'string' ? noteValueBeats(raw) : undefined;
+    if (beats !== undefined) {
+      synced.push({ param: i, text: (raw as string).trim(), beats });
+      values[i] = syncedMs(p, beats, DEFAULT_BPM);
+      explicit[i] = true;
+      continue;
+    }
     const value = paramValue(p, raw, path, v);
     if (value !== undefined) {
       values[i] = value;
       explicit[i] = true;
     }
   }
-  return { values, explicit };
+  return { values, explicit, synced };
 }
 
 /** Converts and range-checks one param value; reports and returns undefined when invalid. */
@@ -318,7 +330,8 @@ function paramValue(p: ParamSpec, raw: ParamInput, path: readonly (string | numb
   }
   const value = typeof raw === 'string' ? undefined : paramValueFromInput(p, raw);
   if (value === undefined) {
-    v.add('E_PARAM_TYPE', path, `'${p.id}' takes a number (${p.unit}), got ${JSON.stringify(raw)}`);
+    const takes = p.tempoSync === true ? `a number (${p.unit}) or a note value (1/4, 1/8., 1/16t, 2/1)` : `a number (${p.unit})`;
+    v.add('E_PARAM_TYPE', path, `'${p.id}' takes ${takes}, got ${JSON.stringify(raw)}`);
     return undefined;
   }
   if (value < p.min || value > p.max) {
@@ -493,10 +506,10 @@ function resolveTarget(dest: FoundEndpoint, text: string, j: number, v: Validati
 // ---- serialisation ----
 
 /** A module entry of a document; params (canonical ids, enum labels) where `include(i)`. */
-function moduleToDocument(id: string, spec: ModuleSpec, values: readonly number[], include: (i: number) => boolean): PatchModule {
+function moduleToDocument(id: string, spec: ModuleSpec, values: readonly number[], include: (i: number) => boolean, synced: readonly SyncedParam[] = []): PatchModule {
   const params: Record<string, ParamInput> = {};
   spec.params.forEach((p, i) => {
-    if (include(i)) params[p.id] = paramValueForOutput(p, values[i] as number);
+    if (include(i)) params[p.id] = synced.find((x) => x.param === i)?.text ?? paramValueForOutput(p, values[i] as number);
   });
   return Object.keys(params).length > 0 ? { id, type: spec.type, params } : { id, type: spec.type };
 }

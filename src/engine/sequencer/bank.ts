@@ -23,6 +23,8 @@ export interface SequencerHost {
   instance(id: string): ModuleInstance | undefined;
   scheduleGate(frame: number, handle: number, on: boolean): boolean;
   scheduleParamImmediate(frame: number, handle: number, param: number, value: number): boolean;
+  /** The transport's tempo became `bpm` at `frame` (tempo-synced params follow it). */
+  tempoChanged(frame: number, bpm: number): void;
 }
 
 // Per-sequencer numeric fields (Float64Array, S_FIELDS per sequencer).
@@ -116,7 +118,7 @@ export class SequencerBank {
         if (this.state[s * S_FIELDS + S_EXISTS] === 1) this.emitOne(s, limit, changeTick);
       }
       if (changeTick === Number.POSITIVE_INFINITY || transport.frameOf(changeTick) >= limit) return;
-      transport.applyChangeAt(changeTick);
+      if (transport.applyChangeAt(changeTick)) this.host.tempoChanged(transport.anchorFrame, transport.bpm);
     }
   }
 
@@ -231,7 +233,7 @@ export class SequencerBank {
     const transport = this.transport;
     switch (op.op) {
       case 'transport.bpm':
-        transport.setBpm(frame, op.bpm);
+        if (transport.setBpm(frame, op.bpm)) this.host.tempoChanged(frame, op.bpm);
         return;
       case 'transport.swing':
         transport.setSwing(frame, op.swing);
@@ -242,7 +244,7 @@ export class SequencerBank {
         return;
       case 'transport.stop':
         for (let s = 0; s < MAX_SEQUENCERS; s++) if (this.state[s * S_FIELDS + S_EXISTS] === 1) this.stop(s, frame);
-        transport.stop();
+        if (transport.stop()) this.host.tempoChanged(frame, transport.bpm);
         return;
       case 'seq.reset_all':
         for (let s = 0; s < MAX_SEQUENCERS; s++) if (this.state[s * S_FIELDS + S_EXISTS] === 1) this.reset(s);

@@ -59,16 +59,21 @@ export class Transport {
     s[T_ANCHOR_POS] = 0;
   }
 
-  /** Stops; pending tempo and swing take effect at once (there is no grid to wait for). */
-  stop(): void {
+  /**
+   * Stops; pending tempo and swing take effect at once (there is no grid to wait for).
+   * Returns true when that changed the tempo.
+   */
+  stop(): boolean {
     const s = this.state;
     s[T_RUNNING] = 0;
-    if (s[T_PENDING_BPM] === s[T_PENDING_BPM]) s[T_BPM] = s[T_PENDING_BPM]!;
+    const tempoChanged = s[T_PENDING_BPM] === s[T_PENDING_BPM];
+    if (tempoChanged) s[T_BPM] = s[T_PENDING_BPM]!;
     if (s[T_PENDING_SWING] === s[T_PENDING_SWING]) s[T_SWING] = s[T_PENDING_SWING]!;
     s[T_PENDING_BPM] = Number.NaN;
     s[T_PENDING_SWING] = Number.NaN;
     s[T_BPM_TICK] = Number.POSITIVE_INFINITY;
     s[T_SWING_TICK] = Number.POSITIVE_INFINITY;
+    return tempoChanged;
   }
 
   /** Frame of grid tick `tick` under the current anchor, tempo and swing. */
@@ -89,15 +94,19 @@ export class Transport {
     return tick;
   }
 
-  /** Tempo change: at once when stopped, else at the next sixteenth at or after `frame`. */
-  setBpm(frame: number, bpm: number): void {
+  /**
+   * Tempo change: at once when stopped, else at the next sixteenth at or after `frame`.
+   * Returns true when the tempo changed at once.
+   */
+  setBpm(frame: number, bpm: number): boolean {
     const s = this.state;
     if (!this.running) {
       s[T_BPM] = bpm;
-      return;
+      return true;
     }
     s[T_PENDING_BPM] = bpm;
     s[T_BPM_TICK] = this.firstTickAtOrAfter(frame, SIXTEENTH_TICKS);
+    return false;
   }
 
   /** Swing change: at once when stopped, else at the next eighth at or after `frame`. */
@@ -117,12 +126,16 @@ export class Transport {
     return s[T_BPM_TICK]! < s[T_SWING_TICK]! ? s[T_BPM_TICK]! : s[T_SWING_TICK]!;
   }
 
-  /** Applies the pending change(s) at `tick` (the value nextChangeTick returned): re-anchors there. */
-  applyChangeAt(tick: number): void {
+  /**
+   * Applies the pending change(s) at `tick` (the value nextChangeTick returned): re-anchors there.
+   * Returns true when the tempo changed (at the frame of `tick`, now the anchor frame).
+   */
+  applyChangeAt(tick: number): boolean {
     const s = this.state;
     s[T_ANCHOR_FRAME] = this.frameOf(tick);
     s[T_ANCHOR_POS] = swingWarp(tick, s[T_SWING]!);
-    if (s[T_BPM_TICK] === tick) {
+    const tempoChanged = s[T_BPM_TICK] === tick;
+    if (tempoChanged) {
       s[T_BPM] = s[T_PENDING_BPM]!;
       s[T_PENDING_BPM] = Number.NaN;
       s[T_BPM_TICK] = Number.POSITIVE_INFINITY;
@@ -133,5 +146,11 @@ export class Transport {
       s[T_PENDING_SWING] = Number.NaN;
       s[T_SWING_TICK] = Number.POSITIVE_INFINITY;
     }
+    return tempoChanged;
+  }
+
+  /** Frame of the current anchor (where the last applied change took effect). */
+  get anchorFrame(): number {
+    return this.state[T_ANCHOR_FRAME]!;
   }
 }
