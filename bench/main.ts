@@ -5,6 +5,7 @@ import { ENGINE_USAGE, engineBench } from './engine.js';
 import { TIMING_USAGE, timingBench } from './timing.js';
 import { FAILOVER_USAGE, SOAK_USAGE, failoverBench, soakBench } from './failover-benches.js';
 import { BIGCOMMIT_USAGE, bigcommitBench } from './bigcommit-bench.js';
+import { MODULES_USAGE, modulesBench } from './modules.js';
 import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
 
 interface Bench {
@@ -14,6 +15,7 @@ interface Bench {
 
 const BENCHES: Readonly<Record<string, Bench>> = {
   engine: { run: engineBench, usage: ENGINE_USAGE },
+  modules: { run: modulesBench, usage: MODULES_USAGE },
   latency: { run: latencyBench, usage: LATENCY_USAGE },
   control: { run: controlBench, usage: CONTROL_USAGE },
   commit: { run: commitBench, usage: COMMIT_USAGE },
