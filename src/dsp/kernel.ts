@@ -114,8 +114,12 @@ export abstract class Kernel {
    */
   abstract process(start: number, end: number): void;
 
-  /** Gate on/off at the current sample (only called when the spec declares `gate: true`). */
-  gate(_on: boolean): void {}
+  /**
+   * Gate on/off at the current sample (only called when the spec declares `gate: true`), with
+   * the note's velocity in (0, 1] when on (1 for a plain "on"; 0 when off). Kernels that react to
+   * velocity scale level (and brightness, for drums) by it; the others ignore it.
+   */
+  gate(_on: boolean, _velocity = 1): void {}
 
   /** Back to the state of a freshly constructed kernel (with the same seed). */
   reset(): void {

@@ -380,8 +380,9 @@ export class Engine {
     return this.schedule(frame, EVENT_PARAM_IMMEDIATE, handle, param, value);
   }
 
-  scheduleGate(frame: number, handle: number, on: boolean): boolean {
-    return this.schedule(frame, EVENT_GATE, handle, 0, on ? 1 : 0);
+  /** A gate event at `frame`: on with `velocity` in (0, 1] (default 1), or off. */
+  scheduleGate(frame: number, handle: number, on: boolean, velocity = 1): boolean {
+    return this.schedule(frame, EVENT_GATE, handle, 0, on ? velocity : 0);
   }
 
   /** SequencerHost: the tempo became `bpm` at `frame`; tempo-synced params follow at that frame. */
@@ -440,7 +441,7 @@ export class Engine {
       case EVENT_GATE:
         if (instance.fault !== FAULT_NONE) break;
         try {
-          instance.kernel.gate(value !== 0);
+          instance.kernel.gate(value !== 0, value);
         } catch {
           this.recordFault(instance, FAULT_THROW);
         }

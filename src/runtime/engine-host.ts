@@ -106,7 +106,7 @@ export class EngineHost {
         this.engine.scheduleParamImmediate(frame, handle, index, value);
         break;
       case EVENT_GATE:
-        this.engine.scheduleGate(frame, handle, value !== 0);
+        this.engine.scheduleGate(frame, handle, value !== 0, value);
         break;
       case EVENT_RESET:
         this.engine.scheduleReset(frame, handle);
