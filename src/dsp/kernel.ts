@@ -121,6 +121,13 @@ export abstract class Kernel {
    */
   gate(_on: boolean, _velocity = 1): void {}
 
+  /**
+   * Modules with a `choke` param (a group number; 0 = none): another module of the same group
+   * was gated on at the current sample. Fade out fast: at most −60 dB within 5 ms. Same rules
+   * as `gate` (no allocation, no throw).
+   */
+  choke(): void {}
+
   /** Back to the state of a freshly constructed kernel (with the same seed). */
   reset(): void {
     this.state.fill(0);

@@ -56,6 +56,19 @@ export interface PortSpec {
  */
 export const STEREO_PORTS = ['left', 'right'] as const;
 
+/**
+ * Conventions for voices (docs/authoring-modules.md):
+ * - Gates carry velocity: Kernel.gate(on, velocity), velocity in (0, 1] (1 for a plain on).
+ * - A `gate` or `trig` input is a gate as a signal: a sample > 0 after a sample ≤ 0 is a rising
+ *   edge on that exact sample, its value (at most 1) the velocity; for `gate`, a fall to ≤ 0 is
+ *   the note off. So clock dividers, sequencers-as-modules and S&H can drive drums and envelopes.
+ * - A `pitch` input is in octaves, exponential: f = freq · 2^pitch (1 V/oct style), summed per
+ *   sample; semitone `transpose` and cent `fine` params where users expect them.
+ * - A `choke` param (group number, 0 = none): gating a module chokes the others of its group
+ *   (Kernel.choke, engine/choke.ts).
+ */
+export const VOICE_PORTS = { gate: 'gate', trig: 'trig', pitch: 'pitch', choke: 'choke' } as const;
+
 /** True when `ports` holds a stereo pair (`left` and `right`). */
 export function hasStereoPair(ports: readonly PortSpec[]): boolean {
   return ports.some((p) => p.id === 'left') && ports.some((p) => p.id === 'right');

@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import type { EngineSnapshot } from './snapshot.js';
 import { EngineCounters } from './engine-counters.js';
 import { TempoSync } from './tempo-sync.js';
+import { ChokeGroups } from './choke.js';
 import { RenderScratch } from './render-scratch.js';
 import { SequencerBank } from './sequencer/bank.js';
 import type { ControlOp } from './sequencer/ops.js';
@@ -125,6 +126,9 @@ export class Engine {
   readonly sequencer: SequencerBank;
   /** Tempo-synced params of the live patch (tempo-sync.ts). */
   private readonly tempoSync = new TempoSync();
+  /** Modules that choke each other (choke.ts). */
+  private readonly chokeGroups = new ChokeGroups();
+  private readonly recordThrow = (instance: ModuleInstance): void => this.recordFault(instance, FAULT_THROW);
   private readonly scheduleSynced: (frame: number, handle: number, param: number, value: number) => boolean;
   /** Control ops by frame (stable); few, so a sorted array. */
   private readonly controls: TimedControl[] = [];
@@ -269,6 +273,7 @@ export class Engine {
     this.remapProfile(oldSteps, this.plan);
     this.livePatch = patch;
     this.tempoSync.rebuild(patch, (id) => this.byId.get(id));
+    this.chokeGroups.rebuild(ordered);
     this.tempoSync.setAll(this.sequencer.transport.bpm);
     // Sequencer targets name modules by id: re-resolve (a removed module's target goes inactive).
     this.sequencer.resolveAll();
@@ -440,6 +445,7 @@ export class Engine {
         break;
       case EVENT_GATE:
         if (instance.fault !== FAULT_NONE) break;
+        if (value !== 0) this.chokeGroups.chokeOthers(instance, this.recordThrow);
         try {
           instance.kernel.gate(value !== 0, value);
         } catch {
