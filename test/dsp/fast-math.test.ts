@@ -2,11 +2,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXP2_RANGE, exp2Approx, sinTurnsApprox, tanApprox } from '../../src/dsp/lib/fast-math.js';
+import { EXP2_RANGE, exp2Approx, log2Approx, sinTurnsApprox, tanApprox } from '../../src/dsp/lib/fast-math.js';
 
 /** Documented bounds (relative). */
 const EXP2_BOUND = 1e-8;
 const TAN_BOUND = 1e-7;
+/** Documented bound (absolute, in octaves). */
+const LOG2_BOUND = 2e-9;
 
 test('exp2Approx: relative error < 1e-8 over ±20 octaves, clamped beyond ±64, NaN to the low end', () => {
   let worst = 0;
@@ -44,4 +46,20 @@ test('sinTurnsApprox: sin(2πx) within 1e-11 over several turns, never beyond ±
   let peak = 0;
   for (let i = 0; i <= 100000; i++) peak = Math.max(peak, Math.abs(sinTurnsApprox(0.2 + (0.1 * i) / 100000)));
   assert.ok(peak <= 1 && peak > 1 - 1e-11, `peak ${peak}`);
+});
+
+test('log2Approx: absolute error < 2e-9 from 2^-126 to 2^128, exact at powers of two', () => {
+  let worst = 0;
+  for (let i = 0; i <= 400000; i++) {
+    const x = 2 ** (-126 + (254 * i) / 400000) * (1 + 1e-7 * (i % 7));
+    worst = Math.max(worst, Math.abs(log2Approx(x) - Math.log2(x)));
+  }
+  // Dense over one octave around 1 (where the fold at √2 and t = 0 are).
+  for (let i = 0; i <= 400000; i++) {
+    const x = 0.6 + (0.9 * i) / 400000;
+    worst = Math.max(worst, Math.abs(log2Approx(x) - Math.log2(x)));
+  }
+  assert.ok(worst < LOG2_BOUND, `worst absolute error ${worst}`);
+  for (const e of [-126, -20, -1, 0, 1, 20, 127]) assert.equal(log2Approx(2 ** e), e, `log2(2^${e}) exact`);
+  assert.equal(log2Approx(1), 0);
 });

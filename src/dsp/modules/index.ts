@@ -5,8 +5,10 @@
 import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
 import { adsrModule } from './adsr.js';
+import { compModule } from './comp.js';
 import { filterModule } from './filter.js';
 import { lfoModule } from './lfo.js';
+import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
 import { noiseModule } from './noise.js';
 import { oscModule } from './osc.js';
@@ -22,6 +24,8 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   mixerModule,
   vcaModule,
   outModule,
+  compModule,
+  limiterModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
