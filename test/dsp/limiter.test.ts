@@ -118,6 +118,26 @@ test('latency = round(lookahead · fs / 1000) samples, as the spec reports', () 
   }
 });
 
+test('a lookahead change applies at the next multiple of 32 samples, and the latency follows it', () => {
+  const h = new KernelHarness(limiterModule, { params: { lookahead: 1, ceiling: -1 } });
+  const kernel = h.kernel as LimiterKernel;
+  const x = new Float32Array(4000);
+  x[500] = 0.5;
+  x[3000] = 0.25;
+  const out = new Float32Array(4000);
+  const at = (from: number, to: number): void => out.set(h.render(to - from, { inputs: { left: x.subarray(from, to), right: x.subarray(from, to) } })[0]!, from);
+  at(0, 1000);
+  assert.equal(kernel.lookaheadSamples, 48);
+  h.setParam('lookahead', 3);
+  at(1000, 1024);
+  assert.equal(kernel.lookaheadSamples, 48, 'still 1 ms up to sample 1023');
+  at(1024, 1025);
+  assert.equal(kernel.lookaheadSamples, 144, '3 ms from sample 1024 (a multiple of 32)');
+  at(1025, 4000);
+  const nonzero = [...out.keys()].filter((i) => out[i] !== 0);
+  assert.deepEqual(nonzero, [500 + 48, 3000 + 144]);
+});
+
 test('below the ceiling the output is the input delayed by exactly D samples, bit for bit', () => {
   const rng = new TestRandom(5);
   const frames = FS;

@@ -1,10 +1,13 @@
 // limiter: stereo-linked lookahead brickwall limiter. No output sample ever exceeds the ceiling.
 //
-// Design: the "hold, then smooth over the lookahead" limiter. U. Zölzer (ed.), DAFX: Digital
-// Audio Effects, 2nd ed., Wiley 2011, ch. 4.2 (limiter: gain computed from the peak level and
-// applied to the signal delayed by a lookahead); the minimum-hold plus moving-average gain
-// smoothing that makes it a true brickwall follows G. Luff, "Designing a straightforward
-// limiter" (Signalsmith Audio, 2022). With D = round(lookahead · fs / 1000) samples, per sample n:
+// Sources: U. Zölzer (ed.), DAFX: Digital Audio Effects, 2nd ed., Wiley 2011, ch. 4 "Nonlinear
+// processing" (the limiter: a gain computed from the peak level, applied to the signal delayed
+// by a lookahead); the gain smoothing that makes it a true brickwall (a moving minimum, then
+// cascaded moving averages no longer than it) after G. Luff, "Designing a straightforward
+// limiter", Signalsmith Audio 2022, https://signalsmith-audio.co.uk/writing/2022/limiter/; the
+// moving minimum by a monotonic deque (D. Lemire, "Streaming maximum-minimum filter using no
+// more than three comparisons per element", Nordic J. Computing 13(4), 2006).
+// With D = round(lookahead · fs / 1000) samples, per sample n:
 //   1. r[n] = min(1, ct / max(|left[n]|, |right[n]|)): the gain that keeps sample n under the
 //      ceiling (ct = the ceiling, see "Bounds" below).
 //   2. Release: e[n] = min(r[n], 2^(α_R · log2 e[n−1])), α_R = exp(−1/(release·fs)): the gain
