@@ -25,6 +25,8 @@ const SETTINGS: Readonly<Record<string, readonly Readonly<Record<string, number 
   filter: [{ mode: 'lp', cutoff: 800, q: 4 }],
   reverb: [{ decay: 2 }, { decay: 30 }],
   delay: [{ time: 10 }, { time: 2000 }],
+  comp: [{ detector: 'rms' }, { threshold: -60, ratio: 20 }],
+  limiter: [{ ceiling: -20 }, { ceiling: -20, lookahead: 20 }],
 };
 
 interface Row {

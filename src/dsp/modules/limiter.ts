@@ -26,8 +26,9 @@
 // partial sum is an integer multiple below 2^53: exact in doubles, no drift however long it
 // runs). Below the ceiling every m is 1, the sums are exactly a and a·b, g = 1 and the output
 // is the input delayed by exactly D samples, bit for bit.
-// Bounds: cf = the largest float32 at most ~2 ulp below 10^(ceiling/20), ct = cf·(1 − 2^−40):
-// the rounding of steps 1–5 stays below cf, so the float32 output never exceeds the ceiling.
+// Bounds: cf = a float32 one or two ulp below 10^(ceiling/20) (fround(c·(1 − 2^−23))), and
+// ct = cf·(1 − 2^−40): the rounding of steps 1–5 (a few 2^−53) stays below that margin, so the
+// float32 output never exceeds cf, which is below the ceiling.
 // A final clamp to ±cf (at the ceiling of the output sample's time) only acts when the ceiling
 // was lowered during the last D samples; it counts those samples in `clampedSamples`.
 //
