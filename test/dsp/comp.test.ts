@@ -1,6 +1,6 @@
-// comp: the static curve against Giannoulis, Massberg & Reiss (JAES 2012) eq. 4, attack and
-// release time constants (1 − 1/e) fitted from level steps, ratio 1 = input × makeup, the
-// sidechain ducking a pad by the curve's gain, and the stereo link.
+// comp: the static curve against the soft-knee equation of Giannoulis, Massberg & Reiss (JAES
+// 2012), attack and release time constants (1 − 1/e) fitted from level steps, ratio 1 = input ×
+// makeup, the sidechain ducking a pad by the curve's gain, and the stereo link.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ interface Curve {
   knee: number;
 }
 
-/** The paper's gain computer (eq. 4): output level y_G (dB) for input level x_G (dB). */
+/** The paper's soft-knee gain computer: output level y_G (dB) for input level x_G (dB). */
 function staticCurve(xg: number, c: Curve): number {
   const { threshold: t, ratio: r, knee: w } = c;
   if (2 * (xg - t) < -w) return xg;

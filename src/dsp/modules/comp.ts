@@ -8,7 +8,8 @@
 //      RMS_MS = 10 ms, the paper's RMS detector in the linear domain ahead of the gain
 //      computer); x_G = 10·log10(ms). A 1 kHz sine then reads its RMS (peak − 3.01 dB) with
 //      ±0.04 dB of ripple.
-//   2. Gain computer (the paper's eq. 4, soft knee of width W around threshold T, ratio R):
+//   2. Gain computer (the paper's soft-knee static characteristic; knee width W around the
+//      threshold T, ratio R):
 //        y_G = x_G                                          2(x_G − T) < −W
 //        y_G = x_G + (1/R − 1)(x_G − T + W/2)² / (2W)       2|x_G − T| ≤ W
 //        y_G = T + (x_G − T)/R                              2(x_G − T) > W
@@ -16,7 +17,7 @@
 //      Levels below the knee are recognised in the linear domain, so silence and quiet
 //      passages cost no logarithm (x_L = 0 there, as the equation gives).
 //   3. Level detector in the log domain, placed after the gain computer: the paper's smooth
-//      branching peak detector (eq. 17):
+//      branching peak detector:
 //        y_L ← α_A·y_L + (1 − α_A)·x_L   when x_L > y_L   (attack)
 //        y_L ← α_R·y_L + (1 − α_R)·x_L   otherwise         (release)
 //      with α = exp(−1 / (τ·fs)), τ = `attack` or `release` in ms: as the paper defines it, the
