@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { startServer } from '../test/helpers/server-process.js';
 import { option, pad, sleep } from './bench-args.js';
 import { tcpStatus } from './tcp-status.js';
-import { w2Document, w2Voices } from './w2.js';
+import { w2Document, w2Voices } from '../test/fixtures/w2.js';
 
 export const BIGCOMMIT_USAGE = 'bigcommit [--rounds 1] [--settle 800]   underruns/failovers per /patch/load of W2 at 16/64/128/256/16 voices, staged commits off and on';
 

@@ -1,4 +1,4 @@
-// `bench engine`: the W2 workload (bench/w2.ts) rendered by the real engine and by the
+// `bench engine`: the W2 workload (test/fixtures/w2.ts) rendered by the real engine and by the
 // hand-written reference loop (bench/w2-reference.ts) in the same process.
 //
 // What is measured: wall time (performance.now) of rendering S seconds of W2 audio at N voices
@@ -21,7 +21,7 @@ import { Engine } from '../src/engine/engine.js';
 import { OutKernel } from '../src/dsp/modules/out.js';
 import { scheduleModuleCommand } from '../src/control/schedule.js';
 import { renderToArrays } from '../src/control/offline-render.js';
-import { buildW2, W2, type W2Build } from './w2.js';
+import { buildW2, W2, type W2Build } from '../test/fixtures/w2.js';
 import { W2Reference, compareOutputs, renderReferenceToArrays } from './w2-reference.js';
 
 // gc() for a clean heap before each timed run (as test/helpers/allocation.ts does).

@@ -18,7 +18,7 @@ import { fromBuffer } from 'osc-min';
 import type { OscValue } from '../src/control/command-table.js';
 import { encodeMessage, flattenPacket } from '../src/control/osc-transport.js';
 import { readWav } from '../src/io/wav-reader.js';
-import { renderStateDir } from '../src/runtime/state-replay.js';
+import { renderStateDir } from '../test/helpers/state-replay.js';
 import { compareBlocks } from '../test/helpers/failover-rig.js';
 import { TestRandom } from '../test/helpers/random.js';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';

@@ -1,4 +1,4 @@
-// Hand-written reference for the W2 workload (see bench/w2.ts): the same per-sample math as the
+// Hand-written reference for the W2 workload (test/fixtures/w2.ts): the same per-sample math as the
 // engine's lfo → osc → filter → adsr → out modules, written as one flat loop over voices with
 // all state in typed arrays (struct of arrays), no module system, no allocation per block.
 // It is what the engine is measured against (bench/engine.ts), so it must stay both fast and
@@ -29,7 +29,7 @@ import {
   EXP2_C7 as LIB_C7, EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
   SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
 } from '../src/dsp/lib/fast-math.js';
-import { W2, type W2Build, type W2Gates, type W2Voices } from './w2.js';
+import { W2, type W2Build, type W2Gates, type W2Voices } from '../test/fixtures/w2.js';
 
 // BLEP ring geometry and table resolution, as literals (V8 folds literals in hot loops, not
 // imported bindings), checked against lib/blep.ts at load.

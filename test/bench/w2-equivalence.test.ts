@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine/engine.js';
 import { FAULT_NONE } from '../../src/engine/instance.js';
 import { scheduleModuleCommand } from '../../src/control/schedule.js';
-import { buildW2, w2Ids, W2, type W2Build } from '../../bench/w2.js';
+import { buildW2, w2Ids, W2, type W2Build } from '../fixtures/w2.js';
 import { compareOutputs, W2Reference, type W2ReferenceState } from '../../bench/w2-reference.js';
 
 /** RMS of x[from, to). */

@@ -11,7 +11,7 @@ import { Engine } from '../../src/engine/engine.js';
 import type { PatchConnection, PatchModule } from '../../src/patch/document.js';
 import type { ResolvedPatch } from '../../src/patch/document.js';
 import { validatePatch } from '../../src/patch/validate.js';
-import { buildW2, W2 } from '../../bench/w2.js';
+import { buildW2, W2 } from '../fixtures/w2.js';
 import type { TimedCommand } from '../../src/control/score.js';
 import { TestRandom } from '../helpers/random.js';
 import { differingValues } from '../helpers/bits.js';

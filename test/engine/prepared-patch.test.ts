@@ -9,7 +9,7 @@ import { EVENT_GATE, EVENT_PARAM } from '../../src/engine/event-queue.js';
 import type { PatchDocument, PatchModule, PatchConnection } from '../../src/patch/document.js';
 import { EngineHost, type PatchPayload } from '../../src/runtime/engine-host.js';
 import { PatchPreparation } from '../../src/engine/patch-preparation.js';
-import { w2Document, w2Voices } from '../../bench/w2.js';
+import { w2Document, w2Voices } from '../fixtures/w2.js';
 
 const registry = createRegistry();
 const BLOCK = 128;

@@ -12,7 +12,7 @@ import { allocationProbe } from './allocation.js';
 import { KernelHarness } from './kernel-harness.js';
 import { TestRandom } from './random.js';
 import { percussivePatch } from './sequencer.js';
-import { buildW2, W2 } from '../../bench/w2.js';
+import { buildW2, W2 } from '../fixtures/w2.js';
 
 const target = process.argv[2] ?? 'engine';
 const blocks = Number(process.argv[3] ?? 20000);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { OscClient } from '../../src/control/osc-client.js';
 import type { IncomingMessage } from '../../src/control/osc-transport.js';
 import { readWav } from '../../src/io/wav-reader.js';
-import { renderStateDir } from '../../src/runtime/state-replay.js';
+import { renderStateDir } from './state-replay.js';
 import { TestRandom } from './random.js';
 import { engineStatus, startServer, type RunningServer } from './server-process.js';
 

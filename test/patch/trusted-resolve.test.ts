@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import type { PatchDocument, ResolvedPatch } from '../../src/patch/document.js';
 import { resolveValidatedPatch, validatePatch } from '../../src/patch/validate.js';
-import { w2Document, w2Voices } from '../../bench/w2.js';
+import { w2Document, w2Voices } from '../fixtures/w2.js';
 import { defaultPatch } from '../../src/control/default-patch.js';
 
 const registry = createRegistry();

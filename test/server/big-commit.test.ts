@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { w2Document, w2Voices } from '../../bench/w2.js';
+import { w2Document, w2Voices } from '../fixtures/w2.js';
 import { RIG_PATCH, bothInLockstep, compareWithReplay, startRig } from '../helpers/failover-rig.js';
 
 const BLOCK = 128;

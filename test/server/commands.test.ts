@@ -19,7 +19,7 @@ import { encodeMessage, flattenPacket, MAX_TCP_FRAME, type IncomingMessage } fro
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { readWav } from '../../src/io/wav-reader.js';
 import { engineStatus, startServer, type RunningServer } from '../helpers/server-process.js';
-import { w2Document, w2Voices } from '../../bench/w2.js';
+import { w2Document, w2Voices } from '../fixtures/w2.js';
 
 const RATE = 48000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -2,12 +2,13 @@
 // same host code the slots use, so the result equals what the live server's slots rendered
 // (and, with no underrun, what its sink played) sample for sample.
 //
-// Threading: any; allocates freely (not for the audio path).
+// Used by the failover tests (failover-rig.ts) and the failover bench; the product never
+// re-renders a state folder. Threading: any; allocates freely (not for the audio path).
 
-import { createRegistry } from '../dsp/modules/index.js';
-import { EngineHost } from './engine-host.js';
-import { replayJournal } from './replay.js';
-import { StateStore } from './state-store.js';
+import { createRegistry } from '../../src/dsp/modules/index.js';
+import { EngineHost } from '../../src/runtime/engine-host.js';
+import { replayJournal } from '../../src/runtime/replay.js';
+import { StateStore } from '../../src/runtime/state-store.js';
 
 export interface ReplayedAudio {
   readonly left: Float32Array;
