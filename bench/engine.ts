@@ -22,6 +22,7 @@ import { OutKernel } from '../src/dsp/modules/out.js';
 import { scheduleModuleCommand } from '../src/control/schedule.js';
 import { renderToArrays } from '../src/control/offline-render.js';
 import { buildW2, W2, type W2Build } from '../test/fixtures/w2.js';
+import { round, spread } from '../src/runtime/stats.js';
 import { W2Reference, compareOutputs, renderReferenceToArrays } from './w2-reference.js';
 
 // gc() for a clean heap before each timed run (as test/helpers/allocation.ts does).
@@ -175,11 +176,11 @@ interface Stats {
   readonly max: number;
 }
 
+/** Median, min and max of a bench's rounds (there is always at least one round). */
 function stats(values: readonly number[]): Stats {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { median, min: s[0]!, max: s[s.length - 1]! };
+  const s = spread(values);
+  if (s === undefined) throw new Error('no rounds');
+  return { median: s.median, min: s.min, max: s.max };
 }
 
 function machineInfo(): { node: string; cpu: string; cpus: number; os: string; loadavgStart: number[] } {
@@ -189,7 +190,7 @@ function machineInfo(): { node: string; cpu: string; cpus: number; os: string; l
     cpu: list[0]?.model.trim() ?? 'unknown',
     cpus: list.length,
     os: `${platform()} ${release()} ${arch()}`,
-    loadavgStart: loadavg().map((x) => Math.round(x * 100) / 100),
+    loadavgStart: loadavg().map((x) => round(x, 2)),
   };
 }
 
@@ -315,8 +316,7 @@ export async function engineBench(args: readonly string[]): Promise<void> {
       `≥ 2000 voices at 1×: ${engineVoices >= 2000 ? 'met' : 'NOT met'} (${engineVoices}${confirm === undefined ? ', estimate' : ', confirmed'}); scsynth ≈ 4260`,
   );
 
-  const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-  const statsJson = (s: Stats): Stats => ({ median: round3(s.median), min: round3(s.min), max: round3(s.max) });
+  const statsJson = (s: Stats): Stats => ({ median: round(s.median), min: round(s.min), max: round(s.max) });
   log(
     JSON.stringify({
       bench: 'engine',
@@ -326,9 +326,9 @@ export async function engineBench(args: readonly string[]): Promise<void> {
       rounds: o.rounds,
       block: o.block,
       sampleRate: W2.sampleRate,
-      engine: { rtf: statsJson(sE), voicesAt1x: voicesE, rtfs: rtfE.map(round3) },
-      reference: { rtf: statsJson(sR), voicesAt1x: voicesR, rtfs: rtfR.map(round3) },
-      ratio: { ...statsJson(sQ), ofMedians: round3(sE.median / sR.median) },
+      engine: { rtf: statsJson(sE), voicesAt1x: voicesE, rtfs: rtfE.map((x) => round(x)) },
+      reference: { rtf: statsJson(sR), voicesAt1x: voicesR, rtfs: rtfR.map((x) => round(x)) },
+      ratio: { ...statsJson(sQ), ofMedians: round(sE.median / sR.median) },
       outputsIdentical: differing === 0,
       maxAbsDiff: worstDiff,
       equivalence8x1s: { left: eq.left, right: eq.right },
@@ -340,7 +340,7 @@ export async function engineBench(args: readonly string[]): Promise<void> {
               engine: { ...confirm.engine, rtf: statsJson(confirm.engine.rtf) },
               reference: { ...confirm.reference, rtf: statsJson(confirm.reference.rtf) },
             },
-      machine: { ...machine, loadavgEnd: loadavg().map(round3) },
+      machine: { ...machine, loadavgEnd: loadavg().map((x) => round(x)) },
     }),
   );
 }

@@ -22,6 +22,7 @@ import { renderStateDir } from '../test/helpers/state-replay.js';
 import { compareBlocks } from '../test/helpers/failover-rig.js';
 import { TestRandom } from '../test/helpers/random.js';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';
+import { round, spread as spreadOf, type Spread } from '../src/runtime/stats.js';
 import { option, pad, sleep } from './bench-args.js';
 
 const BLOCK = 128;
@@ -36,24 +37,10 @@ function reasonsDelta(before: Record<string, any>, after: Record<string, any>): 
   return out;
 }
 
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-interface Spread {
-  readonly n: number;
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
+/** Median, min and max to 2 decimals; null (in the JSON output) when there are no values. */
 function spread(values: readonly number[]): Spread | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { n: s.length, median: round(median), min: round(s[0]!), max: round(s[s.length - 1]!) };
+  const s = spreadOf(values);
+  return s === undefined ? null : { n: s.n, median: round(s.median, 2), min: round(s.min, 2), max: round(s.max, 2) };
 }
 
 function fmt(s: Spread | null, digits = 1): string {
@@ -283,9 +270,9 @@ async function faultEpisodes(worker: 'spare' | 'cold', kinds: readonly FaultKind
         const rejoinMs = rejoinNotice !== undefined ? Number(rejoinNotice.args[1]) : null;
         episodes.push({
           kind: k.kind, worker, repeat: r,
-          switchMs: failover === undefined ? null : round(failover.t - t0),
+          switchMs: failover === undefined ? null : round(failover.t - t0, 2),
           switchReason: failover === undefined ? null : String(failover.args[2]),
-          deadMs: rejoinNotice === undefined || rejoinMs === null ? null : round(rejoinNotice.t - rejoinMs - t0),
+          deadMs: rejoinNotice === undefined || rejoinMs === null ? null : round(rejoinNotice.t - rejoinMs - t0, 2),
           faultReason: fault === undefined ? null : String(fault.reason),
           rejoinMs: fault?.rejoinMs ?? rejoinMs,
           restarts: (end['rejoins'] as number) - (before['rejoins'] as number),

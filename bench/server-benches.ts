@@ -7,6 +7,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';
+import { quantiles, round } from '../src/runtime/stats.js';
 import { option, pad, sleep } from './bench-args.js';
 
 
@@ -55,8 +56,8 @@ export async function latencyBench(args: readonly string[]): Promise<void> {
         lead: c.lead === 'default' ? `${after['lead']} (def)` : c.lead,
         slots: c.slots,
         p50Ms: lat.p50, p99Ms: lat.p99, maxMs: lat.max,
-        p50Blocks: Math.round((lat.p50 / blockMs) * 100) / 100, p99Blocks: Math.round((lat.p99 / blockMs) * 100) / 100,
-        underruns, underrunRatePct: Math.round((underruns / Math.max(1, blocks)) * 1e6) / 1e4,
+        p50Blocks: round(lat.p50 / blockMs, 2), p99Blocks: round(lat.p99 / blockMs, 2),
+        underruns, underrunRatePct: round((100 * underruns) / Math.max(1, blocks), 4),
       };
       rows.push(row);
       process.stdout.write(`${pad([row.lead, row.slots, row.p50Ms, row.p99Ms, row.maxMs, row.p50Blocks, row.p99Blocks, row.underruns, row.underrunRatePct], widths)}\n`);
@@ -89,7 +90,7 @@ export async function controlBench(args: readonly string[]): Promise<void> {
       bench: 'control', seconds, targetRate: rate, achievedRate: Math.round(sent / elapsed), sent, received,
       lost: sent - received, synced: synced.address === '/synced',
       underruns: after['underruns'] - before['underruns'], lateCycles: after['lateCycles'] - before['lateCycles'],
-      latencyMs: lat, p99MinusP50Blocks: Math.round(((lat.p99 - lat.p50) / blockMs) * 100) / 100,
+      latencyMs: lat, p99MinusP50Blocks: round((lat.p99 - lat.p50) / blockMs, 2),
     };
     process.stdout.write(`control: sent ${sent} /mod messages in ${elapsed.toFixed(1)} s (${result.achievedRate}/s); server received ${received} (lost ${result.lost}); underruns ${result.underruns}; latency p50 ${lat.p50} ms, p99 ${lat.p99} ms (p99 − p50 = ${result.p99MinusP50Blocks} blocks), max ${lat.max} ms\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -126,8 +127,8 @@ export async function commitBench(args: readonly string[]): Promise<void> {
         times.push(performance.now() - t);
         if (reply.address !== '/done') throw new Error(`commit failed: ${JSON.stringify(reply.args)}`);
       }
-      times.sort((a, b) => a - b);
-      const row = { modules: 1 + 3 * Math.max(1, Math.floor((modules - 1) / 3)), p50Ms: round(times[Math.floor(times.length / 2)]!), p99Ms: round(times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!), maxMs: round(times[times.length - 1]!) };
+      const q = quantiles(times);
+      const row = { modules: 1 + 3 * Math.max(1, Math.floor((modules - 1) / 3)), p50Ms: round(q.p50, 2), p99Ms: round(q.p99, 2), maxMs: round(q.max, 2) };
       rows.push(row);
       process.stdout.write(`commit: ${row.modules} modules: round trip p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms (${commits} commits)\n`);
     }
@@ -136,8 +137,4 @@ export async function commitBench(args: readonly string[]): Promise<void> {
   } finally {
     await server.stop();
   }
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }

@@ -11,6 +11,7 @@ import { engineStatus, startServer } from '../test/helpers/server-process.js';
 import { option, sleep } from './bench-args.js';
 import { readWav } from '../src/io/wav-reader.js';
 import type { OscClient } from '../src/control/osc-client.js';
+import { quantiles } from '../src/runtime/stats.js';
 
 const RATE = 48000;
 
@@ -20,12 +21,6 @@ async function ok(client: OscClient, address: string, args: Array<number | strin
   const reply = await client.request(address, args);
   if (reply.address !== '/done') throw new Error(`${address}: ${JSON.stringify(reply.args)}`);
   return reply.args[1] as number;
-}
-
-function quantiles(errors: number[]): { n: number; p50: number; p99: number; max: number } {
-  const sorted = [...errors].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
 /** Error of the onset nearest after `intended` (within `window` frames), or undefined if none. */

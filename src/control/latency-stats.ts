@@ -3,6 +3,8 @@
 // the sink clock's position at arrival). Keeps the last `capacity` samples.
 // Threading: main thread.
 
+import { round, sortedQuantile } from '../runtime/stats.js';
+
 export class LatencyStats {
   private readonly samples: Float64Array;
   private count = 0;
@@ -24,8 +26,7 @@ export class LatencyStats {
     const n = Math.min(this.count, this.samples.length);
     if (n === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
     const sorted = Float64Array.from(this.samples.subarray(0, n)).sort();
-    const at = (q: number): number => Math.round(sorted[Math.min(n - 1, Math.floor(q * n))]! * 1000) / 1000;
-    return { count: this.count, p50: at(0.5), p99: at(0.99), max: at(1) };
+    return { count: this.count, p50: round(sortedQuantile(sorted, 0.5)), p99: round(sortedQuantile(sorted, 0.99)), max: round(sortedQuantile(sorted, 1)) };
   }
 }
 

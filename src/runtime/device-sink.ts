@@ -38,6 +38,7 @@ import {
   CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_DEVICE_GAPS, CTL_LATE_CYCLES, CTL_REANCHORS, CTL_RUNNING,
   SLOT_PRODUCED, type SharedViews,
 } from './shared-state.js';
+import { histogramQuantile } from './stats.js';
 
 /**
  * Audio the device queue holds ahead of the device: covers this worker's event-loop jitter.
@@ -222,7 +223,7 @@ export function startDeviceSink(ctx: DeviceSinkContext): void {
     }
     setTimeout(() => {
       const gaps = haveSilentBase ? Math.max(0, silentLast - silentBase) : 0;
-      ctx.log(`chronus: sound card stopped: ${callbacks} callbacks, period p50 ${percentile(intervals, 0.5).toFixed(2)} ms, p99 ${percentile(intervals, 0.99).toFixed(2)} ms, max ${maxIntervalMs.toFixed(2)} ms; ${gaps} silent device period(s) after start; buffers of ${bufferFrames} frames, ${queueBuffers} queued; ${clock.warmupCallbacks} warm-up callbacks; ${errors} RtAudio message(s)`);
+      ctx.log(`chronus: sound card stopped: ${callbacks} callbacks, period p50 ${histogramQuantile(intervals, HIST_BUCKET_MS, 0.5).toFixed(2)} ms, p99 ${histogramQuantile(intervals, HIST_BUCKET_MS, 0.99).toFixed(2)} ms, max ${maxIntervalMs.toFixed(2)} ms; ${gaps} silent device period(s) after start; buffers of ${bufferFrames} frames, ${queueBuffers} queued; ${clock.warmupCallbacks} warm-up callbacks; ${errors} RtAudio message(s)`);
       process.exit(0);
     }, CLOSE_DRAIN_MS);
   };
@@ -246,19 +247,6 @@ function awaitBlock(views: SharedViews, n: number, timeoutMs: number): void {
     for (const slot of views.slots) if (((Atomics.load(slot.ints, SLOT_PRODUCED) - n) | 0) > 0) return;
     Atomics.wait(ctl, CTL_RUNNING, 1, 1);
   }
-}
-
-/** q-quantile of an interval histogram, ms (bucket upper edge). */
-function percentile(histogram: Float64Array, q: number): number {
-  let total = 0;
-  for (let k = 0; k < HIST_BUCKETS; k++) total += histogram[k]!;
-  if (total === 0) return 0;
-  let seen = 0;
-  for (let k = 0; k < HIST_BUCKETS; k++) {
-    seen += histogram[k]!;
-    if (seen >= q * total) return (k + 1) * HIST_BUCKET_MS;
-  }
-  return HIST_BUCKETS * HIST_BUCKET_MS;
 }
 
 /** A logger for worker threads: synchronous writes to fd 2, so lines survive process.exit(). */

@@ -21,7 +21,7 @@ import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, decideFrame, drainCommands } from './command-ring.js';
 import { EngineHost, type PatchPayload } from './engine-host.js';
 import { warmUp } from './warm-up.js';
-import { mayPrepare, stagingEnabled } from './staged-commit.js';
+import { mayPrepare } from './staged-commit.js';
 import {
   CLOCK_T0, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
@@ -126,8 +126,6 @@ function pollMessages(): void {
  * there, in one go (correct; audible if large).
  */
 const PREPARE_SLICE_MS = 20;
-/** CHRONUS_STAGED_COMMIT=off: no preparation ahead (every patch is built at its frame, as before). */
-const staging = stagingEnabled();
 /** Sequence number of the last command drained. */
 let lastSeq = -1;
 
@@ -143,7 +141,6 @@ function publishPrepared(pending: number | null | undefined): void {
  * Between blocks; allocates (building instances).
  */
 function prepareSlice(): boolean {
-  if (!staging) return false;
   let pending = host.preparationSeq();
   let more = false;
   if (pending !== undefined && mayPrepare(views, slot, pending)) {

@@ -23,11 +23,6 @@ export const RESOLVE_MS_PER_MODULE = 0.03;
 /** Added to the two preparations: scheduling, the follower's polling (one period), GC. */
 export const STAGE_MARGIN_MS = 40;
 
-/** CHRONUS_STAGED_COMMIT=off disables staging (supervisor and slot workers read it). */
-export function stagingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env['CHRONUS_STAGED_COMMIT'] !== 'off';
-}
-
 /**
  * Milliseconds between now and the apply frame a commit needs so that both slots prepare it
  * in turn; 0 when the commit is small enough to apply at once.

@@ -22,14 +22,15 @@ import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
-import { stagedCommitAheadMs, stagingEnabled } from './staged-commit.js';
+import { stagedCommitAheadMs } from './staged-commit.js';
+import { histogramQuantile, round, sortedQuantile } from './stats.js';
 import { EngineHost, type HostSnapshot, type PatchPayload } from './engine-host.js';
 import { Journal, backlogRecords, type JournalEntry } from './journal.js';
 import { Recorder } from './recorder.js';
 import { replayJournal } from './replay.js';
 import {
   CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_DEVICE_GAPS, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS, CTL_RUNNING,
-  CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS, HIST_BUCKETS, HIST_BUCKET_MS, SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_HEARTBEAT,
+  CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS, HIST_BUCKET_MS, SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_HEARTBEAT,
   SLOT_JOINING, SLOT_LATE_COMMANDS, SLOT_LOCKSTEP, SLOT_MODULE_FAULTS, SLOT_PRODUCED, SLOT_STATE, STAT_RENDER_COUNT,
   STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, UNDECIDED, createSharedState, type RuntimeConfig, type SharedViews,
 } from './shared-state.js';
@@ -148,8 +149,6 @@ export class Supervisor {
   private readonly store: StateStore | undefined;
   private outputWorker: Worker | undefined;
   private readonly handles = new Map<string, { type: string; handle: number }>();
-  /** Staged commits (staged-commit.ts); off with CHRONUS_STAGED_COMMIT=off. */
-  private readonly staging = stagingEnabled();
   /** Requested frame of the last staged commit (0: none). */
   private stagedFrame = 0;
   /** Requested frames of recent commands (seq → frame; 0 is not kept): see decidedFrame. */
@@ -312,7 +311,7 @@ export class Supervisor {
     // to prepare it in turn (every command sent before that frame then applies with it, see
     // broadcast).
     const created = handles.filter(([, h]) => h >= firstNew).length;
-    const aheadMs = this.staging ? stagedCommitAheadMs(created, handles.length - created, handles.length) : 0;
+    const aheadMs = stagedCommitAheadMs(created, handles.length - created, handles.length);
     const block = this.config.blockSize;
     const requested = aheadMs > 0 ? Math.ceil((this.earliestFrame() + (aheadMs * this.config.sampleRate) / 1000) / block) * block : 0;
     for (const handle of this.workers) handle?.port.postMessage({ type: 'patch', id, payload });
@@ -441,7 +440,7 @@ export class Supervisor {
       failoverReasons: Object.fromEntries(this.failoverReasons),
       slotFaults: this.faults.length,
       rejoins: this.rejoins,
-      rejoinMs: rejoinTimes.length === 0 ? null : { last: round(lastOf(this.faults, (f) => f.rejoinMs !== undefined)!.rejoinMs!), p50: round(rejoinTimes[rejoinTimes.length >> 1]!), max: round(rejoinTimes[rejoinTimes.length - 1]!) },
+      rejoinMs: rejoinTimes.length === 0 ? null : { last: round(lastOf(this.faults, (f) => f.rejoinMs !== undefined)!.rejoinMs!), p50: round(sortedQuantile(rejoinTimes, 0.5)), max: round(sortedQuantile(rejoinTimes, 1)) },
       recentFaults: this.faults.slice(-10).map((f) => ({ slot: f.slot, reason: f.reason, block: f.block, rejoinMs: f.rejoinMs === undefined ? null : round(f.rejoinMs) })),
       outages: this.outages.map((o) => ({ startBlock: o.startBlock, gapBlocks: o.gapBlocks ?? null, gapMs: o.gapMs === undefined ? null : round(o.gapMs) })),
       spareWorker: this.pool.spareReady,
@@ -469,7 +468,7 @@ export class Supervisor {
       alive: state === SLOT_LOCKSTEP,
       blocksRendered: Atomics.load(s.ints, SLOT_PRODUCED),
       heartbeat: Atomics.load(s.ints, SLOT_HEARTBEAT),
-      renderMs: { mean: round(count > 0 ? s.stats[STAT_RENDER_SUM_MS]! / count : 0), p99: round(percentile(s.histogram, 0.99)), max: round(s.stats[STAT_RENDER_MAX_MS]!) },
+      renderMs: { mean: round(count > 0 ? s.stats[STAT_RENDER_SUM_MS]! / count : 0), p99: round(histogramQuantile(s.histogram, HIST_BUCKET_MS, 0.99)), max: round(s.stats[STAT_RENDER_MAX_MS]!) },
       lateCommands: Atomics.load(s.ints, SLOT_LATE_COMMANDS),
       moduleFaults: Atomics.load(s.ints, SLOT_MODULE_FAULTS),
     };
@@ -910,19 +909,3 @@ function lastOf<T>(items: readonly T[], match: (item: T) => boolean): T | undefi
   return undefined;
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-/** The q-quantile of a render-time histogram, in ms (bucket upper edge). */
-function percentile(histogram: Float64Array, q: number): number {
-  let total = 0;
-  for (let k = 0; k < HIST_BUCKETS; k++) total += histogram[k]!;
-  if (total === 0) return 0;
-  let seen = 0;
-  for (let k = 0; k < HIST_BUCKETS; k++) {
-    seen += histogram[k]!;
-    if (seen >= q * total) return (k + 1) * HIST_BUCKET_MS;
-  }
-  return HIST_BUCKETS * HIST_BUCKET_MS;
-}
