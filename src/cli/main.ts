@@ -112,9 +112,9 @@ program
 
 program
   .command('docs')
-  .description('print the module reference (Markdown), or check/update README.md with --check/--write')
-  .option('--write', 'rewrite the generated section of README.md')
-  .option('--check', 'exit 1 when README.md is out of date')
+  .description('print the module and OSC references (Markdown), or check/update the generated docs (docs/modules.md, docs/osc.md) with --check/--write')
+  .option('--write', 'rewrite the generated documents that are out of date')
+  .option('--check', 'exit 1 when a generated document is out of date')
   .action((opts: { write?: boolean; check?: boolean }) => {
     process.exitCode = runDocs({ write: opts.write === true, check: opts.check === true });
   });

@@ -1,7 +1,7 @@
 // Generates docs/osc.md, the OSC reference, from the command table and the error-code lists,
 // so the documentation cannot drift from the code (test/server/osc-docs.test.ts compares the
 // file with oscReferenceMarkdown(), and greps the sources for error codes missing from
-// OSC_ERROR_CODES). Regenerate with: npx tsc -p . && node dist/src/control/write-osc-docs.js
+// OSC_ERROR_CODES). Regenerate with `npm run docs` (src/cli/docs-command.ts).
 //
 // Pure: same table → same text.
 
@@ -124,7 +124,7 @@ export function oscReferenceMarkdown(): string {
     '# OSC reference',
     '',
     '<!-- Generated from src/control/command-table.ts by oscReferenceMarkdown() (src/control/osc-docs.ts); do not edit by hand.',
-    '     Regenerate: npx tsc -p . && node dist/src/control/write-osc-docs.js -->',
+    '     Regenerate: npm run docs -->',
     '',
     'The server listens for OSC 1.0 on one port, over UDP and over TCP (each packet prefixed by its',
     'length as a big-endian int32, as liblo and SuperCollider frame it), on 127.0.0.1 unless',

@@ -1,6 +1,6 @@
 // docs/osc.md is generated from the command table and must be current; the error-code list it
 // documents must hold every code the control surface can send.
-// Regenerate: npx tsc -p . && node dist/src/control/write-osc-docs.js
+// Regenerate: npm run docs (chronus docs --write).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ function sourceFiles(): string[] {
   ];
 }
 
-test('docs/osc.md matches the command table (regenerate: npx tsc -p . && node dist/src/control/write-osc-docs.js)', () => {
+test('docs/osc.md matches the command table (regenerate: npm run docs)', () => {
   assert.equal(readFileSync(OSC_DOCS_PATH, 'utf8'), oscReferenceMarkdown());
 });
 
