@@ -102,7 +102,7 @@ async function seqCommand(call: CommandCall): Promise<Reply> {
 const id: ArgSpec = { name: 'id', type: 'string' };
 const SEQ_REPLY = 'Replies `/done <address> <frame>` (the frame it takes effect from).';
 
-/** The sequencer and transport commands (the old system's surface; see README "Sequencing"). */
+/** The sequencer and transport commands (the old system's surface; see docs/sequencing.md). */
 const SEQ_COMMANDS: readonly CommandEntry[] = ([
   { address: '/seq/bpm', usage: '/seq/bpm', args: [{ name: 'bpm', type: 'number' }], doc: `Transport tempo, 20–300 BPM; takes effect at the next sixteenth of the grid (at once while stopped). ${SEQ_REPLY}` },
   { address: '/seq/swing', usage: '/seq/swing', args: [{ name: 'swing', type: 'number' }], doc: `Swing 0–0.6: odd sixteenths start swing × one sixteenth late; takes effect at the next eighth. ${SEQ_REPLY}` },

@@ -3,7 +3,7 @@
 // each param index (ParamBank.fill writes param p's buffer at a module's step, and that
 // module's kernel reads it in the same step; the next module's fill overwrites it). Sharing
 // keeps a patch of thousands of modules to a few cache-resident buffers instead of a 1 KB
-// buffer per param (measured: 43 KB of buffers per W2 voice before).
+// buffer per param (tens of KB per W2 voice before: docs/performance.md).
 //
 // The memory they, pooled output buffers and kernel states come from is the thread's wasm
 // arena when the engine batches (src/dsp/lib/wasm-arena.ts), else the JS heap.

@@ -4,9 +4,10 @@
 // salvages the usable part of each element so that semantic checks still run on it.
 //
 // zod is loaded on first use (synchronously, its CommonJS build), not when this file is
-// imported: loading it takes ~100 ms, and slot workers import the patch code only to resolve
-// documents the main thread has already validated (validate.ts, resolveValidatedPatch), so a
-// worker that never checks structure starts that much sooner (it is a rejoin's cold path).
+// imported: loading it is slow (docs/performance.md), and slot workers import the patch code
+// only to resolve documents the main thread has already validated (validate.ts,
+// resolveValidatedPatch), so a worker that never checks structure starts that much sooner (it
+// is a rejoin's cold path).
 
 import { createRequire } from 'node:module';
 import { PATCH_FORMAT, PATCH_VERSION } from './document.js';

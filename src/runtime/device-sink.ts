@@ -14,8 +14,8 @@
 // Clock: the device's timeline is estimated from the callbacks (device-clock.ts) and published
 // as CLOCK_T0 / CTL_CLOCK_STARTED, so producers' clock pacing and the timetag mapping work as
 // with the null sink. "Block n due at t0 + n·P" means "taken from the ring"; the device plays it
-// later by the queue, RtAudio's ALSA buffer and the sound server's latency (measured: ~40 ms
-// from ring to PulseAudio's monitor with 256-frame buffers, ~26 ms with 128).
+// later by the queue, RtAudio's ALSA buffer and the sound server's latency (tens of ms to
+// PulseAudio's monitor: docs/performance.md, "Figures behind design choices").
 // Counters: a callback later than the queue's slack (queued audio minus one buffer: later than
 // that, the device may already have played silence) → CTL_LATE_CYCLES; the largest lateness →
 // CLOCK_MAX_LATE_MS (lateness is relative to the estimated timeline, whose jitter under
@@ -41,16 +41,16 @@ import {
 import { histogramQuantile } from './stats.js';
 
 /**
- * Audio the device queue holds ahead of the device: covers this worker's event-loop jitter.
- * Measured (PulseAudio null sink, 2-vCPU VM shared with other test runs, 30 s runs, 128-frame
- * device buffers): 8 ms left 13–61 audible gaps per run, 16 ms 0–29 (the rest were ALSA xruns).
+ * Audio the device queue holds ahead of the device: covers this worker's event-loop jitter
+ * (16 ms left fewer audible gaps than 8 ms: docs/performance.md, "Figures behind design
+ * choices").
  */
 export const DEVICE_QUEUE_MS = 16;
 /**
  * Shortest device buffer. RtAudio keeps 4 of them in ALSA, and 4 × 128 frames (10.7 ms) was too
- * little: at comparable load, 128-frame buffers gave 0–29 audible gaps per 30 s (mean 13, mostly
- * ALSA/PulseAudio xruns), 256-frame buffers 0–7 (mean 2), for ~14 ms more latency. So blocks are
- * batched into buffers of at least 5 ms (128-frame blocks: 2 per buffer).
+ * little (far more audible gaps than 256-frame buffers: docs/performance.md, "Figures behind
+ * design choices"). So blocks are batched into buffers of at least 5 ms (128-frame blocks: 2
+ * per buffer).
  */
 export const DEVICE_PERIOD_MIN_MS = 5;
 /** Longest wait for one block while priming the device queue, ms. */

@@ -5,7 +5,7 @@
 // Null sink (no sound card): a clock with frame-indexed deadlines t0 + n·P (never accumulated
 // sleep errors); after a stall it catches up block by block, and if it is hopelessly late
 // (> REANCHOR_MS) it re-anchors its clock instead of bursting. Waits use Atomics.wait with a
-// timeout (measured: no better tail with spinning on this VM, at 40× the CPU).
+// timeout (spinning gave no better tail on this VM, at many times the CPU: docs/performance.md).
 // Allocation per block: one clock read (16 bytes; Node has no allocation-free clock).
 //
 // Device sink (sound card through audify, device-sink.ts): the device pulls; each callback

@@ -1,6 +1,6 @@
 // Health verdicts for slot workers, from what they publish in shared memory (heartbeat, blocks
 // rendered, last render time). Two levels, because healthy threads on this machine kind stall
-// for 30–90 ms now and then (shared/reference/node-rt-probe.md):
+// for tens of ms now and then (figures: docs/performance.md, "Thread stalls on the VM"):
 //   suspect: heartbeat silent for a few periods, not holding the next block, or rendering over
 //            budget: the output should prefer another slot (a gapless switch: lockstep);
 //   hung:    heartbeat silent for `hangMs` while the observer itself ran on time and, when

@@ -1,7 +1,7 @@
 // Slot worker threads: starting them, keeping one spare warm, adopting a worker into a slot,
-// and terminating one. A worker takes ~55–120 ms to load on this machine kind
-// (node-rt-probe.md §4); a spare that has already loaded turns a rejoin's start-up into a
-// message round trip.
+// and terminating one. A worker takes tens of ms to load (figures: docs/performance.md, "Thread
+// stalls on the VM"); a spare that has already loaded turns a rejoin's start-up into a message
+// round trip.
 //
 // Threading: main thread.
 

@@ -120,9 +120,9 @@ function pollMessages(): void {
  * about this long per loop turn preparing a patch (resolving it, building its instances,
  * compiling the new graph's plan), then renders a block if one is due. Far below the 150 ms
  * hang limit; above the 12 ms suspect limit, so the output takes its blocks from the other
- * slot meanwhile (hence the turns). Resolving and compiling are one step each (measured
- * ~20-40 ms for 1,025 modules on a busy 2-vCPU VM), so a patch of several thousand modules
- * overruns the slice towards the hang limit. A patch still unprepared at its frame is built
+ * slot meanwhile (hence the turns). Resolving and compiling are one step each (tens of ms for
+ * a thousand modules: docs/performance.md, "Staged commits"), so a patch of several thousand
+ * modules overruns the slice towards the hang limit. A patch still unprepared at its frame is built
  * there, in one go (correct; audible if large).
  */
 const PREPARE_SLICE_MS = 20;

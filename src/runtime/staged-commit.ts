@@ -13,9 +13,9 @@ import { SLOT_LOCKSTEP, SLOT_PREPARED_SEQ, SLOT_STATE, type SharedViews } from '
 export const STAGE_MIN_NEW_MODULES = 64;
 
 /**
- * Conservative render-thread costs of one slot's preparation, ms (measured on a 2-vCPU VM,
- * cold-ish code: ~0.02-0.05 per new module, ~0.01-0.025 per module resolved; a crossfade
- * blank costs about as much as a new module). Doubled again below for the two slots in turn.
+ * Conservative render-thread costs of one slot's preparation, ms: set above the measured costs
+ * (docs/performance.md, "Staged commits"; a crossfade blank costs about as much as a new
+ * module). Doubled again below for the two slots in turn.
  */
 export const PREPARE_MS_PER_NEW_MODULE = 0.08;
 export const PREPARE_MS_PER_KEPT_MODULE = 0.05;

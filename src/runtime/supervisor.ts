@@ -3,7 +3,7 @@
 // handles, compares block hashes, drains the recording tap, and reports status. It never
 // touches samples on the audio path.
 //
-// Failover (see failover.md in the README): the output worker takes each block from the active
+// Failover (docs/server.md, "Failover"): the output worker takes each block from the active
 // slot or, if that slot does not have it in time, from the other one (identical: lockstep).
 // The supervisor watches the slots (slot-health.ts): it switches the active slot away from a
 // suspect one, and replaces a slot whose worker crashed, exited, ran out of memory or hung with
