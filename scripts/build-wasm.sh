@@ -2,9 +2,8 @@
 # Compiles the AssemblyScript batch kernels (wasm/*.ts) into dist/wasm/kernels.wasm with the
 # pinned devDependency assemblyscript (see package.json). Run by `npm run build`, `npm test`,
 # `npm start` and `npm run bench` before tsc; skipped when the output is newer than every
-# source (asc itself takes a few seconds to start). Memory is imported: each render thread
-# allocates one fixed WebAssembly.Memory and instantiates the kernels on it
-# (src/dsp/lib/wasm-arena.ts).
+# source (asc itself takes a few seconds to start). Memory is imported: the engine allocates a
+# fixed WebAssembly.Memory per instance (src/dsp/lib/batch-runtime.ts).
 set -e
 cd "$(dirname "$0")/.."
 out=dist/wasm/kernels.wasm
