@@ -122,8 +122,8 @@ function pollMessages(): void {
  * hang limit; above the 12 ms suspect limit, so the output takes its blocks from the other
  * slot meanwhile (hence the turns). Resolving and compiling are one step each (tens of ms for
  * a thousand modules: docs/performance.md, "Staged commits"), so a patch of several thousand
- * modules overruns the slice towards the hang limit. A patch still unprepared at its frame is built
- * there, in one go (correct; audible if large).
+ * modules overruns the slice towards the hang limit. A patch still unprepared at its frame is
+ * built there, in one go (correct; audible if large).
  */
 const PREPARE_SLICE_MS = 20;
 /** Sequence number of the last command drained. */

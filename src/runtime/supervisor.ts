@@ -908,4 +908,3 @@ function lastOf<T>(items: readonly T[], match: (item: T) => boolean): T | undefi
   for (let i = items.length - 1; i >= 0; i--) if (match(items[i]!)) return items[i];
   return undefined;
 }
-
