@@ -6,6 +6,7 @@ import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
 import { adsrModule } from './adsr.js';
 import { compModule } from './comp.js';
+import { delayModule } from './delay.js';
 import { filterModule } from './filter.js';
 import { lfoModule } from './lfo.js';
 import { limiterModule } from './limiter.js';
@@ -26,6 +27,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   outModule,
   compModule,
   limiterModule,
+  delayModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
