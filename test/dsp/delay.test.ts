@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delayModule, DelayKernel, MAX_GLIDE_SPEED } from '../../src/dsp/modules/delay.js';
+import { DELAY_CONSTANTS, delayModule, DelayKernel } from '../../src/dsp/modules/delay.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { maxStep, rms, toDb } from '../helpers/analysis.js';
 import { argMaxAbs, energy, impulse, sine, toneBurst } from '../helpers/signals.js';
@@ -13,6 +13,7 @@ const LEVEL_TOLERANCE_DB = 0.1;
 const POSITION_TOLERANCE_SAMPLES = 1;
 /** A time change: the output's largest step may exceed (1 + MAX_GLIDE_SPEED) × the input's by this factor (interpolation error). */
 const CLICK_TOLERANCE = 1.01;
+const MAX_GLIDE_SPEED = DELAY_CONSTANTS.maxGlideSpeed;
 const MONO = 0;
 const STEREO = 1;
 const PINGPONG = 2;

@@ -62,9 +62,9 @@ const MODE_STEREO = 1;
 const MAX_TIME_MS = 10000;
 const MAX_WOW_MS = 5;
 /** Glide time constant of the read delay (ms). */
-export const GLIDE_TIME_MS = 30;
+const GLIDE_TIME_MS = 30;
 /** Largest change of the read delay per sample while gliding (read speed within ×0.5…×1.5). */
-export const MAX_GLIDE_SPEED = 0.5;
+const MAX_GLIDE_SPEED = 0.5;
 /** The glide stops (d = T) once within this many samples of the target. */
 const GLIDE_SNAP = 1e-6;
 /** The filters' cutoffs stay below this fraction of fs (tan's approximation range). */
@@ -103,6 +103,12 @@ const decl = defineModule({
   silentInSilentOut: true,
   loopDelayMs: 1,
 });
+
+/**
+ * Constants for tests and docs, as one frozen object: hot loops read the module-local bindings
+ * (an exported binding is a module cell, and a double read from one was measured to box).
+ */
+export const DELAY_CONSTANTS = Object.freeze({ glideTimeMs: GLIDE_TIME_MS, maxGlideSpeed: MAX_GLIDE_SPEED });
 
 const P = decl.param;
 const IN = decl.input;
@@ -266,8 +272,8 @@ export class DelayKernel extends LoopBreakingKernel {
       let delay = d;
       const wowMs = wc ? wv : wb[i];
       if (wowMs > 0) {
-        // sin(2π·phase): sinTurnsApprox (lib/fast-math.ts) written out.
-        let r = phase - Math.round(phase);
+        // sin(2π·phase): sinTurnsApprox (lib/fast-math.ts) written out; phase ∈ [0, 1).
+        let r = phase < 0.5 ? phase : phase - 1;
         if (r > 0.25) r = 0.5 - r;
         else if (r < -0.25) r = -0.5 - r;
         const t = TWO_PI * r;
