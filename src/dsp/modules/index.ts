@@ -6,6 +6,7 @@ import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
 import { adsrModule } from './adsr.js';
 import { compModule } from './comp.js';
+import { chorusModule } from './chorus.js';
 import { delayModule } from './delay.js';
 import { filterModule } from './filter.js';
 import { lfoModule } from './lfo.js';
@@ -28,6 +29,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   compModule,
   limiterModule,
   delayModule,
+  chorusModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
