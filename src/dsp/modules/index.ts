@@ -9,6 +9,7 @@ import { compModule } from './comp.js';
 import { chorusModule } from './chorus.js';
 import { delayModule } from './delay.js';
 import { filterModule } from './filter.js';
+import { flangerModule } from './flanger.js';
 import { lfoModule } from './lfo.js';
 import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
@@ -30,6 +31,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   limiterModule,
   delayModule,
   chorusModule,
+  flangerModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
