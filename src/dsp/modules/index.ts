@@ -15,6 +15,7 @@ import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
 import { noiseModule } from './noise.js';
 import { oscModule } from './osc.js';
+import { phaserModule } from './phaser.js';
 import { outModule } from './out.js';
 import { vcaModule } from './vca.js';
 
@@ -32,6 +33,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   delayModule,
   chorusModule,
   flangerModule,
+  phaserModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
