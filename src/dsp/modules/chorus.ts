@@ -12,7 +12,7 @@
 // sample), and the right side runs `spread` half-cycles behind the left (spread 1: in
 // anti-phase, the widest image; spread 0: both sides alike). The voices are summed with 1/N:
 //   out = (1 − mix)·in + mix·(1/N)·Σ_v line(n − d(v, s, n)).
-// sin: lib/fast-math.ts's polynomial for sin and cos of 2πφ, then each voice and side by the
+// sin: lfoSinTurns (lib/delay-line.ts) for sin and cos of 2πφ, then each voice and side by the
 // angle-sum identity with cos/sin of v/N turns (a table) and of spread/2 turns (cached per value).
 // Fractional reads: 4-point Hermite (lib/delay-line.ts). The line is written before it is read,
 // so a read delay ≥ 2 samples touches written samples only (guaranteed above 2 kHz fs).
@@ -24,10 +24,10 @@
 import { Kernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
 import { defineModule } from '../define.js';
-import { ringLength } from '../lib/delay-line.js';
 import {
-  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
-} from '../lib/fast-math.js';
+  ringLength, LFO_S3 as LIB_LFO_S3, LFO_S5 as LIB_LFO_S5, LFO_S7 as LIB_LFO_S7, LFO_S9 as LIB_LFO_S9,
+  LFO_S11 as LIB_LFO_S11,
+} from '../lib/delay-line.js';
 
 const MAX_VOICES = 3;
 const MAX_DELAY_MS = 40;
@@ -79,13 +79,11 @@ for (let n = 1; n <= MAX_VOICES; n++) {
   }
 }
 
-const SIN_S3 = LIB_S3;
-const SIN_S5 = LIB_S5;
-const SIN_S7 = LIB_S7;
-const SIN_S9 = LIB_S9;
-const SIN_S11 = LIB_S11;
-const SIN_S13 = LIB_S13;
-const SIN_S15 = LIB_S15;
+const LFO_S3 = LIB_LFO_S3;
+const LFO_S5 = LIB_LFO_S5;
+const LFO_S7 = LIB_LFO_S7;
+const LFO_S9 = LIB_LFO_S9;
+const LFO_S11 = LIB_LFO_S11;
 const TWO_PI = 2 * Math.PI;
 
 export class ChorusKernel extends Kernel {
@@ -169,7 +167,7 @@ export class ChorusKernel extends Kernel {
       const gain = voices === 1 ? 1 : voices === 2 ? 0.5 : 1 / 3;
       const spreadNow = sc ? sv : sb[i];
       if (spreadNow !== spread) {
-        // cos and sin of π·spread (spread/2 turns), by sinTurnsApprox (lib/fast-math.ts) written out.
+        // cos and sin of π·spread (spread/2 turns), by lfoSinTurns (lib/delay-line.ts) written out.
         spread = spreadNow;
         let r = 0.5 * spreadNow;
         r = r - Math.round(r);
@@ -177,14 +175,14 @@ export class ChorusKernel extends Kernel {
         else if (r < -0.25) r = -0.5 - r;
         let t = TWO_PI * r;
         let y = t * t;
-        spreadSin = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+        spreadSin = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
         r = 0.5 * spreadNow + 0.25;
         r = r - Math.round(r);
         if (r > 0.25) r = 0.5 - r;
         else if (r < -0.25) r = -0.5 - r;
         t = TWO_PI * r;
         y = t * t;
-        spreadCos = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+        spreadCos = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       }
       // sin and cos of 2π·φ, φ ∈ [0, 1).
       let r = phase < 0.5 ? phase : phase - 1;
@@ -192,13 +190,13 @@ export class ChorusKernel extends Kernel {
       else if (r < -0.25) r = -0.5 - r;
       let t = TWO_PI * r;
       let y = t * t;
-      const sinL = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      const sinL = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       r = phase < 0.25 ? phase + 0.25 : phase - 0.75;
       if (r > 0.25) r = 0.5 - r;
       else if (r < -0.25) r = -0.5 - r;
       t = TWO_PI * r;
       y = t * t;
-      const cosL = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      const cosL = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       // The right side lags by spread/2 turns: sin(θ − β) = sinθ·cosβ − cosθ·sinβ, cos(θ − β) = cosθ·cosβ + sinθ·sinβ.
       const sinR = sinL * spreadCos - cosL * spreadSin;
       const cosR = cosL * spreadCos + sinL * spreadSin;

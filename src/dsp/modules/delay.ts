@@ -26,7 +26,7 @@
 // speed limit bounds the pitch excursion to ×0.5…×1.5 and the output's sample-to-sample step to
 // (1 + MAX_GLIDE_SPEED) times the input's (tested), whatever the jump; the price is that a large
 // jump takes |ΔT|/0.5 samples to complete (2 s → 10 ms glides for 4 s). Wow: the read delay is
-// d + wow·sin(2π·φ) ms, φ advancing by wow_rate/fs (sin: lib/fast-math.ts's polynomial).
+// d + wow·sin(2π·φ) ms, φ advancing by wow_rate/fs (sin: lfoSinTurns, lib/delay-line.ts).
 // References: J. Dattorro, "Effect Design Part 2: Delay-Line Modulation and Chorus", JAES 45(10),
 // 1997; U. Zölzer (ed.), "DAFX" (2nd ed.), ch. 2-3; J. O. Smith, "Physical Audio Signal
 // Processing" (interpolated delay lines); fractional read: lib/delay-line.ts.
@@ -50,10 +50,10 @@ import { LoopBreakingKernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
 import { defineModule } from '../define.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
-import { FLUSH_LEVEL as LIB_FLUSH_LEVEL, ringLength } from '../lib/delay-line.js';
 import {
-  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
-} from '../lib/fast-math.js';
+  FLUSH_LEVEL as LIB_FLUSH_LEVEL, ringLength, LFO_S3 as LIB_LFO_S3, LFO_S5 as LIB_LFO_S5, LFO_S7 as LIB_LFO_S7, LFO_S9 as LIB_LFO_S9,
+  LFO_S11 as LIB_LFO_S11,
+} from '../lib/delay-line.js';
 
 export const DELAY_MODES = ['mono', 'stereo', 'pingpong'] as const;
 const MODE_MONO = 0;
@@ -131,13 +131,11 @@ const STATE_SIZE = 12;
 
 // Module-local copies of imported constants (V8 folds these in hot loops, not imported ones).
 const FLUSH = LIB_FLUSH_LEVEL;
-const SIN_S3 = LIB_S3;
-const SIN_S5 = LIB_S5;
-const SIN_S7 = LIB_S7;
-const SIN_S9 = LIB_S9;
-const SIN_S11 = LIB_S11;
-const SIN_S13 = LIB_S13;
-const SIN_S15 = LIB_S15;
+const LFO_S3 = LIB_LFO_S3;
+const LFO_S5 = LIB_LFO_S5;
+const LFO_S7 = LIB_LFO_S7;
+const LFO_S9 = LIB_LFO_S9;
+const LFO_S11 = LIB_LFO_S11;
 const TWO_PI = 2 * Math.PI;
 
 export class DelayKernel extends LoopBreakingKernel {
@@ -153,6 +151,8 @@ export class DelayKernel extends LoopBreakingKernel {
   /** Line reads of the current chunk: written by renderOutput, read by acceptInput. */
   private readonly readL: Float64Array;
   private readonly readR: Float64Array;
+  /** Read delay per sample of the current chunk (scratch of renderOutput). */
+  private readonly delays: Float64Array;
   private readonly extra: readonly Float32Array[];
   private readonly msToSamples: number;
   private readonly invSampleRate: number;
@@ -183,6 +183,7 @@ export class DelayKernel extends LoopBreakingKernel {
     this.dryR = new Float32Array(drySize);
     this.readL = new Float64Array(ctx.maxBlock);
     this.readR = new Float64Array(ctx.maxBlock);
+    this.delays = new Float64Array(ctx.maxBlock);
     this.extra = [this.lineL, this.lineR, this.dryL, this.dryR];
     this.glideCoef = 1 - Math.exp(-1000 / (GLIDE_TIME_MS * fs));
     this.maxCutoff = MAX_CUTOFF_RATIO * fs;
@@ -193,6 +194,7 @@ export class DelayKernel extends LoopBreakingKernel {
   }
 
   renderOutput(start: number, end: number): void {
+    this.computeDelays(start, end);
     const mode = this.io.params[P.mode];
     let i = start;
     while (i < end) {
@@ -214,18 +216,14 @@ export class DelayKernel extends LoopBreakingKernel {
     st[S_WRITE] = (st[S_WRITE] + (end - start)) & this.mask;
   }
 
-  /** Outputs over [from, to) of the chunk that starts at `chunkStart`, all in `mode`. */
-  private renderRun(chunkStart: number, from: number, to: number, mode: number): void {
+  /** The read delay of every sample of [start, end) into `delays`: glide, then wow. */
+  private computeDelays(start: number, end: number): void {
     const st = this.state;
     const params = this.io.params;
     const time = params[P.time];
     const tc = time.isConstant;
     const tv = time.value;
     const tb = time.buffer;
-    const mixP = params[P.mix];
-    const mc = mixP.isConstant;
-    const mv = mixP.value;
-    const mb = mixP.buffer;
     const wowP = params[P.wow];
     const wc = wowP.isConstant;
     const wv = wowP.value;
@@ -234,30 +232,17 @@ export class DelayKernel extends LoopBreakingKernel {
     const rc = rateP.isConstant;
     const rv = rateP.value;
     const rb = rateP.buffer;
-    const outL = this.io.outputs[OUT.left];
-    const outR = this.io.outputs[OUT.right];
-    const lineL = this.lineL;
-    const lineR = this.lineR;
-    const mask = this.mask;
-    const dryL = this.dryL;
-    const dryR = this.dryR;
-    const dryMask = this.dryMask;
-    const readL = this.readL;
-    const readR = this.readR;
+    const delays = this.delays;
     const msToSamples = this.msToSamples;
     const invFs = this.invSampleRate;
     const minDelay = this.minDelay;
     const maxTarget = this.maxTarget;
     const maxRead = this.maxRead;
     const glideCoef = this.glideCoef;
-    const lag = this.loopDelaySamples;
-    const mono = mode === MODE_MONO;
-    // Ring position of sample i is base + i (mod size); base ≥ size keeps read positions > 0.
-    const base = st[S_WRITE] + mask + 1 - chunkStart;
     let d = st[S_DELAY];
     let started = st[S_STARTED];
     let phase = st[S_WOW_PHASE];
-    for (let i = from; i < to; i++) {
+    for (let i = start; i < end; i++) {
       let target = (tc ? tv : tb[i]) * msToSamples;
       target = target < minDelay ? minDelay : target > maxTarget ? maxTarget : target;
       if (started === 0) {
@@ -272,20 +257,67 @@ export class DelayKernel extends LoopBreakingKernel {
       let delay = d;
       const wowMs = wc ? wv : wb[i];
       if (wowMs > 0) {
-        // sin(2π·phase): sinTurnsApprox (lib/fast-math.ts) written out; phase ∈ [0, 1).
+        // sin(2π·phase): lfoSinTurns (lib/delay-line.ts) written out; phase ∈ [0, 1).
         let r = phase < 0.5 ? phase : phase - 1;
         if (r > 0.25) r = 0.5 - r;
         else if (r < -0.25) r = -0.5 - r;
         const t = TWO_PI * r;
         const y = t * t;
-        const s = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+        const s = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
         delay += wowMs * msToSamples * s;
         delay = delay < minDelay ? minDelay : delay > maxRead ? maxRead : delay;
       }
+      delays[i] = delay;
       phase += (rc ? rv : rb[i]) * invFs;
       if (phase >= 1) phase -= 1;
-      // Hermite read at base + i − delay (lib/delay-line.ts hermite4 written out).
-      const q = base + i - delay;
+    }
+    st[S_DELAY] = d;
+    st[S_STARTED] = started;
+    st[S_WOW_PHASE] = phase;
+  }
+
+  /** Outputs over [from, to) of the chunk that starts at `chunkStart`, all in `mode`. */
+  private renderRun(chunkStart: number, from: number, to: number, mode: number): void {
+    const st = this.state;
+    const mixP = this.io.params[P.mix];
+    const mc = mixP.isConstant;
+    const mv = mixP.value;
+    const mb = mixP.buffer;
+    const outL = this.io.outputs[OUT.left];
+    const outR = this.io.outputs[OUT.right];
+    const lineL = this.lineL;
+    const lineR = this.lineR;
+    const mask = this.mask;
+    const dryL = this.dryL;
+    const dryR = this.dryR;
+    const dryMask = this.dryMask;
+    const readL = this.readL;
+    const readR = this.readR;
+    const delays = this.delays;
+    // Ring position of sample i is base + i (mod size); base ≥ size keeps read positions > 0.
+    const base = (st[S_WRITE] | 0) + mask + 1 - chunkStart;
+    const dryBase = base - this.loopDelaySamples;
+    if (mode === MODE_MONO) {
+      for (let i = from; i < to; i++) {
+        // Hermite read at base + i − delay (lib/delay-line.ts hermite4 written out).
+        const q = base + i - delays[i];
+        const k = q | 0;
+        const f = q - k;
+        const a = lineL[(k - 1) & mask];
+        const b = lineL[k & mask];
+        const c = lineL[(k + 1) & mask];
+        const e = lineL[(k + 2) & mask];
+        const r = (((0.5 * (e - a) + 1.5 * (b - c)) * f + (a - 2.5 * b + 2 * c - 0.5 * e)) * f + 0.5 * (c - a)) * f + b;
+        readL[i] = r;
+        const m = mc ? mv : mb[i];
+        const dryIndex = (dryBase + i) & dryMask;
+        outL[i] = (1 - m) * dryL[dryIndex] + m * r;
+        outR[i] = (1 - m) * dryR[dryIndex] + m * r;
+      }
+      return;
+    }
+    for (let i = from; i < to; i++) {
+      const q = base + i - delays[i];
       const k = q | 0;
       const f = q - k;
       let a = lineL[(k - 1) & mask];
@@ -293,24 +325,18 @@ export class DelayKernel extends LoopBreakingKernel {
       let c = lineL[(k + 1) & mask];
       let e = lineL[(k + 2) & mask];
       const rl = (((0.5 * (e - a) + 1.5 * (b - c)) * f + (a - 2.5 * b + 2 * c - 0.5 * e)) * f + 0.5 * (c - a)) * f + b;
-      let rr = rl;
-      if (!mono) {
-        a = lineR[(k - 1) & mask];
-        b = lineR[k & mask];
-        c = lineR[(k + 1) & mask];
-        e = lineR[(k + 2) & mask];
-        rr = (((0.5 * (e - a) + 1.5 * (b - c)) * f + (a - 2.5 * b + 2 * c - 0.5 * e)) * f + 0.5 * (c - a)) * f + b;
-      }
+      a = lineR[(k - 1) & mask];
+      b = lineR[k & mask];
+      c = lineR[(k + 1) & mask];
+      e = lineR[(k + 2) & mask];
+      const rr = (((0.5 * (e - a) + 1.5 * (b - c)) * f + (a - 2.5 * b + 2 * c - 0.5 * e)) * f + 0.5 * (c - a)) * f + b;
       readL[i] = rl;
       readR[i] = rr;
       const m = mc ? mv : mb[i];
-      const dryIndex = (base + i - lag) & dryMask;
+      const dryIndex = (dryBase + i) & dryMask;
       outL[i] = (1 - m) * dryL[dryIndex] + m * rl;
       outR[i] = (1 - m) * dryR[dryIndex] + m * rr;
     }
-    st[S_DELAY] = d;
-    st[S_STARTED] = started;
-    st[S_WOW_PHASE] = phase;
   }
 
   /** Writes inputs and feedback over [from, to) of the chunk that starts at `chunkStart`. */
@@ -342,7 +368,7 @@ export class DelayKernel extends LoopBreakingKernel {
     const readR = this.readR;
     const piOverFs = Math.PI * this.invSampleRate;
     const maxCutoff = this.maxCutoff;
-    const base = st[S_WRITE] + mask + 1 - chunkStart;
+    const base = (st[S_WRITE] | 0) + mask + 1 - chunkStart;
     let lowHz = st[S_LOWCUT_HZ];
     let gHp = st[S_HP_G];
     let highHz = st[S_HIGHCUT_HZ];

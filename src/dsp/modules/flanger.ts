@@ -20,10 +20,10 @@
 import { Kernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
 import { defineModule } from '../define.js';
-import { FLUSH_LEVEL as LIB_FLUSH_LEVEL, ringLength } from '../lib/delay-line.js';
 import {
-  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
-} from '../lib/fast-math.js';
+  FLUSH_LEVEL as LIB_FLUSH_LEVEL, ringLength, LFO_S3 as LIB_LFO_S3, LFO_S5 as LIB_LFO_S5, LFO_S7 as LIB_LFO_S7, LFO_S9 as LIB_LFO_S9,
+  LFO_S11 as LIB_LFO_S11,
+} from '../lib/delay-line.js';
 
 const MAX_DELAY_MS = 10;
 const MAX_DEPTH = 0.95;
@@ -63,13 +63,11 @@ const S_PHASE = 1; // LFO phase φ in [0, 1)
 const STATE_SIZE = 2;
 
 const FLUSH = LIB_FLUSH_LEVEL;
-const SIN_S3 = LIB_S3;
-const SIN_S5 = LIB_S5;
-const SIN_S7 = LIB_S7;
-const SIN_S9 = LIB_S9;
-const SIN_S11 = LIB_S11;
-const SIN_S13 = LIB_S13;
-const SIN_S15 = LIB_S15;
+const LFO_S3 = LIB_LFO_S3;
+const LFO_S5 = LIB_LFO_S5;
+const LFO_S7 = LIB_LFO_S7;
+const LFO_S9 = LIB_LFO_S9;
+const LFO_S11 = LIB_LFO_S11;
 const TWO_PI = 2 * Math.PI;
 
 export class FlangerKernel extends Kernel {
@@ -138,20 +136,20 @@ export class FlangerKernel extends Kernel {
     for (let i = start; i < end; i++) {
       const centre = (bc ? bv : bb[i]) * msToSamples;
       const depth = dc ? dv : db[i];
-      // sin(2π·φ) (left) and sin(2π·(φ − spread/2)) (right): sinTurnsApprox (lib/fast-math.ts) written out.
+      // sin(2π·φ) (left) and sin(2π·(φ − spread/2)) (right): lfoSinTurns (lib/delay-line.ts) written out.
       let r = phase < 0.5 ? phase : phase - 1;
       if (r > 0.25) r = 0.5 - r;
       else if (r < -0.25) r = -0.5 - r;
       let t = TWO_PI * r;
       let y = t * t;
-      const sinL = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      const sinL = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       r = phase - 0.5 * (sc ? sv : sb[i]); // in [−½, 1)
       r = r < 0.5 ? r : r - 1;
       if (r > 0.25) r = 0.5 - r;
       else if (r < -0.25) r = -0.5 - r;
       t = TWO_PI * r;
       y = t * t;
-      const sinR = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      const sinR = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       let dL = centre * (1 + depth * sinL);
       let dR = centre * (1 + depth * sinR);
       dL = dL < MIN_DELAY_SAMPLES ? MIN_DELAY_SAMPLES : dL;

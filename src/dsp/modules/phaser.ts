@@ -13,8 +13,8 @@
 //   f_k = (fs/π)·atan(t·tan((2k + 1)π/(2N))),  2k + 1 < N  (plus fs/2 for odd N)
 // (tested against the measured transfer function). Sweep: fc(n) = center·2^(depth·sin(2π·φ(n)))
 // clamped to [10 Hz, 0.49·fs], φ advancing by rate/fs from 0, the right side `spread`
-// half-cycles behind; a is recomputed per sample (sin, 2^x and tan by lib/fast-math.ts's
-// polynomials written out). |a| < 1 and |feedback| ≤ 0.95 keep it stable, also while a moves
+// half-cycles behind; a is recomputed per sample (sin by lfoSinTurns, lib/delay-line.ts; 2^x and
+// tan by lib/fast-math.ts's approximations; all written out). |a| < 1 and |feedback| ≤ 0.95 keep it stable, also while a moves
 // (a first-order section with |a| < 1 stays bounded for any coefficient sequence).
 // `stages` changes at the sample it arrives (a step in the wet signal: re-patching, not playing).
 // Denormals: the chain input is flushed per sample, the stage states every FLUSH_PERIOD samples
@@ -24,11 +24,13 @@
 
 import { Kernel } from '../kernel.js';
 import { defineModule } from '../define.js';
-import { FLUSH_LEVEL as LIB_FLUSH_LEVEL } from '../lib/delay-line.js';
+import {
+  FLUSH_LEVEL as LIB_FLUSH_LEVEL, LFO_S3 as LIB_LFO_S3, LFO_S5 as LIB_LFO_S5, LFO_S7 as LIB_LFO_S7, LFO_S9 as LIB_LFO_S9,
+  LFO_S11 as LIB_LFO_S11,
+} from '../lib/delay-line.js';
 import {
   EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
   EXP2_C7 as LIB_C7, EXP2_INT as LIB_EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
-  SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
 } from '../lib/fast-math.js';
 
 const MAX_STAGES = 12;
@@ -86,13 +88,11 @@ const EXP2_C5 = LIB_C5;
 const EXP2_C6 = LIB_C6;
 const EXP2_C7 = LIB_C7;
 const EXP2_INT = LIB_EXP2_INT;
-const SIN_S3 = LIB_S3;
-const SIN_S5 = LIB_S5;
-const SIN_S7 = LIB_S7;
-const SIN_S9 = LIB_S9;
-const SIN_S11 = LIB_S11;
-const SIN_S13 = LIB_S13;
-const SIN_S15 = LIB_S15;
+const LFO_S3 = LIB_LFO_S3;
+const LFO_S5 = LIB_LFO_S5;
+const LFO_S7 = LIB_LFO_S7;
+const LFO_S9 = LIB_LFO_S9;
+const LFO_S11 = LIB_LFO_S11;
 const TWO_PI = 2 * Math.PI;
 
 export class PhaserKernel extends Kernel {
@@ -144,20 +144,20 @@ export class PhaserKernel extends Kernel {
       const stages = sRaw < 2 ? 2 : sRaw > MAX_STAGES ? MAX_STAGES : Math.round(sRaw);
       const centre = cc ? cv : cb[i];
       const depth = dc ? dv : db[i];
-      // sin(2π·φ) (left) and sin(2π·(φ − spread/2)) (right): sinTurnsApprox (lib/fast-math.ts) written out.
+      // sin(2π·φ) (left) and sin(2π·(φ − spread/2)) (right): lfoSinTurns (lib/delay-line.ts) written out.
       let r = phase < 0.5 ? phase : phase - 1;
       if (r > 0.25) r = 0.5 - r;
       else if (r < -0.25) r = -0.5 - r;
       let t = TWO_PI * r;
       let y = t * t;
-      const sinL = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      const sinL = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       r = phase - 0.5 * (sc ? sv : sb[i]);
       r = r < 0.5 ? r : r - 1;
       if (r > 0.25) r = 0.5 - r;
       else if (r < -0.25) r = -0.5 - r;
       t = TWO_PI * r;
       y = t * t;
-      const sinR = t * (1 + y * (SIN_S3 + y * (SIN_S5 + y * (SIN_S7 + y * (SIN_S9 + y * (SIN_S11 + y * (SIN_S13 + y * SIN_S15)))))));
+      const sinR = t * (1 + LFO_S3 * y + y * y * (LFO_S5 + LFO_S7 * y + y * y * (LFO_S9 + LFO_S11 * y)));
       // fc = centre·2^(depth·sin): exp2Approx (lib/fast-math.ts) written out (|depth·sin| ≤ 4).
       let x = depth * sinL;
       let n = Math.round(x);
