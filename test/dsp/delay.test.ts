@@ -313,3 +313,52 @@ test('delay: wow modulates the read delay by ±wow ms at wow_rate (frequency dev
   const phase = ((atMax / FS) * rate) % 1;
   assert.ok(Math.abs(phase - 0.5) < 0.02, `fastest read at LFO phase ${phase}`);
 });
+
+test('delay: output n never reads a line sample newer than n − loopDelaySamples, interpolator taps included', () => {
+  // Chunks of exactly L at every alignment: before each renderOutput(s, s + L), the line slots of
+  // samples s … s + L + 2 (not written yet) hold NaN. Output s + L − 1 may read up to sample s − 1
+  // = (s + L − 1) − L, so at some alignment every output sits where the bound is exact; a read of
+  // a newer slot, even with weight 0, gives NaN.
+  const rng = new TestRandom(12);
+  for (const time of [1, 1.02, 1.05, 1.5, 3]) {
+    for (const wow of [0, 0.3]) {
+      const h = delay({ time, feedback: 0.9, mix: 1, wow, wow_rate: 7, mode: PINGPONG });
+      const kernel = h.kernel as DelayKernel;
+      const lag = kernel.loopDelaySamples;
+      const [lineL, lineR] = kernel.stateArrays().slice(1) as Float32Array[];
+      const mask = lineL!.length - 1;
+      h.inputs[0]!.connected = true;
+      for (let offset = 0; offset < lag; offset++) {
+        let s = offset;
+        for (let chunk = 0; chunk < 6; chunk++) {
+          const write = kernel.state[0]!;
+          for (let k = 0; k < lag + 3; k++) {
+            lineL![(write + k) & mask] = Number.NaN;
+            lineR![(write + k) & mask] = Number.NaN;
+          }
+          const e = (s % (h.maxBlock - lag)) + lag;
+          const b = e - lag;
+          kernel.renderOutput(b, e);
+          for (let i = b; i < e; i++) {
+            assert.ok(Number.isFinite(h.outputs[0]![i]!) && Number.isFinite(h.outputs[1]![i]!), `time ${time} wow ${wow}: output read an unwritten sample`);
+          }
+          for (let i = b; i < e; i++) h.inputs[0]!.buffer[i] = rng.range(-1, 1);
+          kernel.acceptInput(b, e);
+          s += lag;
+        }
+      }
+    }
+  }
+});
+
+test('delay: identical output for any block size (1, 47, 48, 49, 128), chunked internally by loopDelaySamples', () => {
+  const rng = new TestRandom(13);
+  const frames = 12000;
+  const left = rng.noise(frames);
+  const right = rng.noise(frames);
+  const params = { time: 2.7, feedback: 0.85, mix: 0.7, wow: 0.5, mode: PINGPONG };
+  const reference = delay(params).render(frames, { block: 128, inputs: { left, right } });
+  for (const block of [1, 47, 48, 49, 100]) {
+    assert.deepEqual(delay(params).render(frames, { block, inputs: { left, right } }), reference, `block ${block}`);
+  }
+});
