@@ -24,7 +24,9 @@ const SETTINGS: Readonly<Record<string, readonly Readonly<Record<string, number 
   osc: [{ waveform: 'saw' }, { waveform: 'sine' }],
   filter: [{ mode: 'lp', cutoff: 800, q: 4 }],
   reverb: [{ decay: 2 }, { decay: 30 }],
-  delay: [{ time: 10 }, { time: 2000 }],
+  delay: [{ time: 10 }, { time: 2000 }, { time: 375, mode: 'pingpong', wow: 1 }],
+  chorus: [{ voices: 3 }],
+  phaser: [{ stages: 12 }],
   comp: [{ detector: 'rms' }, { threshold: -60, ratio: 20 }],
   limiter: [{ ceiling: -20 }, { ceiling: -20, lookahead: 20 }],
 };

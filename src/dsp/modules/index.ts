@@ -5,8 +5,8 @@
 import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
 import { adsrModule } from './adsr.js';
-import { compModule } from './comp.js';
 import { chorusModule } from './chorus.js';
+import { compModule } from './comp.js';
 import { delayModule } from './delay.js';
 import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
@@ -15,8 +15,8 @@ import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
 import { noiseModule } from './noise.js';
 import { oscModule } from './osc.js';
-import { phaserModule } from './phaser.js';
 import { outModule } from './out.js';
+import { phaserModule } from './phaser.js';
 import { vcaModule } from './vca.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
