@@ -59,6 +59,8 @@ export const DELAY_MODES = ['mono', 'stereo', 'pingpong'] as const;
 const MODE_MONO = 0;
 const MODE_STEREO = 1;
 
+/** The declared loop delay (spec.loopDelayMs): L = floor(LOOP_DELAY_MS·fs/1000) samples. */
+const LOOP_DELAY_MS = 1;
 const MAX_TIME_MS = 10000;
 const MAX_WOW_MS = 5;
 /** Glide time constant of the read delay (ms). */
@@ -101,7 +103,7 @@ const decl = defineModule({
     { id: 'right', doc: 'Right: dry and echoes.' },
   ],
   silentInSilentOut: true,
-  loopDelayMs: 1,
+  loopDelayMs: LOOP_DELAY_MS,
 });
 
 /**
@@ -167,7 +169,7 @@ export class DelayKernel extends LoopBreakingKernel {
   constructor(ctx: KernelContext, io: KernelIo) {
     super(ctx, io);
     const fs = ctx.sampleRate;
-    this.loopDelaySamples = Math.max(1, Math.floor((1 * fs) / 1000));
+    this.loopDelaySamples = Math.max(1, Math.floor((LOOP_DELAY_MS * fs) / 1000));
     this.msToSamples = fs / 1000;
     this.invSampleRate = 1 / fs;
     this.minDelay = this.loopDelaySamples + 2;
