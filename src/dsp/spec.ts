@@ -105,10 +105,11 @@ export interface ModuleSpec {
    */
   readonly loopDelayMs?: number;
   /**
-   * Latency the module adds to its audio path: fixed `samples`, plus the value of the ms param
-   * named by `param` (e.g. a lookahead). Reported in /engine/schema and the module reference.
+   * Latency the module adds to its audio path: fixed `samples`, plus floor(`ms` · fs / 1000)
+   * samples, plus the value of the ms param named by `param` (e.g. a lookahead). Reported in
+   * /engine/schema and the module reference.
    */
-  readonly latency?: { readonly samples?: number; readonly param?: string };
+  readonly latency?: { readonly samples?: number; readonly ms?: number; readonly param?: string };
 }
 
 /** Alias of a module type kept for the old API: same kernel, different param defaults. */

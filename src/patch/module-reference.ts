@@ -64,7 +64,11 @@ function moduleSection(spec: ModuleSpec): string[] {
   }
   if (spec.loopDelayMs !== undefined) lines.push(`- Closes loops: yes (minimum delay ${spec.loopDelayMs} ms from its audio input to its output)`);
   if (spec.latency !== undefined) {
-    const parts = [spec.latency.samples === undefined ? '' : `${spec.latency.samples} samples`, spec.latency.param === undefined ? '' : `\`${spec.latency.param}\``];
+    const parts = [
+      spec.latency.samples === undefined ? '' : `${spec.latency.samples} samples`,
+      spec.latency.ms === undefined ? '' : `${spec.latency.ms} ms (rounded down to whole samples)`,
+      spec.latency.param === undefined ? '' : `\`${spec.latency.param}\``,
+    ];
     lines.push(`- Latency: ${parts.filter((x) => x !== '').join(' + ')}`);
   }
   return lines;

@@ -104,6 +104,8 @@ const decl = defineModule({
   ],
   silentInSilentOut: true,
   loopDelayMs: LOOP_DELAY_MS,
+  // The dry path comes out of the line too (renderOutput never reads the inputs): L samples late.
+  latency: { ms: LOOP_DELAY_MS },
 });
 
 /**
