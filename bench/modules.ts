@@ -3,11 +3,12 @@
 // saw measured in the same run (the ratio is what to compare across machines and runs: the 2
 // shared cores make absolute times drift). Each module runs alone through its kernel (no
 // engine), in 128-frame blocks, its audio inputs fed with seeded noise at −12 dBFS, gated on and
-// off every half second when it reacts to gates; the median of the rounds is reported.
+// off every half second when it reacts to gates; the median of the rounds is reported. Times are
+// the process's CPU time (user + system, this bench is single-threaded), not wall time, so other
+// load on the machine inflates them far less.
 //
 // Main thread of the bench process; allocates freely outside the timed loops.
 
-import { performance } from 'node:perf_hooks';
 import type { KernelIo, ModuleDefinition } from '../src/dsp/kernel.js';
 import { createRegistry } from '../src/dsp/modules/index.js';
 import { ParamSignalCell } from '../src/dsp/param-signal.js';
@@ -61,7 +62,7 @@ function makeRunner(definition: ModuleDefinition, values: Readonly<Record<string
   return (frames) => {
     let frame = 0;
     let offset = 0;
-    const t0 = performance.now();
+    const t0 = process.cpuUsage();
     while (frame < frames) {
       for (const input of inputs) {
         input.buffer.set(table.subarray(offset, offset + BLOCK));
@@ -75,7 +76,8 @@ function makeRunner(definition: ModuleDefinition, values: Readonly<Record<string
       kernel.process(0, BLOCK);
       frame += BLOCK;
     }
-    return ((performance.now() - t0) * 1e6) / frames;
+    const used = process.cpuUsage(t0);
+    return ((used.user + used.system) * 1e3) / frames;
   };
 }
 
