@@ -7,7 +7,10 @@ import { ModuleRegistry } from '../registry.js';
 import { adsrModule } from './adsr.js';
 import { chorusModule } from './chorus.js';
 import { compModule } from './comp.js';
+import { crushModule } from './crush.js';
 import { delayModule } from './delay.js';
+import { driveModule } from './drive.js';
+import { eqModule } from './eq.js';
 import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
 import { lfoModule } from './lfo.js';
@@ -16,7 +19,9 @@ import { mixerModule } from './mixer.js';
 import { noiseModule } from './noise.js';
 import { oscModule } from './osc.js';
 import { outModule } from './out.js';
+import { panModule } from './pan.js';
 import { phaserModule } from './phaser.js';
+import { ringmodModule } from './ringmod.js';
 import { vcaModule } from './vca.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
@@ -34,6 +39,11 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   chorusModule,
   flangerModule,
   phaserModule,
+  driveModule,
+  crushModule,
+  eqModule,
+  panModule,
+  ringmodModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
