@@ -20,6 +20,10 @@
 
 import { Kernel } from '../kernel.js';
 import { defineModule } from '../define.js';
+import {
+  EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7, EXP2_INT as LIB_EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
+} from '../lib/fast-math.js';
 
 const decl = defineModule({
   type: 'crush',
@@ -37,6 +41,17 @@ const decl = defineModule({
 });
 
 const P = decl.param;
+// lib/fast-math.ts exp2 constants as module-local bindings (V8 folds those in hot code).
+const EXP2_RANGE = 64;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+const EXP2_INT = LIB_EXP2_INT;
+if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('crush: exp2 range out of sync with lib/fast-math.ts');
 const IN = decl.input;
 const OUT = decl.output;
 
@@ -84,7 +99,14 @@ export class CrushKernel extends Kernel {
       const b = bitsConst ? bitsValue : bitsBuffer[i];
       if (b !== lastBits) {
         lastBits = b;
-        step = Math.pow(2, 1 - b);
+        // Δ = 2^(1 − b) by exp2Approx (lib/fast-math.ts) written out: exact for integer b (the
+        // polynomial is 1 at 0), relative error < 1e-8 otherwise; bits may be modulated per sample.
+        let x = 1 - b;
+        if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also NaN
+        else if (x > EXP2_RANGE) x = EXP2_RANGE;
+        const n = Math.round(x);
+        const r = x - n;
+        step = (1 + r * (EXP2_C1 + r * (EXP2_C2 + r * (EXP2_C3 + r * (EXP2_C4 + r * (EXP2_C5 + r * (EXP2_C6 + r * EXP2_C7))))))) * EXP2_INT[n + EXP2_RANGE];
         const levelsPerSide = 1 / step;
         kMin = -Math.floor(levelsPerSide);
         kMax = Math.floor(levelsPerSide - 1);
