@@ -177,3 +177,31 @@ test('block-size invariance while every frequency, gain and q sweeps per sample'
   assert.ok(reference.every(Number.isFinite));
   for (const block of [1, 5, 16, 100]) assert.deepEqual(render(block), reference, `block ${block}`);
 });
+
+test('a band moving in from flat does not click: every band ramped in over 20 ms on a 100 Hz sine', () => {
+  const frames = 9600;
+  const x = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * 100 * i) / FS + 0.3);
+  const ramp = (from: number, to: number): Float64Array => {
+    const c = new Float64Array(frames);
+    for (let i = 0; i < frames; i++) c[i] = i < 3000 ? from : i < 3960 ? from + ((to - from) * (i - 3000)) / 960 : to; // 20 ms, as smoothing does
+    return c;
+  };
+  const largestStep = (y: Float32Array, from: number, to: number): number => {
+    let m = 0;
+    for (let i = from + 1; i < to; i++) m = Math.max(m, Math.abs(y[i]! - y[i - 1]!));
+    return m;
+  };
+  const moves = [
+    ['lowcut', ramp(10, 200)], ['low_gain', ramp(0, 12)], ['mid_gain', ramp(0, 18)], ['high_gain', ramp(0, -12)], ['highcut', ramp(20000, 300)],
+  ] as const;
+  for (const [id, curve] of moves) {
+    const params = { low_freq: 300, mid_freq: 100, mid_q: 2, high_freq: 50 };
+    const y = new KernelHarness(eqModule, { sampleRate: FS, params }).render(frames, { block: 50, inputs: { in: x }, paramCurves: { [id]: curve } })[0]!;
+    // No step during the move larger than the steady signal's own steps before or after it
+    // (with 20 % margin): a band starting from a badly placed state steps by up to 0.5.
+    const bound = 1.2 * Math.max(largestStep(y, 0, 3000), largestStep(y, 7000, frames));
+    const during = largestStep(y, 2990, 7000);
+    assert.ok(during <= bound, `${id}: largest step ${during.toFixed(5)} while moving in, ${bound.toFixed(5)} allowed`);
+  }
+});

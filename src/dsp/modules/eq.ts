@@ -30,6 +30,12 @@
 // sets are stable, see filter.ts), so a smoothed sweep has no steps; a change lands within
 // 16 samples. Integrator states below 1e-20 are flushed to 0 (denormals) and non-finite ones
 // reset, at control points.
+// A band whose coefficients are the identity and still (gain 0 dB, or a cut that is off) costs
+// nothing: its core is skipped (a flat eq is nearly free) and its state held where a running
+// core would roughly be, so that a band moving in does not click: at rest (0) for the low-cut,
+// low shelf and peak, whose cores sit low or in the middle (a signal above the cutoff leaves
+// them near 0), and at the steady state of the latest input x (ic1 = 0, ic2 = x) for the high
+// shelf and high-cut, whose cores sit high (a signal below the cutoff leaves v2 ≈ x).
 
 import { Kernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
@@ -181,7 +187,14 @@ export class EqKernel extends Kernel {
       const dm0 = st[c + 3 * C_M0 + 1];
       const dm1 = st[c + 3 * C_M1 + 1];
       const dm2 = st[c + 3 * C_M2 + 1];
-      if (d11 === 0 && d12 === 0 && d20 === 0 && dm0 === 0 && dm1 === 0 && dm2 === 0) {
+      const still = d11 === 0 && d12 === 0 && d20 === 0 && dm0 === 0 && dm1 === 0 && dm2 === 0;
+      if (still && m0 === 1 && m1 === 0 && m2 === 0) {
+        // A flat band (gain 0 dB, or a cut that is off) passes its input exactly: skip its
+        // core and hold its state where a running core would roughly be (header).
+        i = stop;
+        ic1 = 0;
+        ic2 = band >= BAND_HIGH ? work[stop - 1] : 0;
+      } else if (still) {
         const b22 = 1 - b20;
         for (; i < stop; i++) {
           const v0 = work[i];
