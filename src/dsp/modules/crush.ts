@@ -1,14 +1,14 @@
 // crush: bit-depth and sample-rate reduction ("bitcrusher"), mono.
 //
 // Per sample, in this order:
-//   1. Sample-rate reduction by sample-and-hold (zero-order hold, no anti-alias filter: the
-//      aliasing is the effect; U. Zölzer (ed.), "DAFX: Digital Audio Effects", 2nd ed. 2011,
-//      ch. 2 and 11 on sampling and quantisation). The hold period is P = fs / rate samples; a
+//   1. Sample-rate reduction by sample-and-hold (a zero-order hold with no anti-alias filter:
+//      the aliasing is the effect). The hold period is P = fs / rate samples; a
 //      countdown t (in samples, kept in state) takes a new input sample when t ≤ 0 and then
 //      adds P; every sample subtracts 1. For integer P (fs a multiple of `rate`) every hold run
 //      is exactly P samples long (t only ever holds integers); otherwise runs are ⌊P⌋ or ⌈P⌉
 //      samples, averaging P. rate ≥ fs takes every sample (no reduction).
-//   2. Quantisation like a b-bit two's-complement converter (mid-tread, round to nearest):
+//   2. Quantisation like a b-bit two's-complement converter (uniform mid-tread quantiser,
+//      round to nearest; U. Zölzer, "Digital Audio Signal Processing", 2nd ed. 2008, ch. 2):
 //      step Δ = 2^(1 − b), y = clamp(round(x / Δ), −2^(b−1), 2^(b−1) − 1)·Δ, i.e. levels k·Δ
 //      in [−1, 1 − Δ]. That is at most 2^b distinct levels (fractional b allowed: the level
 //      count is 2^b rounded down); 0 maps to 0 (silence stays silent); 24 bits reproduce any
@@ -16,7 +16,9 @@
 //      Math.round rounds halves upwards (deterministic, same bits everywhere).
 //   3. out = (1 − mix)·in + mix·y (mix = 1 gives y exactly).
 // `bits` and `rate` may move per sample (smoothed ramps or modulation): Δ and P are
-// recomputed only on samples where the value differs from the previous one.
+// recomputed only on samples where the value differs from the previous one, Δ by the exp2
+// approximation of lib/fast-math.ts (exact powers of two for integer bits, relative error
+// < 1e-8 otherwise).
 
 import { Kernel } from '../kernel.js';
 import { defineModule } from '../define.js';

@@ -24,8 +24,9 @@
 // back from just above fs/2, where its box filter barely attenuates; measured on a 2.5 kHz
 // full-scale sine at 24 dB drive and 48 kHz it cuts the alias power by only 8.2 dB (tanh) to
 // 11.2 dB (fold). With 2× oversampling (as recommended for ADAA in practice, e.g. J. Chowdhury,
-// "Practical considerations for antiderivative anti-aliasing", 2020) the cut is 22-27 dB, of
-// which ADAA contributes 7-9 dB over the same oversampling with the naive curve.
+// "Practical considerations for antiderivative anti-aliasing", 2020) the cut is 21.7 (asym) to
+// 26.8 dB (fold), of which ADAA contributes 6.8 (tanh) to 9.2 dB (hard) over the same
+// oversampling with the naive curve (test/dsp/drive.test.ts measures both).
 // Halfband FIR: 23 taps, Kaiser-windowed sinc (β = 5) with cutoff fs (a quarter of the doubled
 // rate); centre tap ½, taps at even offsets from the centre 0, the odd-offset taps rescaled to
 // sum to ½ (unity gain at DC, exact pass of every other upsampled sample). Up and down together:
@@ -55,7 +56,10 @@
 // "The Art of VA Filter Design", ch. 3): G = g/(1 + g), g = tan(π·fc/fs), fc ≤ 0.49·fs;
 // v = (x − s)·G, y = v + s, s ← y + v. At its maximum (20 kHz) the filter is off: the wet
 // signal passes unfiltered and the state tracks it (s = x), so turning it back on is smooth.
-// Coefficients (g, c, f(b), tone) are recomputed only on samples where their param changed.
+// Coefficients (g, c, f(b), tone) are recomputed only on samples where their param changed; g
+// and c by the exp2 approximation of lib/fast-math.ts (relative error < 1e-8), cheap enough
+// for a drive modulated per sample. In the ill-conditioned case f at the midpoint is
+// remembered from the previous sample when the midpoint repeats (a held input, silence).
 
 import { Kernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
@@ -79,7 +83,7 @@ const decl = defineModule({
     'drive); `tone` is a 6 dB/oct low-pass on the saturated signal (off at 20 kHz). Mono.',
   params: [
     { id: 'mode', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, labels: DRIVE_MODES, modulatable: false, doc: 'Curve: tanh, hard (clip at ±1), asym (tanh above 0, floor −½ below), fold (triangle wavefolder).' },
-    { id: 'drive', unit: 'dB', min: 0, max: 48, default: 12, smoothingMs: 20, aliases: ['gain'], doc: 'Gain into the curve.' },
+    { id: 'drive', unit: 'dB', min: 0, max: 48, default: 12, smoothingMs: 20, doc: 'Gain into the curve.' },
     { id: 'bias', unit: 'ratio', min: -1, max: 1, default: 0, smoothingMs: 20, doc: 'Offset added before the curve (its DC is removed after): asymmetry, even harmonics.' },
     { id: 'tone', unit: 'Hz', min: 200, max: 20000, default: 20000, smoothingMs: 20, scale: 'exp', doc: 'Cutoff of a one-pole low-pass on the saturated signal; 20000 = off.' },
     { id: 'mix', unit: 'ratio', min: 0, max: 1, default: 1, smoothingMs: 20, doc: 'Dry/wet: 0 = dry only (delayed by the latency), 1 = saturated only.' },
@@ -276,6 +280,8 @@ export class DriveKernel extends Kernel {
       wEven[j] = st[S_W_EVEN + j];
       dryLine[j] = st[S_DRY + j];
     }
+    let midArg = Number.NaN; // last ill-conditioned midpoint and f there (a memo, not state)
+    let midValue = 0;
     let sq = 0; // Kernel.outputCheck
     for (let i = from, k = HIST; i < to; i++, k++) {
       const d = driveConst ? driveValue : driveBuffer[i];
@@ -355,9 +361,15 @@ export class DriveKernel extends Kernel {
         let y: number;
         if (de >= EPS || de <= -EPS) y = (f - f1) / de;
         else {
-          st[S_ARG] = 0.5 * (e + e1) + b;
-          this.curveAt(mode);
-          y = st[S_RES];
+          // f at the midpoint; remembered, since a held input (silence) repeats it.
+          const mid = 0.5 * (e + e1) + b;
+          if (mid !== midArg) {
+            midArg = mid;
+            st[S_ARG] = mid;
+            this.curveAt(mode);
+            midValue = st[S_RES];
+          }
+          y = midValue;
         }
         e1 = e;
         f1 = f;
