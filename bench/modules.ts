@@ -30,6 +30,9 @@ const SETTINGS: Readonly<Record<string, readonly Readonly<Record<string, number 
   phaser: [{ stages: 12 }],
   comp: [{ detector: 'rms' }, { threshold: -60, ratio: 20 }],
   limiter: [{ ceiling: -20 }, { ceiling: -20, lookahead: 20 }],
+  drive: [{ mode: 'tanh', drive: 24 }, { mode: 'hard', drive: 24 }, { mode: 'fold', drive: 24 }, { mode: 'tanh', drive: 24, tone: 3000, mix: 0.7 }],
+  crush: [{ bits: 6, rate: 8000 }],
+  eq: [{ lowcut: 40, low_gain: 3, mid_gain: -4, high_gain: 2, highcut: 15000 }],
 };
 
 interface Row {
