@@ -2,7 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRegistry } from '../../src/dsp/modules/index.js';
 import { panModule } from '../../src/dsp/modules/pan.js';
+import { validatePatch } from '../../src/patch/validate.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { toDb } from '../helpers/analysis.js';
 import { TestRandom } from '../helpers/random.js';
@@ -20,6 +22,22 @@ function pan(pos: number): KernelHarness {
 test('ports: mono `in` first (a mono source connected without a port name lands there), then `left`, `right`; stereo outputs', () => {
   assert.deepEqual(panModule.spec.inputs.map((p) => p.id), ['in', 'left', 'right']);
   assert.deepEqual(panModule.spec.outputs.map((p) => p.id), ['left', 'right']);
+});
+
+test('patch wiring without port names: a mono source lands on `in`; a stereo source (another pan) on `left`/`right`', () => {
+  const registry = createRegistry();
+  const result = validatePatch({
+    format: 'chronus-patch', version: 1,
+    modules: [{ id: 'osc', type: 'osc' }, { id: 'p1', type: 'pan' }, { id: 'p2', type: 'pan' }],
+    connections: [{ from: 'osc', to: 'p1' }, { from: 'p1', to: 'p2' }, { from: 'p2', to: 'out' }],
+  }, registry);
+  assert.ok(result.ok, JSON.stringify(result.ok ? '' : result.errors));
+  const wires = result.patch.connections.map((c) => {
+    const from = registry.get(result.patch.modules.find((m) => m.id === c.from)!.type)!.spec.outputs[c.fromOutput]!.id;
+    const to = registry.get(result.patch.modules.find((m) => m.id === c.to)!.type)!.spec.inputs[c.toIndex]!.id;
+    return `${c.from}.${from}->${c.to}.${to}`;
+  });
+  assert.deepEqual(wires, ['osc.out->p1.in', 'p1.left->p2.left', 'p1.right->p2.right', 'p2.left->out.left', 'p2.right->out.right']);
 });
 
 test('mono input: equal power, L² + R² = 1 ± 1e-6 at every position (swept per sample)', () => {
