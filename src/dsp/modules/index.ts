@@ -17,6 +17,7 @@ import { noiseModule } from './noise.js';
 import { oscModule } from './osc.js';
 import { outModule } from './out.js';
 import { phaserModule } from './phaser.js';
+import { reverbModule } from './reverb.js';
 import { vcaModule } from './vca.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
@@ -34,6 +35,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   chorusModule,
   flangerModule,
   phaserModule,
+  reverbModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
