@@ -6,11 +6,13 @@
 // Networks" and "First-Order Delay-Filter Design"):
 //   input → predelay (integer samples, round(predelay·fs/1000)) → four Schroeder allpasses per
 //   side (input diffusion; lengths and gains after Dattorro, "Effect Design Part 1", JAES 45(9),
-//   1997) → injected into 8 delay lines of mutually prime lengths (distinct primes, scaled by
-//   `size`) → per-line absorption filter → 8×8 Hadamard feedback matrix (orthogonal, /√8).
-// The wet output is tapped at the lines' inputs (feedback plus injected input), so the network
-// adds no delay of its own: the first wet sample comes exactly round(predelay·fs/1000) samples
-// after the input (fixed offset 0), whatever `size`.
+//   1997) → added to the 8×8 Hadamard mix (orthogonal, /√8) of the delay lines' outputs →
+//   per-line absorption filter → 8 delay lines of mutually prime lengths (distinct primes,
+//   scaled by `size`). (Filter and delay of a line commute: placing the filter at the line's
+//   input makes its state the very value written, so one flush per line covers both.)
+// The wet output is tapped at the mix (feedback plus injected input, before the filters), so
+// the network adds no delay of its own: the first wet sample comes exactly
+// round(predelay·fs/1000) samples after the input (fixed offset 0), whatever `size`.
 //
 // Decay (Jot's method, solved exactly as in Smith's first-order design): line k of length m
 // samples gets H_k(z) = g_k·(1 − p_k)/(1 − p_k·z⁻¹). With R = 10^(−3/(fs·T)) per sample for
@@ -22,9 +24,10 @@
 // strong damping). Freeze: g = 1, p = 0 (the loop is exactly orthogonal: lossless) and the
 // input is muted into the lines.
 //
-// Denormals: the filter states, allpass states and tank input are flushed to 0 below
-// FLUSH_LEVEL (which also turns a NaN input into 0), so a dying tail ends in exact zeros and
-// never goes subnormal; this costs the same per sample whether the tail rings or not.
+// Denormals: every value written to a line or allpass (the filter states included) and the tank
+// input are flushed to 0 below FLUSH_LEVEL, far above float32's subnormal range (a NaN input
+// becomes 0 too), so a dying tail ends in exact zeros and never goes subnormal; the flush is the
+// same few compares per sample whether the tail rings or not, so cost does not change.
 // Changing `size` moves the lines' read points (integer lengths; a sweep sounds grainy).
 //
 // Threading: render thread. The constructor allocates every buffer (lines for the largest
@@ -124,7 +127,7 @@ const S_SIZE = 3;
 const S_DAMP = 4;
 const S_FREEZE = 5;
 const S_IN_GAIN = 6; // 1, or 0 when frozen
-const S_FILTER = 8; // 8 absorption filter states (scaled by 1/√8)
+const S_FILTER = 8; // 8 absorption filter states (the values last written to the lines)
 const S_LEN = S_FILTER + LINES; // 8 line lengths in samples
 const S_GAIN = S_LEN + LINES; // 8 filter input gains g·(1 − p)/√8
 const S_POLE = S_GAIN + LINES; // 8 filter poles p
@@ -302,8 +305,8 @@ export class ReverbKernel extends Kernel {
     const cap = this.capacity;
     const mask = cap - 1;
     const o1 = cap, o2 = 2 * cap, o3 = 3 * cap, o4 = 4 * cap, o5 = 5 * cap, o6 = 6 * cap, o7 = 7 * cap;
-    const m0 = st[S_LEN], m1 = st[S_LEN + 1], m2 = st[S_LEN + 2], m3 = st[S_LEN + 3];
-    const m4 = st[S_LEN + 4], m5 = st[S_LEN + 5], m6 = st[S_LEN + 6], m7 = st[S_LEN + 7];
+    const m0 = st[S_LEN] | 0, m1 = st[S_LEN + 1] | 0, m2 = st[S_LEN + 2] | 0, m3 = st[S_LEN + 3] | 0;
+    const m4 = st[S_LEN + 4] | 0, m5 = st[S_LEN + 5] | 0, m6 = st[S_LEN + 6] | 0, m7 = st[S_LEN + 7] | 0;
     const a0 = st[S_GAIN], a1 = st[S_GAIN + 1], a2 = st[S_GAIN + 2], a3 = st[S_GAIN + 3];
     const a4 = st[S_GAIN + 4], a5 = st[S_GAIN + 5], a6 = st[S_GAIN + 6], a7 = st[S_GAIN + 7];
     const p0 = st[S_POLE], p1 = st[S_POLE + 1], p2 = st[S_POLE + 2], p3 = st[S_POLE + 3];
@@ -324,6 +327,7 @@ export class ReverbKernel extends Kernel {
     const preR = this.predelayRight;
     const preCap = this.predelayCapacity;
     const perMs = this.samplesPerMs;
+    const constantDelay = Math.round(predelayValue * perMs);
     let w = st[S_POS] | 0;
     let pp = st[S_PRE_POS] | 0;
     let energy = 0;
@@ -337,7 +341,7 @@ export class ReverbKernel extends Kernel {
       // Predelay (the tank input is flushed, NaN → 0, and clamped).
       preL[pp] = xL >= FLUSH_LEVEL ? (xL < INPUT_LIMIT ? xL : INPUT_LIMIT) : xL <= -FLUSH_LEVEL ? (xL > -INPUT_LIMIT ? xL : -INPUT_LIMIT) : 0;
       preR[pp] = xR >= FLUSH_LEVEL ? (xR < INPUT_LIMIT ? xR : INPUT_LIMIT) : xR <= -FLUSH_LEVEL ? (xR > -INPUT_LIMIT ? xR : -INPUT_LIMIT) : 0;
-      const delay = Math.round((predelayConstant ? predelayValue : predelayBuffer[i]) * perMs);
+      const delay = predelayConstant ? constantDelay : Math.round(predelayBuffer[i] * perMs);
       let r = pp - (delay < preCap ? (delay > 0 ? delay : 0) : preCap - 1);
       if (r < 0) r += preCap;
       let uL = preL[r];
@@ -387,57 +391,52 @@ export class ReverbKernel extends Kernel {
       dif[7 * dcap + dw] = v;
       uR = (z - g7 * v) * inGain;
 
-      // Line outputs through the absorption filters (flushed: NaN and tiny values → 0).
-      f0 = a0 * lines[(w - m0) & mask] + p0 * f0;
-      f0 = f0 >= FLUSH_LEVEL || f0 <= -FLUSH_LEVEL ? f0 : FLUSHED;
-      f1 = a1 * lines[o1 + ((w - m1) & mask)] + p1 * f1;
-      f1 = f1 >= FLUSH_LEVEL || f1 <= -FLUSH_LEVEL ? f1 : FLUSHED;
-      f2 = a2 * lines[o2 + ((w - m2) & mask)] + p2 * f2;
-      f2 = f2 >= FLUSH_LEVEL || f2 <= -FLUSH_LEVEL ? f2 : FLUSHED;
-      f3 = a3 * lines[o3 + ((w - m3) & mask)] + p3 * f3;
-      f3 = f3 >= FLUSH_LEVEL || f3 <= -FLUSH_LEVEL ? f3 : FLUSHED;
-      f4 = a4 * lines[o4 + ((w - m4) & mask)] + p4 * f4;
-      f4 = f4 >= FLUSH_LEVEL || f4 <= -FLUSH_LEVEL ? f4 : FLUSHED;
-      f5 = a5 * lines[o5 + ((w - m5) & mask)] + p5 * f5;
-      f5 = f5 >= FLUSH_LEVEL || f5 <= -FLUSH_LEVEL ? f5 : FLUSHED;
-      f6 = a6 * lines[o6 + ((w - m6) & mask)] + p6 * f6;
-      f6 = f6 >= FLUSH_LEVEL || f6 <= -FLUSH_LEVEL ? f6 : FLUSHED;
-      f7 = a7 * lines[o7 + ((w - m7) & mask)] + p7 * f7;
-      f7 = f7 >= FLUSH_LEVEL || f7 <= -FLUSH_LEVEL ? f7 : FLUSHED;
-
-      // Hadamard (Sylvester order, fast Walsh-Hadamard butterflies; the 1/√8 is in the gains).
-      const t0 = f0 + f1, t1 = f0 - f1, t2 = f2 + f3, t3 = f2 - f3;
-      const t4 = f4 + f5, t5 = f4 - f5, t6 = f6 + f7, t7 = f6 - f7;
+      // Hadamard on the line outputs (Sylvester order, fast Walsh-Hadamard butterflies; the
+      // 1/√8 is in the filter gains), plus the injected input.
+      const s0 = lines[(w - m0) & mask], s1 = lines[o1 + ((w - m1) & mask)];
+      const s2 = lines[o2 + ((w - m2) & mask)], s3 = lines[o3 + ((w - m3) & mask)];
+      const s4 = lines[o4 + ((w - m4) & mask)], s5 = lines[o5 + ((w - m5) & mask)];
+      const s6 = lines[o6 + ((w - m6) & mask)], s7 = lines[o7 + ((w - m7) & mask)];
+      const t0 = s0 + s1, t1 = s0 - s1, t2 = s2 + s3, t3 = s2 - s3;
+      const t4 = s4 + s5, t5 = s4 - s5, t6 = s6 + s7, t7 = s6 - s7;
       const q0 = t0 + t2, q1 = t1 + t3, q2 = t0 - t2, q3 = t1 - t3;
       const q4 = t4 + t6, q5 = t5 + t7, q6 = t4 - t6, q7 = t5 - t7;
       const sum = uL + uR, diff = uL - uR;
       // Injection b_L = + − + + − + + +, b_R = − + + + + − + +.
-      let v0 = q0 + q4 + diff;
-      let v1 = q1 + q5 - diff;
-      let v2 = q2 + q6 + sum;
-      let v3 = q3 + q7 + sum;
-      let v4 = q0 - q4 - diff;
-      let v5 = q1 - q5 + diff;
-      let v6 = q2 - q6 + sum;
-      let v7 = q3 - q7 + sum;
-      // Flushed before the float32 store (a sum of flushed values can still be tiny).
-      v0 = v0 >= FLUSH_LEVEL || v0 <= -FLUSH_LEVEL ? v0 : FLUSHED;
-      v1 = v1 >= FLUSH_LEVEL || v1 <= -FLUSH_LEVEL ? v1 : FLUSHED;
-      v2 = v2 >= FLUSH_LEVEL || v2 <= -FLUSH_LEVEL ? v2 : FLUSHED;
-      v3 = v3 >= FLUSH_LEVEL || v3 <= -FLUSH_LEVEL ? v3 : FLUSHED;
-      v4 = v4 >= FLUSH_LEVEL || v4 <= -FLUSH_LEVEL ? v4 : FLUSHED;
-      v5 = v5 >= FLUSH_LEVEL || v5 <= -FLUSH_LEVEL ? v5 : FLUSHED;
-      v6 = v6 >= FLUSH_LEVEL || v6 <= -FLUSH_LEVEL ? v6 : FLUSHED;
-      v7 = v7 >= FLUSH_LEVEL || v7 <= -FLUSH_LEVEL ? v7 : FLUSHED;
+      const v0 = q0 + q4 + diff;
+      const v1 = q1 + q5 - diff;
+      const v2 = q2 + q6 + sum;
+      const v3 = q3 + q7 + sum;
+      const v4 = q0 - q4 - diff;
+      const v5 = q1 - q5 + diff;
+      const v6 = q2 - q6 + sum;
+      const v7 = q3 - q7 + sum;
+      // Absorption filters at the lines' inputs; what they write is their (flushed) state.
+      f0 = a0 * v0 + p0 * f0;
+      f1 = a1 * v1 + p1 * f1;
+      f2 = a2 * v2 + p2 * f2;
+      f3 = a3 * v3 + p3 * f3;
+      f4 = a4 * v4 + p4 * f4;
+      f5 = a5 * v5 + p5 * f5;
+      f6 = a6 * v6 + p6 * f6;
+      f7 = a7 * v7 + p7 * f7;
+      f0 = f0 >= FLUSH_LEVEL || f0 <= -FLUSH_LEVEL ? f0 : FLUSHED;
+      f1 = f1 >= FLUSH_LEVEL || f1 <= -FLUSH_LEVEL ? f1 : FLUSHED;
+      f2 = f2 >= FLUSH_LEVEL || f2 <= -FLUSH_LEVEL ? f2 : FLUSHED;
+      f3 = f3 >= FLUSH_LEVEL || f3 <= -FLUSH_LEVEL ? f3 : FLUSHED;
+      f4 = f4 >= FLUSH_LEVEL || f4 <= -FLUSH_LEVEL ? f4 : FLUSHED;
+      f5 = f5 >= FLUSH_LEVEL || f5 <= -FLUSH_LEVEL ? f5 : FLUSHED;
+      f6 = f6 >= FLUSH_LEVEL || f6 <= -FLUSH_LEVEL ? f6 : FLUSHED;
+      f7 = f7 >= FLUSH_LEVEL || f7 <= -FLUSH_LEVEL ? f7 : FLUSHED;
       const wi = w & mask;
-      lines[wi] = v0;
-      lines[o1 + wi] = v1;
-      lines[o2 + wi] = v2;
-      lines[o3 + wi] = v3;
-      lines[o4 + wi] = v4;
-      lines[o5 + wi] = v5;
-      lines[o6 + wi] = v6;
-      lines[o7 + wi] = v7;
+      lines[wi] = f0;
+      lines[o1 + wi] = f1;
+      lines[o2 + wi] = f2;
+      lines[o3 + wi] = f3;
+      lines[o4 + wi] = f4;
+      lines[o5 + wi] = f5;
+      lines[o6 + wi] = f6;
+      lines[o7 + wi] = f7;
       w = (w + 1) & mask;
 
       // Outputs c_L = + − − + + + + +, c_R = − + + − + + + +; then width (mid/side) and mix.
