@@ -28,6 +28,9 @@
 // input are flushed to 0 below FLUSH_LEVEL, far above float32's subnormal range (a NaN input
 // becomes 0 too), so a dying tail ends in exact zeros and never goes subnormal; the flush is the
 // same few compares per sample whether the tail rings or not, so cost does not change.
+// Control rate: decay, size and damp are read every 32 samples of the sample clock (a counter
+// in state, so block cuts do not matter) and the coefficients held in between (recomputing
+// them costs ~200 ns); freeze, predelay, mix and width apply at their exact sample.
 // Changing `size` moves the lines' read points (integer lengths; a sweep sounds grainy).
 //
 // Threading: render thread. The constructor allocates every buffer (lines for the largest
@@ -84,6 +87,8 @@ const LINE_MS = [27.1, 30.7, 34.1, 39.3, 43.3, 49.9, 55.3, 63.7];
 const DIFFUSER_MS = [4.771, 3.595, 12.735, 9.307, 4.463, 3.847, 11.923, 9.941];
 /** Allpass gains (Dattorro's input diffusion 1 and 2), same order as DIFFUSER_MS. */
 const DIFFUSER_GAIN = [0.75, 0.75, 0.625, 0.625, 0.75, 0.75, 0.625, 0.625];
+/** decay, size and damp are read every CONTROL_MASK + 1 samples of the sample clock. */
+const CONTROL_MASK = 31;
 /** Largest filter pole (DC delay τ = p/(1 − p) ≤ 19 samples). */
 const POLE_MAX = 0.95;
 /** Magnitudes below this are flushed to 0 (denormal guard). */
@@ -217,20 +222,25 @@ export class ReverbKernel extends Kernel {
     const freeze = io.params[P.freeze];
     const st = this.state;
     this.outputCheck[0] = 0;
+    // Constant params equal to the ones in use make every control point of this call a no-op.
+    const steady = decay.isConstant && size.isConstant && damp.isConstant
+      && decay.value === st[S_DECAY] && size.value === st[S_SIZE] && damp.value === st[S_DAMP];
     let i = start;
     while (i < end) {
-      const d = decay.isConstant ? decay.value : decay.buffer[i];
-      const s = size.isConstant ? size.value : size.buffer[i];
-      const p = damp.isConstant ? damp.value : damp.buffer[i];
       const f = freeze.isConstant ? freeze.value : freeze.buffer[i];
-      if (d !== st[S_DECAY] || s !== st[S_SIZE] || p !== st[S_DAMP] || f !== st[S_FREEZE]) {
-        st[S_DECAY] = d;
-        st[S_SIZE] = s;
-        st[S_DAMP] = p;
-        st[S_FREEZE] = f;
-        this.updateCoefficients();
+      if (((st[S_POS] & CONTROL_MASK) === 0 && !steady) || f !== st[S_FREEZE]) {
+        const d = decay.isConstant ? decay.value : decay.buffer[i];
+        const s = size.isConstant ? size.value : size.buffer[i];
+        const p = damp.isConstant ? damp.value : damp.buffer[i];
+        if (d !== st[S_DECAY] || s !== st[S_SIZE] || p !== st[S_DAMP] || f !== st[S_FREEZE]) {
+          st[S_DECAY] = d;
+          st[S_SIZE] = s;
+          st[S_DAMP] = p;
+          st[S_FREEZE] = f;
+          this.updateCoefficients();
+        }
       }
-      i = this.renderRun(i, end);
+      i = this.renderRun(i, end, !steady);
     }
   }
 
@@ -275,31 +285,25 @@ export class ReverbKernel extends Kernel {
   }
 
   /**
-   * Renders from `from` until `end` or until decay, size, damp or freeze differ from the values
-   * the coefficients belong to; returns where it stopped.
+   * Renders from `from` until `end`, the next control point (when `toControlPoint`) or a change
+   * of freeze, whichever comes first; returns where it stopped.
    */
-  private renderRun(from: number, end: number): number {
+  private renderRun(from: number, end: number, toControlPoint: boolean): number {
     const st = this.state;
     const io = this.io;
     const inLeft = io.inputs[IN.left].buffer;
     const inRight = io.inputs[IN.right].buffer;
     const outLeft = io.outputs[OUT.left];
     const outRight = io.outputs[OUT.right];
-    const decay = io.params[P.decay];
-    const size = io.params[P.size];
-    const damp = io.params[P.damp];
     const freeze = io.params[P.freeze];
     const predelay = io.params[P.predelay];
     const mix = io.params[P.mix];
     const width = io.params[P.width];
-    const decayConstant = decay.isConstant, decayValue = decay.value, decayBuffer = decay.buffer;
-    const sizeConstant = size.isConstant, sizeValue = size.value, sizeBuffer = size.buffer;
-    const dampConstant = damp.isConstant, dampValue = damp.value, dampBuffer = damp.buffer;
     const freezeConstant = freeze.isConstant, freezeValue = freeze.value, freezeBuffer = freeze.buffer;
     const predelayConstant = predelay.isConstant, predelayValue = predelay.value, predelayBuffer = predelay.buffer;
     const mixConstant = mix.isConstant, mixValue = mix.value, mixBuffer = mix.buffer;
     const widthConstant = width.isConstant, widthValue = width.value, widthBuffer = width.buffer;
-    const curDecay = st[S_DECAY], curSize = st[S_SIZE], curDamp = st[S_DAMP], curFreeze = st[S_FREEZE];
+    const curFreeze = st[S_FREEZE];
 
     const lines = this.lines;
     const cap = this.capacity;
@@ -333,9 +337,9 @@ export class ReverbKernel extends Kernel {
     let energy = 0;
     let i = from;
     for (; i < end; i++) {
-      // (Sample `from` always renders: the caller has just matched the coefficients to it.)
-      if (i > from && ((decayConstant ? decayValue : decayBuffer[i]) !== curDecay || (sizeConstant ? sizeValue : sizeBuffer[i]) !== curSize
-        || (dampConstant ? dampValue : dampBuffer[i]) !== curDamp || (freezeConstant ? freezeValue : freezeBuffer[i]) !== curFreeze)) break;
+      // (Sample `from` always renders: the caller has just brought the coefficients up to date.)
+      if (i > from && (toControlPoint && (w & CONTROL_MASK) === 0
+        || (freezeConstant ? freezeValue : freezeBuffer[i]) !== curFreeze)) break;
       const xL = inLeft[i];
       const xR = inRight[i];
       // Predelay (the tank input is flushed, NaN → 0, and clamped).
