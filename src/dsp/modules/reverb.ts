@@ -214,36 +214,6 @@ export class ReverbKernel extends Kernel {
     return this.state[S_LEN + k]!;
   }
 
-  process(start: number, end: number): void {
-    const io = this.io;
-    const decay = io.params[P.decay];
-    const size = io.params[P.size];
-    const damp = io.params[P.damp];
-    const freeze = io.params[P.freeze];
-    const st = this.state;
-    this.outputCheck[0] = 0;
-    // Constant params equal to the ones in use make every control point of this call a no-op.
-    const steady = decay.isConstant && size.isConstant && damp.isConstant
-      && decay.value === st[S_DECAY] && size.value === st[S_SIZE] && damp.value === st[S_DAMP];
-    let i = start;
-    while (i < end) {
-      const f = freeze.isConstant ? freeze.value : freeze.buffer[i];
-      if (((st[S_POS] & CONTROL_MASK) === 0 && !steady) || f !== st[S_FREEZE]) {
-        const d = decay.isConstant ? decay.value : decay.buffer[i];
-        const s = size.isConstant ? size.value : size.buffer[i];
-        const p = damp.isConstant ? damp.value : damp.buffer[i];
-        if (d !== st[S_DECAY] || s !== st[S_SIZE] || p !== st[S_DAMP] || f !== st[S_FREEZE]) {
-          st[S_DECAY] = d;
-          st[S_SIZE] = s;
-          st[S_DAMP] = p;
-          st[S_FREEZE] = f;
-          this.updateCoefficients();
-        }
-      }
-      i = this.renderRun(i, end, !steady);
-    }
-  }
-
   /** Line lengths, filter gains and poles for the decay, size, damp and freeze in `state`. */
   private updateCoefficients(): void {
     const st = this.state;
@@ -284,17 +254,16 @@ export class ReverbKernel extends Kernel {
     }
   }
 
-  /**
-   * Renders from `from` until `end`, the next control point (when `toControlPoint`) or a change
-   * of freeze, whichever comes first; returns where it stopped.
-   */
-  private renderRun(from: number, end: number, toControlPoint: boolean): number {
+  process(start: number, end: number): void {
     const st = this.state;
     const io = this.io;
     const inLeft = io.inputs[IN.left].buffer;
     const inRight = io.inputs[IN.right].buffer;
     const outLeft = io.outputs[OUT.left];
     const outRight = io.outputs[OUT.right];
+    const decay = io.params[P.decay];
+    const size = io.params[P.size];
+    const damp = io.params[P.damp];
     const freeze = io.params[P.freeze];
     const predelay = io.params[P.predelay];
     const mix = io.params[P.mix];
@@ -303,21 +272,24 @@ export class ReverbKernel extends Kernel {
     const predelayConstant = predelay.isConstant, predelayValue = predelay.value, predelayBuffer = predelay.buffer;
     const mixConstant = mix.isConstant, mixValue = mix.value, mixBuffer = mix.buffer;
     const widthConstant = width.isConstant, widthValue = width.value, widthBuffer = width.buffer;
-    const curFreeze = st[S_FREEZE];
+    // Constant params equal to the ones in use make every control point of this call a no-op.
+    const steady = decay.isConstant && size.isConstant && damp.isConstant
+      && decay.value === st[S_DECAY] && size.value === st[S_SIZE] && damp.value === st[S_DAMP];
+    let curFreeze = st[S_FREEZE];
 
     const lines = this.lines;
     const cap = this.capacity;
     const mask = cap - 1;
     const o1 = cap, o2 = 2 * cap, o3 = 3 * cap, o4 = 4 * cap, o5 = 5 * cap, o6 = 6 * cap, o7 = 7 * cap;
-    const m0 = st[S_LEN] | 0, m1 = st[S_LEN + 1] | 0, m2 = st[S_LEN + 2] | 0, m3 = st[S_LEN + 3] | 0;
-    const m4 = st[S_LEN + 4] | 0, m5 = st[S_LEN + 5] | 0, m6 = st[S_LEN + 6] | 0, m7 = st[S_LEN + 7] | 0;
-    const a0 = st[S_GAIN], a1 = st[S_GAIN + 1], a2 = st[S_GAIN + 2], a3 = st[S_GAIN + 3];
-    const a4 = st[S_GAIN + 4], a5 = st[S_GAIN + 5], a6 = st[S_GAIN + 6], a7 = st[S_GAIN + 7];
-    const p0 = st[S_POLE], p1 = st[S_POLE + 1], p2 = st[S_POLE + 2], p3 = st[S_POLE + 3];
-    const p4 = st[S_POLE + 4], p5 = st[S_POLE + 5], p6 = st[S_POLE + 6], p7 = st[S_POLE + 7];
+    let m0 = st[S_LEN] | 0, m1 = st[S_LEN + 1] | 0, m2 = st[S_LEN + 2] | 0, m3 = st[S_LEN + 3] | 0;
+    let m4 = st[S_LEN + 4] | 0, m5 = st[S_LEN + 5] | 0, m6 = st[S_LEN + 6] | 0, m7 = st[S_LEN + 7] | 0;
+    let a0 = st[S_GAIN], a1 = st[S_GAIN + 1], a2 = st[S_GAIN + 2], a3 = st[S_GAIN + 3];
+    let a4 = st[S_GAIN + 4], a5 = st[S_GAIN + 5], a6 = st[S_GAIN + 6], a7 = st[S_GAIN + 7];
+    let p0 = st[S_POLE], p1 = st[S_POLE + 1], p2 = st[S_POLE + 2], p3 = st[S_POLE + 3];
+    let p4 = st[S_POLE + 4], p5 = st[S_POLE + 5], p6 = st[S_POLE + 6], p7 = st[S_POLE + 7];
     let f0 = st[S_FILTER], f1 = st[S_FILTER + 1], f2 = st[S_FILTER + 2], f3 = st[S_FILTER + 3];
     let f4 = st[S_FILTER + 4], f5 = st[S_FILTER + 5], f6 = st[S_FILTER + 6], f7 = st[S_FILTER + 7];
-    const inGain = st[S_IN_GAIN] * INPUT_SCALE;
+    let inGain = st[S_IN_GAIN] * INPUT_SCALE;
 
     const dif = this.diffusers;
     const dcap = this.diffuserCapacity;
@@ -335,11 +307,28 @@ export class ReverbKernel extends Kernel {
     let w = st[S_POS] | 0;
     let pp = st[S_PRE_POS] | 0;
     let energy = 0;
-    let i = from;
-    for (; i < end; i++) {
-      // (Sample `from` always renders: the caller has just brought the coefficients up to date.)
-      if (i > from && (toControlPoint && (w & CONTROL_MASK) === 0
-        || (freezeConstant ? freezeValue : freezeBuffer[i]) !== curFreeze)) break;
+    for (let i = start; i < end; i++) {
+      const frozen = freezeConstant ? freezeValue : freezeBuffer[i];
+      if ((!steady && (w & CONTROL_MASK) === 0) || frozen !== curFreeze) {
+        // A control point (or freeze changed): decay, size and damp are read here.
+        const d = decay.isConstant ? decay.value : decay.buffer[i];
+        const s = size.isConstant ? size.value : size.buffer[i];
+        const p = damp.isConstant ? damp.value : damp.buffer[i];
+        if (d !== st[S_DECAY] || s !== st[S_SIZE] || p !== st[S_DAMP] || frozen !== curFreeze) {
+          st[S_DECAY] = d;
+          st[S_SIZE] = s;
+          st[S_DAMP] = p;
+          st[S_FREEZE] = curFreeze = frozen;
+          this.updateCoefficients();
+          m0 = st[S_LEN] | 0; m1 = st[S_LEN + 1] | 0; m2 = st[S_LEN + 2] | 0; m3 = st[S_LEN + 3] | 0;
+          m4 = st[S_LEN + 4] | 0; m5 = st[S_LEN + 5] | 0; m6 = st[S_LEN + 6] | 0; m7 = st[S_LEN + 7] | 0;
+          a0 = st[S_GAIN]; a1 = st[S_GAIN + 1]; a2 = st[S_GAIN + 2]; a3 = st[S_GAIN + 3];
+          a4 = st[S_GAIN + 4]; a5 = st[S_GAIN + 5]; a6 = st[S_GAIN + 6]; a7 = st[S_GAIN + 7];
+          p0 = st[S_POLE]; p1 = st[S_POLE + 1]; p2 = st[S_POLE + 2]; p3 = st[S_POLE + 3];
+          p4 = st[S_POLE + 4]; p5 = st[S_POLE + 5]; p6 = st[S_POLE + 6]; p7 = st[S_POLE + 7];
+          inGain = st[S_IN_GAIN] * INPUT_SCALE;
+        }
+      }
       const xL = inLeft[i];
       const xR = inRight[i];
       // Predelay (the tank input is flushed, NaN → 0, and clamped).
@@ -459,8 +448,7 @@ export class ReverbKernel extends Kernel {
     st[S_FILTER + 4] = f4; st[S_FILTER + 5] = f5; st[S_FILTER + 6] = f6; st[S_FILTER + 7] = f7;
     st[S_POS] = w;
     st[S_PRE_POS] = pp;
-    this.outputCheck[0] += energy;
-    return i;
+    this.outputCheck[0] = energy;
   }
 }
 
