@@ -56,7 +56,7 @@ const decl = defineModule({
     'per-line absorption filters: RT60 = `decay` at low frequencies, `damp` × decay at high frequencies. ' +
     'The wet signal starts exactly `predelay` after the input; `freeze` holds the tail forever.',
   params: [
-    { id: 'decay', unit: 's', min: 0.1, max: 60, default: 2, smoothingMs: 50, scale: 'exp', aliases: ['rt60', 'time'], doc: 'Reverberation time RT60 (time to fall by 60 dB) at low frequencies.' },
+    { id: 'decay', unit: 's', min: 0.1, max: 60, default: 2, smoothingMs: 50, scale: 'exp', aliases: ['rt60'], doc: 'Reverberation time RT60 (time to fall by 60 dB) at low frequencies.' },
     { id: 'size', unit: 'ratio', min: SIZE_MIN, max: SIZE_MAX, default: 1, smoothingMs: 50, scale: 'exp', doc: 'Room size: scales the delay-line lengths (27-64 ms at 1). Decay time is unaffected; sweeping it sounds grainy.' },
     { id: 'damp', unit: 'ratio', min: 0.05, max: 1, default: 0.5, smoothingMs: 50, doc: 'High-frequency decay ratio: RT60 at Nyquist / RT60 at low frequencies (1 = no damping).' },
     { id: 'predelay', unit: 'ms', min: 0, max: MAX_PREDELAY_MS, default: 0, smoothingMs: 0, tempoSync: true, doc: 'Delay before the wet signal, rounded to whole samples (or a note value).' },
