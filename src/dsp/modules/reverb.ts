@@ -4,9 +4,9 @@
 // Jot & Chaigne, "Digital Delay Networks for Designing Artificial Reverberators", AES 90th
 // Convention, 1991; J. O. Smith, "Physical Audio Signal Processing", sections "Feedback Delay
 // Networks" and "First-Order Delay-Filter Design"):
-//   input → predelay (integer samples, round(predelay·fs/1000)) → four Schroeder allpasses per
-//   side (input diffusion; lengths and gains after Dattorro, "Effect Design Part 1", JAES 45(9),
-//   1997) → added to the 8×8 Hadamard mix (orthogonal, /√8) of the delay lines' outputs →
+//   input → predelay (integer samples, round(predelay·fs/1000)) → four allpasses per side
+//   (input diffusion: Schroeder, "Natural Sounding Artificial Reverberation", JAES 10(3), 1962;
+//   lengths and gains after Dattorro, "Effect Design Part 1", JAES 45(9), 1997) → added to the 8×8 Hadamard mix (orthogonal, /√8) of the delay lines' outputs →
 //   per-line absorption filter → 8 delay lines of mutually prime lengths (distinct primes,
 //   scaled by `size`). (Filter and delay of a line commute: placing the filter at the line's
 //   input makes its state the very value written, so one flush per line covers both.)
@@ -30,7 +30,7 @@
 // same few compares per sample whether the tail rings or not, so cost does not change.
 // Control rate: decay, size and damp are read every 32 samples of the sample clock (a counter
 // in state, so block cuts do not matter) and the coefficients held in between (recomputing
-// them costs ~200 ns); freeze, predelay, mix and width apply at their exact sample.
+// them costs a few hundred ns); freeze, predelay, mix and width apply at their exact sample.
 // Changing `size` moves the lines' read points (integer lengths; a sweep sounds grainy).
 //
 // Threading: render thread. The constructor allocates every buffer (lines for the largest
