@@ -54,12 +54,13 @@ const decl = defineModule({
   doc:
     'Stereo reverb: 8-line feedback delay network (Jot & Chaigne 1991) with Hadamard feedback, input diffusion and ' +
     'per-line absorption filters: RT60 = `decay` at low frequencies, `damp` × decay at high frequencies. ' +
-    'The wet signal starts exactly `predelay` after the input; `freeze` holds the tail forever.',
+    'The wet signal starts exactly `predelay` after the input; `freeze` holds the tail forever. ' +
+    '`decay`, `size` and `damp` are read every 32 samples.',
   params: [
     { id: 'decay', unit: 's', min: 0.1, max: 60, default: 2, smoothingMs: 50, scale: 'exp', aliases: ['rt60'], doc: 'Reverberation time RT60 (time to fall by 60 dB) at low frequencies.' },
     { id: 'size', unit: 'ratio', min: SIZE_MIN, max: SIZE_MAX, default: 1, smoothingMs: 50, scale: 'exp', doc: 'Room size: scales the delay-line lengths (27-64 ms at 1). Decay time is unaffected; sweeping it sounds grainy.' },
     { id: 'damp', unit: 'ratio', min: 0.05, max: 1, default: 0.5, smoothingMs: 50, doc: 'High-frequency decay ratio: RT60 at Nyquist / RT60 at low frequencies (1 = no damping).' },
-    { id: 'predelay', unit: 'ms', min: 0, max: MAX_PREDELAY_MS, default: 0, smoothingMs: 0, tempoSync: true, doc: 'Delay before the wet signal, rounded to whole samples (or a note value).' },
+    { id: 'predelay', unit: 'ms', min: 0, max: MAX_PREDELAY_MS, default: 0, smoothingMs: 0, tempoSync: true, doc: 'Delay before the wet signal, rounded to whole samples.' },
     { id: 'mix', unit: 'level', min: 0, max: 1, default: 0.3, smoothingMs: 20, aliases: ['wet'], doc: 'Dry/wet: 0 = dry only (exactly), 1 = wet only.' },
     { id: 'width', unit: 'ratio', min: 0, max: 1, default: 1, smoothingMs: 20, doc: 'Stereo width of the wet signal: 0 = mono (mid only), 1 = full.' },
     { id: 'freeze', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, labels: ['off', 'on'], modulatable: false, doc: 'on: the tail sustains without loss and new input is kept out of it.' },
