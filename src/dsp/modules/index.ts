@@ -22,6 +22,7 @@ import { outModule } from './out.js';
 import { panModule } from './pan.js';
 import { phaserModule } from './phaser.js';
 import { ringmodModule } from './ringmod.js';
+import { reverbModule } from './reverb.js';
 import { vcaModule } from './vca.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
@@ -44,6 +45,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   eqModule,
   panModule,
   ringmodModule,
+  reverbModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
