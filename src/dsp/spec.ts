@@ -2,7 +2,7 @@
 // /engine/schema and the generated module reference. Pure data; no engine imports.
 
 /** Units shown to users; `enum` params carry `labels` and hold the label index as value. */
-export type ParamUnit = 'Hz' | 'ms' | 's' | 'cents' | 'dB' | 'ratio' | 'level' | 'octaves' | 'enum';
+export type ParamUnit = 'Hz' | 'ms' | 's' | 'cents' | 'semitones' | 'dB' | 'ratio' | 'level' | 'octaves' | 'enum';
 
 export interface ParamSpec {
   /** Identifier used in patches and OSC (`/mod/<id>/<param>`). `[a-z][a-z0-9_]*`. */

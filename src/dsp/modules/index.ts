@@ -6,6 +6,7 @@ import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
 import { adsrModule } from './adsr.js';
 import { chorusModule } from './chorus.js';
+import { clapModule } from './clap.js';
 import { compModule } from './comp.js';
 import { crushModule } from './crush.js';
 import { delayModule } from './delay.js';
@@ -13,6 +14,8 @@ import { driveModule } from './drive.js';
 import { eqModule } from './eq.js';
 import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
+import { hatModule } from './hat.js';
+import { kickModule } from './kick.js';
 import { lfoModule } from './lfo.js';
 import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
@@ -23,6 +26,7 @@ import { panModule } from './pan.js';
 import { phaserModule } from './phaser.js';
 import { ringmodModule } from './ringmod.js';
 import { reverbModule } from './reverb.js';
+import { snareModule } from './snare.js';
 import { vcaModule } from './vca.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
@@ -46,6 +50,10 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   panModule,
   ringmodModule,
   reverbModule,
+  kickModule,
+  snareModule,
+  hatModule,
+  clapModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
