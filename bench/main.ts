@@ -6,6 +6,7 @@ import { TIMING_USAGE, timingBench } from './timing.js';
 import { FAILOVER_USAGE, SOAK_USAGE, failoverBench, soakBench } from './failover-benches.js';
 import { BIGCOMMIT_USAGE, bigcommitBench } from './bigcommit-bench.js';
 import { MODULES_USAGE, modulesBench } from './modules.js';
+import { DRUMS_USAGE, drumsBench } from './drums.js';
 import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
 
 interface Bench {
@@ -16,6 +17,7 @@ interface Bench {
 const BENCHES: Readonly<Record<string, Bench>> = {
   engine: { run: engineBench, usage: ENGINE_USAGE },
   modules: { run: modulesBench, usage: MODULES_USAGE },
+  drums: { run: drumsBench, usage: DRUMS_USAGE },
   latency: { run: latencyBench, usage: LATENCY_USAGE },
   control: { run: controlBench, usage: CONTROL_USAGE },
   commit: { run: commitBench, usage: COMMIT_USAGE },

@@ -2,10 +2,11 @@
 // frame counted once), at its defaults and at the settings listed in SETTINGS, beside the `osc`
 // saw measured in the same run (the ratio is what to compare across machines and runs: the 2
 // shared cores make absolute times drift). Each module runs alone through its kernel (no
-// engine), in 128-frame blocks, its audio inputs fed with seeded noise at −12 dBFS, gated on and
-// off every half second when it reacts to gates; the median of the rounds is reported. Times are
-// the process's CPU time (user + system, this bench is single-threaded), not wall time, so other
-// load on the machine inflates them far less.
+// engine), in 128-frame blocks, its audio inputs fed with seeded noise at −12 dBFS (trigger inputs
+// left unconnected: noise on a `trig` would hit a drum every few samples; `bench drums` measures
+// that case), gated on and off every half second when it reacts to gates; the median of the
+// rounds is reported. Times are the process's CPU time (user + system, this bench is
+// single-threaded), not wall time, so other load on the machine inflates them far less.
 //
 // Main thread of the bench process; allocates freely outside the timed loops.
 
@@ -18,6 +19,8 @@ import { option, pad } from './bench-args.js';
 export const MODULES_USAGE = 'modules [--seconds 2] [--rounds 5] [--only type,type]   ns per sample of every module (and its listed settings) beside osc saw';
 
 const RATE = 48000;
+/** Gate-as-signal inputs (spec.ts VOICE_PORTS): not fed noise. */
+const TRIGGER_INPUTS: ReadonlySet<string> = new Set(['trig', 'gate']);
 const BLOCK = 128;
 
 /** Extra settings worth a row of their own (param values as a patch would give them). */
@@ -50,7 +53,7 @@ function makeRunner(definition: ModuleDefinition, values: Readonly<Record<string
     if (value === undefined) throw new Error(`${spec.type}: bad bench value ${p.id}=${String(given)}`);
     return new ParamSignalCell(value, new Float64Array(BLOCK));
   });
-  const inputs = spec.inputs.map(() => ({ connected: true, buffer: new Float32Array(BLOCK), scale: 1 }));
+  const inputs = spec.inputs.map((port) => ({ connected: !TRIGGER_INPUTS.has(port.id), buffer: new Float32Array(BLOCK), scale: 1 }));
   const outputs = spec.outputs.map(() => new Float32Array(BLOCK));
   const io: KernelIo = { params, inputs, outputs };
   const kernel = new definition.kernel({ sampleRate: RATE, maxBlock: BLOCK, seed: 7 }, io);

@@ -179,6 +179,7 @@ export class ClapKernel extends DrumKernel {
     let chokeGain = st[D_CHOKE_GAIN];
     const chokeCoef = st[D_CHOKE_COEF];
     let stop = to;
+    let idle = 0;
     for (let i = from; i < to; i++) {
       if (left > 0 && elapsed >= nextAt) {
         env = peak;
@@ -193,6 +194,7 @@ export class ClapKernel extends DrumKernel {
       elapsed++;
       if ((left === 0 && env < IDLE) || chokeGain < IDLE) {
         stop = i + 1;
+        idle = 1;
         break;
       }
     }
@@ -230,7 +232,7 @@ export class ClapKernel extends DrumKernel {
     }
     st[S_IC1] = ic1;
     st[S_IC2] = ic2;
-    if (stop < to) {
+    if (idle !== 0) {
       out.fill(0, stop, to);
       st[D_ACTIVE] = 0;
     }

@@ -14,8 +14,9 @@
 // of VA Filter Design", ch. 4), as in filter.ts.
 //
 // Definitions (v the hit's velocity, b = 0.5 + 0.5·v its brightness):
-// - metal: the mean of six ±1 squares at HAT_FREQS × tune (phases free-running while the
-//   voice sounds, frozen while idle, so a hit continues the bank where the last one stopped).
+// - metal: the mean of six ±1 squares at HAT_FREQS × tune, band-limited by polyBLEP (free-running
+//   while the voice sounds, frozen while idle, so a hit continues the bank where the last one
+//   stopped; a new tune keeps their phases).
 // - x = metal + 0.2·noise·white (white noise from lib/random.ts, free-running likewise; at
 //   noise 1 it is about as loud as the oscillators after the filters).
 // - band-pass (0 dB at the centre, Q = BAND_Q) centred at tone·b, then a 2-pole high-pass
@@ -47,7 +48,7 @@ const decl = defineModule({
     { id: 'tune', unit: 'ratio', min: 0.5, max: 2, default: 1, smoothingMs: 0, scale: 'exp', doc: 'Scales the six oscillator frequencies.' },
     { id: 'decay', unit: 'ms', min: 5, max: 1000, default: 60, smoothingMs: 0, scale: 'exp', doc: 'Time to −60 dB with `open` 0 (closed hat).' },
     { id: 'open', unit: 'ratio', min: 0, max: 1, default: 0, smoothingMs: 0, doc: 'How open the hat is: the time to −60 dB is decay × 10^open (0 closed, 1 open: 10×).' },
-    { id: 'tone', unit: 'Hz', min: 2000, max: 16000, default: 9000, smoothingMs: 0, scale: 'exp', doc: 'Band-pass centre (the high-pass sits at 0.55 × tone); lowered by up to an octave for soft hits.' },
+    { id: 'tone', unit: 'Hz', min: 2000, max: 16000, default: 9000, smoothingMs: 0, scale: 'exp', doc: 'Band-pass centre (the high-pass sits at 0.7 × tone); lowered by up to an octave for soft hits.' },
     { id: 'noise', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 0, doc: 'White noise added to the oscillators before the filters (1: about as loud as the oscillators).' },
     { id: 'level', unit: 'level', min: 0, max: 1, default: 0.8, smoothingMs: 5, doc: 'Output level. Read per sample.' },
     { id: 'choke', unit: 'ratio', min: 0, max: 16, default: 0, smoothingMs: 0, modulatable: false, doc: 'Choke group (0 = none): a hit of another module of the group fades this one out (−60 dB in 3 ms).' },
@@ -66,26 +67,28 @@ const OUT = decl.output;
 export const HAT_FREQS: readonly number[] = Object.freeze([205.3, 304.4, 369.6, 522.7, 540, 800]);
 const FREQS = HAT_FREQS.slice();
 const OSCILLATORS = 6;
-/** Starting phases of a fresh kernel (spread, so the six edges do not coincide). */
+/** Starting phases (cycles) of a fresh kernel: spread, so the six edges do not coincide. */
 const START_PHASES = [0, 0.31, 0.57, 0.13, 0.79, 0.43];
 /** Noise at `noise` 1 is about as loud as the oscillators after the filters (measured). */
 const NOISE_SCALE = 0.2;
 const BAND_Q = 1;
 const HIGHPASS_Q = Math.SQRT1_2;
-const HIGHPASS_RATIO = 0.55;
+const HIGHPASS_RATIO = 0.7;
 /** Output scaling (measured): peaks near 0.8 at the defaults and level 1. */
-const HAT_GAIN = 5;
+const HAT_GAIN = 5.5;
 const OPEN_RANGE = 10;
 const MAX_CENTRE = 0.45;
-/** Largest phase increment (a square then has one edge per sample at most). */
-const MAX_INC = 0.25;
+/** Shortest half period, in samples (a square then has one edge per sample at most). */
+const MIN_HALF_PERIOD = 2;
 
 const IDLE = LIB_IDLE;
 
 // State layout (after the shared drum slots).
-const S_PHASES = DRUM_STATE_BASE; // six phases in [0, 1)
-const S_INCS = S_PHASES + OSCILLATORS; // six increments
-const S_ENV = S_INCS + OSCILLATORS;
+// Per oscillator (OSC_SLOTS each): samples from the current one to the next edge, the level
+// before that edge (±1), the residual carried to the next sample, the half period (samples).
+const OSC_SLOTS = 4;
+const S_OSCS = DRUM_STATE_BASE;
+const S_ENV = S_OSCS + OSC_SLOTS * OSCILLATORS;
 const S_ENV_COEF = S_ENV + 1;
 const S_NOISE = S_ENV + 2;
 const S_BP1 = S_ENV + 3; // band-pass integrators
@@ -107,7 +110,7 @@ const STATE_SIZE = S_ENV + 17;
 export class HatKernel extends DrumKernel {
   readonly state = new Float64Array(STATE_SIZE);
   private readonly samplesPerMs: number;
-  private readonly invSampleRate: number;
+  private readonly sampleRate: number;
   private readonly piOverFs: number;
   private readonly maxCentre: number;
   private readonly rngStart: number;
@@ -120,7 +123,7 @@ export class HatKernel extends DrumKernel {
   constructor(ctx: KernelContext, io: KernelIo) {
     super(ctx, io, IN.trig, OUT.out);
     this.samplesPerMs = ctx.sampleRate / 1000;
-    this.invSampleRate = 1 / ctx.sampleRate;
+    this.sampleRate = ctx.sampleRate;
     this.piOverFs = Math.PI / ctx.sampleRate;
     this.maxCentre = MAX_CENTRE * ctx.sampleRate;
     this.rngStart = seedState(ctx.seed);
@@ -132,7 +135,16 @@ export class HatKernel extends DrumKernel {
 
   protected override init(): void {
     const st = this.state;
-    for (let k = 0; k < OSCILLATORS; k++) st[S_PHASES + k] = START_PHASES[k];
+    // Oscillator k at phase p (cycles), at tune 1: the next edge is at phase ½ or 1.
+    for (let k = 0; k < OSCILLATORS; k++) {
+      const o = S_OSCS + OSC_SLOTS * k;
+      const p = START_PHASES[k];
+      const half = this.sampleRate / (2 * FREQS[k]);
+      st[o] = (p < 0.5 ? 0.5 - p : 1 - p) * 2 * half;
+      st[o + 1] = p < 0.5 ? 1 : -1;
+      st[o + 2] = 0;
+      st[o + 3] = half;
+    }
     st[S_RNG] = this.rngStart;
     st[S_LAST_TUNE] = -1;
     st[S_LAST_DECAY] = -1;
@@ -155,9 +167,13 @@ export class HatKernel extends DrumKernel {
     st[S_NOISE] = NOISE_SCALE * (noiseP.isConstant ? noiseP.value : noiseP.buffer[i]);
     if (tune !== st[S_LAST_TUNE]) {
       st[S_LAST_TUNE] = tune;
+      // A new tune keeps each oscillator's phase: the time to its next edge scales too.
       for (let k = 0; k < OSCILLATORS; k++) {
-        const inc = FREQS[k] * tune * this.invSampleRate;
-        st[S_INCS + k] = inc < MAX_INC ? inc : MAX_INC;
+        const o = S_OSCS + OSC_SLOTS * k;
+        const half = this.sampleRate / (2 * FREQS[k] * tune);
+        const h = half > MIN_HALF_PERIOD ? half : MIN_HALF_PERIOD;
+        st[o] *= h / st[o + 3];
+        st[o + 3] = h;
       }
     }
     if (decay !== st[S_LAST_DECAY] || open !== st[S_LAST_OPEN]) {
@@ -196,12 +212,14 @@ export class HatKernel extends DrumKernel {
     let chokeGain = st[D_CHOKE_GAIN];
     const chokeCoef = st[D_CHOKE_COEF];
     let stop = to;
+    let idle = 0;
     for (let i = from; i < to; i++) {
       gains[i] = env * chokeGain;
       env *= envCoef;
       chokeGain *= chokeCoef;
       if (env < IDLE || chokeGain < IDLE) {
         stop = i + 1;
+        idle = 1;
         break;
       }
     }
@@ -257,7 +275,7 @@ export class HatKernel extends DrumKernel {
     st[S_BP2] = bp2;
     st[S_HP1] = hp1;
     st[S_HP2] = hp2;
-    if (stop < to) {
+    if (idle !== 0) {
       out.fill(0, stop, to);
       st[D_ACTIVE] = 0;
     }
@@ -265,35 +283,38 @@ export class HatKernel extends DrumKernel {
   }
 
   /**
-   * Adds oscillator k's band-limited square over [from, to) to `metal`. polyBLEP (Välimäki &
-   * Huovilainen 2007): within one increment after an edge the residual 2x − x² − 1 (x = time
-   * since the edge in increments), within one before it x² + 2x + 1 (x ∈ (−1, 0]), signed by the
-   * edge's direction: +1 → −1 at phase ½, −1 → +1 at the wrap.
+   * Adds oscillator k's band-limited square over [from, to) to `metal`: the two-sample polyBLEP
+   * of Välimäki & Huovilainen (2007) written in terms of the edge's time. The oscillator counts
+   * down the (fractional) samples to its next edge; when the edge falls at τ ∈ (0, 1] after
+   * the current sample, that sample gets the residual −L·(1 − τ)² and the next one +L·τ² (L the
+   * level before the edge, which then flips): the phase-domain residuals x² + 2x + 1 and
+   * 2x − x² − 1 at x = −τ and 1 − τ. Half periods are at least 2 samples: one edge per sample.
    */
   private addSquare(k: number, from: number, to: number): void {
     const st = this.state;
     const metal = this.metal;
-    const inc = st[S_INCS + k];
-    const invInc = 1 / inc;
+    const o = S_OSCS + OSC_SLOTS * k;
+    let toEdge = st[o];
+    let level = st[o + 1];
+    let carry = st[o + 2];
+    const half = st[o + 3];
     const scale = 1 / OSCILLATORS;
-    let phase = st[S_PHASES + k];
     for (let i = from; i < to; i++) {
-      phase += inc;
-      if (phase >= 1) phase -= 1;
-      const high = phase < 0.5;
-      const sign = high ? 1 : -1;
-      const d = high ? phase : phase - 0.5; // time since the last edge, in cycles
-      let s = sign;
-      if (d < inc) {
-        const x = d * invInc;
-        s += sign * (x + x - x * x - 1);
-      } else if (d > 0.5 - inc) {
-        const x = (d - 0.5) * invInc;
-        s -= sign * (x * x + x + x + 1);
+      let s = level + carry;
+      carry = 0;
+      if (toEdge <= 1) {
+        const u = 1 - toEdge;
+        s -= level * u * u;
+        carry = level * toEdge * toEdge;
+        level = -level;
+        toEdge += half;
       }
       metal[i] += scale * s;
+      toEdge -= 1;
     }
-    st[S_PHASES + k] = phase;
+    st[o] = toEdge;
+    st[o + 1] = level;
+    st[o + 2] = carry;
   }
 }
 

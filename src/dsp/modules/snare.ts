@@ -10,22 +10,24 @@
 // zero of the Bessel function J_m; a strike at radius ρ excites mode (m, n) ∝ J_m(j_mn·ρ)).
 //
 // Definitions (n = samples since the hit, v the velocity, b = 0.5 + 0.5·v its brightness):
-// - body: Σ_k A_k·r_k^n·sin(ω_k(n + 1)), modes (0,1) (1,1) (2,1) (0,2) (3,1) at
-//   f_k = tune × MODE_RATIOS[k] = 1, 1.5933, 2.1355, 2.2954, 2.6531 (Bessel zeros j_mn/j_01);
+// - body: modes (0,1) (1,1) (2,1) (0,2) (3,1) at f_k = tune × MODE_RATIOS[k] = 1, 1.5933, 2.1355,
+//   2.2954, 2.6531 (Bessel zeros j_mn/j_01), each a two-pole resonator
+//   y = 2r·cos ω·y₁ − r²·y₂ + g·u(n), restarted from rest at the hit and driven by the stick's
+//   force pulse u(n) = sin²(π(n + 1)/(N + 1)), n < N, N = 0.5 ms (a finite contact time band-limits
+//   the onset, as a stick's does; u(0) > 0, so the hit's first sample is non-zero). g is set so
+//   that after the pulse the mode rings at A_k·r_k^n exactly (g = A·sin ω / |Σ u(m)·r^(−m)·e^(−iωm)|).
 //   A_k = BODY_GAIN·v·b^k·MODE_AMPS[k], the amps J_m(j_mn/3)/J_0(j_01/3) of a strike at a third
 //   of the radius; r_k gives mode k a T60 of decay/√ratio_k (higher modes die sooner; `decay`
-//   is the fundamental's time to −60 dB). Each mode is the two-pole recursion
-//   y = 2r·cos ω·y₁ − r²·y₂ started so that its first sample is A·sin ω (non-zero on the hit's
-//   sample).
+//   is the fundamental's time to −60 dB).
 // - noise: white noise (lib/random.ts, free-running while the voice sounds) through a
 //   trapezoidal state-variable band-pass (Zavalishin, "The Art of VA Filter Design", ch. 4;
 //   0 dB at the centre, Q 0.5: about two octaves wide) centred at fc = tone·b, times
 //   NOISE_GAIN·√(3000/fc)·snappy·v·10^(−3n/(noise_decay·fs)): `noise_decay` is its time to
 //   −60 dB, and the noise's level does not depend on the band's width.
 // - out = level · choke gain · (body + noise); `level` is read per sample, the rest at the hit.
-// Silence (lib/drum.ts): idle from the sample where both the body's bound Σ A_k·r_max^n and the
-//   noise envelope are below 1e-6 (or the choke gain is), decided per sample; the noise
-//   generator then stops exactly there.
+// Silence (lib/drum.ts): idle from the sample where both the body's bound Σ A_k·r_max^n (its
+//   modes' envelopes after the pulse) and the noise envelope are below 1e-6 (or the choke gain
+//   is), decided per sample; the noise generator then stops exactly there.
 
 import { defineModule } from '../define.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
@@ -75,12 +77,16 @@ const NOISE_GAIN = 0.41;
 const NOISE_REF_HZ = 3000;
 const NOISE_Q = 0.5;
 const MAX_CENTRE = 0.45;
+/** Stick contact time (the force pulse's length). */
+const CONTACT_MS = 0.5;
 
 const IDLE = LIB_IDLE;
 
-// State layout (after the shared drum slots): per mode y₁, y₂, 2r·cos ω, r².
+// State layout (after the shared drum slots): per mode y₁, y₂, 2r·cos ω, r², the drive g of this
+// hit and the cached g/A (MODE_SLOTS each).
+const MODE_SLOTS = 6;
 const S_MODES = DRUM_STATE_BASE;
-const S_BODY_BOUND = S_MODES + 4 * MODES; // Σ A_k · r_max^n
+const S_BODY_BOUND = S_MODES + MODE_SLOTS * MODES; // Σ A_k · r_max^n
 const S_BODY_COEF = S_BODY_BOUND + 1; // r_max
 const S_NOISE_ENV = S_BODY_BOUND + 2;
 const S_NOISE_COEF = S_BODY_BOUND + 3;
@@ -96,8 +102,8 @@ const S_SCRATCH = S_BODY_BOUND + 10;
 const S_LAST_TUNE = S_BODY_BOUND + 11;
 const S_LAST_DECAY = S_BODY_BOUND + 12;
 const S_LAST_NOISE_DECAY = S_BODY_BOUND + 13;
-const S_MODE_SIN = S_BODY_BOUND + 14; // per mode: sin ω / r²
-const STATE_SIZE = S_MODE_SIN + MODES;
+const S_PULSE = S_BODY_BOUND + 14; // samples of the force pulse played
+const STATE_SIZE = S_BODY_BOUND + 15;
 
 export class SnareKernel extends DrumKernel {
   readonly state = new Float64Array(STATE_SIZE);
@@ -106,9 +112,14 @@ export class SnareKernel extends DrumKernel {
   private readonly maxCentre: number;
   private readonly rngStart: number;
   private readonly noise: Float64Array;
+  /** The force pulse u(n), n < N. */
+  private readonly pulse: Float64Array;
 
   constructor(ctx: KernelContext, io: KernelIo) {
     super(ctx, io, IN.trig, OUT.out);
+    const n = Math.max(1, Math.round((CONTACT_MS * ctx.sampleRate) / 1000));
+    this.pulse = new Float64Array(n);
+    for (let m = 0; m < n; m++) this.pulse[m] = Math.sin((Math.PI * (m + 1)) / (n + 1)) ** 2;
     this.samplesPerMs = ctx.sampleRate / 1000;
     this.piOverFs = Math.PI / ctx.sampleRate;
     this.maxCentre = MAX_CENTRE * ctx.sampleRate;
@@ -149,18 +160,20 @@ export class SnareKernel extends DrumKernel {
       st[S_LAST_NOISE_DECAY] = noiseDecay;
       st[S_NOISE_COEF] = Math.exp(-LN_1000 / (noiseDecay * this.samplesPerMs));
     }
-    // Each mode restarts: y₁ = 0, y₂ = −A·sin ω / r², so that its first sample is A·sin ω.
+    // Each mode restarts from rest, driven by the force pulse at g = A_k · (g/A).
     let amp = BODY_GAIN * v;
     let bound = 0;
     for (let k = 0; k < MODES; k++) {
       const a = amp * MODE_AMPS[k];
-      const m = S_MODES + 4 * k;
+      const m = S_MODES + MODE_SLOTS * k;
       st[m] = 0;
-      st[m + 1] = -a * st[S_MODE_SIN + k];
+      st[m + 1] = 0;
+      st[m + 4] = a * st[m + 5];
       bound += a;
       amp *= bright;
     }
     st[S_BODY_BOUND] = bound;
+    st[S_PULSE] = 0;
     // Band-pass coefficients: g = tan(π·fc/fs) (lib/fast-math.ts tanApprox, written out), k = 1/Q;
     // a1 = 1/(1 + g(g + k)), a2 = g·a1, a3 = g·a2.
     let centre = tone * bright;
@@ -186,10 +199,19 @@ export class SnareKernel extends DrumKernel {
       const ratio = MODE_RATIOS[k];
       const w = 2 * this.piOverFs * tune * ratio;
       const r = Math.exp((-LN_1000 * Math.sqrt(ratio)) / decaySamples);
-      const m = S_MODES + 4 * k;
+      const m = S_MODES + MODE_SLOTS * k;
       st[m + 2] = 2 * r * Math.cos(w);
       st[m + 3] = r * r;
-      st[S_MODE_SIN + k] = Math.sin(w) / (r * r);
+      // After the pulse the mode is Im[e^(iω(n+1))·r^n·U]/sin ω with U = Σ u(m)·r^(−m)·e^(−iωm).
+      let re = 0;
+      let im = 0;
+      let rm = 1;
+      for (let j = 0; j < this.pulse.length; j++) {
+        re += this.pulse[j] * rm * Math.cos(w * j);
+        im -= this.pulse[j] * rm * Math.sin(w * j);
+        rm /= r;
+      }
+      st[m + 5] = Math.sin(w) / Math.sqrt(re * re + im * im);
       if (r > rMax) rMax = r;
     }
     st[S_BODY_COEF] = rMax;
@@ -203,15 +225,18 @@ export class SnareKernel extends DrumKernel {
     const levelValue = levelP.value;
     const levelBuf = levelP.buffer;
     let y01 = st[S_MODES], y02 = st[S_MODES + 1];
-    const c0 = st[S_MODES + 2], d0 = st[S_MODES + 3];
-    let y11 = st[S_MODES + 4], y12 = st[S_MODES + 5];
-    const c1 = st[S_MODES + 6], d1 = st[S_MODES + 7];
-    let y21 = st[S_MODES + 8], y22 = st[S_MODES + 9];
-    const c2 = st[S_MODES + 10], d2 = st[S_MODES + 11];
-    let y31 = st[S_MODES + 12], y32 = st[S_MODES + 13];
-    const c3 = st[S_MODES + 14], d3 = st[S_MODES + 15];
-    let y41 = st[S_MODES + 16], y42 = st[S_MODES + 17];
-    const c4 = st[S_MODES + 18], d4 = st[S_MODES + 19];
+    const c0 = st[S_MODES + 2], d0 = st[S_MODES + 3], g0 = st[S_MODES + 4];
+    let y11 = st[S_MODES + 6], y12 = st[S_MODES + 7];
+    const c1 = st[S_MODES + 8], d1 = st[S_MODES + 9], g1 = st[S_MODES + 10];
+    let y21 = st[S_MODES + 12], y22 = st[S_MODES + 13];
+    const c2 = st[S_MODES + 14], d2 = st[S_MODES + 15], g2 = st[S_MODES + 16];
+    let y31 = st[S_MODES + 18], y32 = st[S_MODES + 19];
+    const c3 = st[S_MODES + 20], d3 = st[S_MODES + 21], g3 = st[S_MODES + 22];
+    let y41 = st[S_MODES + 24], y42 = st[S_MODES + 25];
+    const c4 = st[S_MODES + 26], d4 = st[S_MODES + 27], g4 = st[S_MODES + 28];
+    const pulse = this.pulse;
+    const pulseLength = pulse.length;
+    let played = st[S_PULSE];
     let bound = st[S_BODY_BOUND];
     const rMax = st[S_BODY_COEF];
     let noiseEnv = st[S_NOISE_ENV];
@@ -231,11 +256,16 @@ export class SnareKernel extends DrumKernel {
     let i = from;
     let active = 1;
     while (i < to) {
-      const m0 = c0 * y01 - d0 * y02;
-      const m1 = c1 * y11 - d1 * y12;
-      const m2 = c2 * y21 - d2 * y22;
-      const m3 = c3 * y31 - d3 * y32;
-      const m4 = c4 * y41 - d4 * y42;
+      let u = 0;
+      if (played < pulseLength) {
+        u = pulse[played];
+        played++;
+      }
+      const m0 = c0 * y01 - d0 * y02 + g0 * u;
+      const m1 = c1 * y11 - d1 * y12 + g1 * u;
+      const m2 = c2 * y21 - d2 * y22 + g2 * u;
+      const m3 = c3 * y31 - d3 * y32 + g3 * u;
+      const m4 = c4 * y41 - d4 * y42 + g4 * u;
       y02 = y01; y01 = m0;
       y12 = y11; y11 = m1;
       y22 = y21; y21 = m2;
@@ -267,10 +297,11 @@ export class SnareKernel extends DrumKernel {
       stepHeldBipolar(st, S_RNG, S_SCRATCH, i - from);
     }
     st[S_MODES] = y01; st[S_MODES + 1] = y02;
-    st[S_MODES + 4] = y11; st[S_MODES + 5] = y12;
-    st[S_MODES + 8] = y21; st[S_MODES + 9] = y22;
-    st[S_MODES + 12] = y31; st[S_MODES + 13] = y32;
-    st[S_MODES + 16] = y41; st[S_MODES + 17] = y42;
+    st[S_MODES + 6] = y11; st[S_MODES + 7] = y12;
+    st[S_MODES + 12] = y21; st[S_MODES + 13] = y22;
+    st[S_MODES + 18] = y31; st[S_MODES + 19] = y32;
+    st[S_MODES + 24] = y41; st[S_MODES + 25] = y42;
+    st[S_PULSE] = played;
     st[S_BODY_BOUND] = bound;
     st[S_NOISE_ENV] = noiseEnv;
     st[S_IC1] = ic1;
