@@ -5,12 +5,17 @@
 //   idle      never hit, `trig` unconnected (what a silent drum in a patch costs);
 //   storm     `trig` fed seeded noise, a new hit every few samples (the worst case of hits).
 // Each kernel runs alone (no engine) in 128-frame blocks; the median of the rounds is reported.
+// Times are the process's CPU time (process.cpuUsage), not wall time: on a shared machine the
+// time spent waiting for a core would otherwise count. Optimisation is made synchronous (V8 flag
+// --no-concurrent-recompilation, set before anything is compiled) and every case warms up for
+// as long as it is timed: on a loaded machine a background compile can take seconds, and the
+// rounds run meanwhile would time the interpreter (seen: 30× slower medians now and then).
 // The reference is run as `bench modules` runs it (its `fm` input fed the same noise), so the
 // ratios of the two benches compare.
 //
 // Main thread of the bench process; allocates freely outside the timed loops.
 
-import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import type { KernelIo, ModuleDefinition } from '../src/dsp/kernel.js';
 import { createRegistry } from '../src/dsp/modules/index.js';
 import { ParamSignalCell } from '../src/dsp/param-signal.js';
@@ -50,7 +55,7 @@ function makeRunner(definition: ModuleDefinition, values: Readonly<Record<string
   return (frames) => {
     let frame = 0;
     let offset = 0;
-    const t0 = performance.now();
+    const t0 = cpuMs();
     while (frame < frames) {
       if (mode === 'storm') {
         for (const input of inputs) {
@@ -62,13 +67,20 @@ function makeRunner(definition: ModuleDefinition, values: Readonly<Record<string
       kernel.process(0, BLOCK);
       frame += BLOCK;
     }
-    return ((performance.now() - t0) * 1e6) / frames;
+    return ((cpuMs() - t0) * 1e6) / frames;
   };
+}
+
+/** CPU time of this process (user + system), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function drumsBench(args: readonly string[]): Promise<void> {
+  setFlagsFromString('--no-concurrent-recompilation');
   const seconds = option(args, '--seconds', 2);
   const rounds = option(args, '--rounds', 7);
   const registry = createRegistry();
@@ -83,7 +95,7 @@ export async function drumsBench(args: readonly string[]): Promise<void> {
     cases.push({ type, mode: 'storm', run: makeRunner(def, {}, 'storm') });
   }
   reference(frames);
-  for (const c of cases) c.run(frames / 2);
+  for (const c of cases) c.run(frames);
   const times = cases.map(() => [] as number[]);
   const referenceTimes: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -92,7 +104,7 @@ export async function drumsBench(args: readonly string[]): Promise<void> {
   }
   const ref = median(referenceTimes);
   const widths = [8, 10, 12, 12];
-  process.stdout.write(`drums: ${seconds} s of audio per case, ${rounds} rounds, median; osc saw reference ${ref.toFixed(1)} ns/sample\n`);
+  process.stdout.write(`drums: ${seconds} s of audio per case, ${rounds} rounds, median CPU time; osc saw reference ${ref.toFixed(1)} ns/sample\n`);
   process.stdout.write(`${pad(['drum', 'state', 'ns/sample', '× osc saw'], widths)}\n`);
   cases.forEach((c, k) => {
     const ns = median(times[k]!);

@@ -114,4 +114,5 @@ drumContractTests({
   params: { tail: 80 },
   silentAfter: ms(220),
   longParams: { tail: 1500 },
+  unevenParams: [{ count: 8, spacing: 50, tail: 10 }, { count: 2, spacing: 1, tail: 2000 }],
 });

@@ -124,4 +124,5 @@ drumContractTests({
   params: { decay: 60 },
   silentAfter: ms(150),
   longParams: { decay: 100, open: 1 },
+  unevenParams: [{ decay: 5 }, { decay: 300, open: 1 }],
 });

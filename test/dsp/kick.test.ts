@@ -157,4 +157,5 @@ drumContractTests({
   params: { decay: 100, sweep_time: 10 },
   silentAfter: ms(260),
   longParams: { decay: 2000 },
+  unevenParams: [{ sweep_time: 1, decay: 5000 }],
 });

@@ -125,4 +125,5 @@ drumContractTests({
   params: { decay: 80, noise_decay: 80 },
   silentAfter: ms(200),
   longParams: { decay: 1500, noise_decay: 1500 },
+  unevenParams: [{ decay: 20, noise_decay: 2000 }, { decay: 2000, noise_decay: 20 }],
 });

@@ -98,6 +98,8 @@ export interface DrumContract {
   silentAfter: number;
   /** Params of a long voice for the choke test. */
   longParams: Record<string, number>;
+  /** Param sets with parts of very different lengths (one part decays far below 1e-300 while another sounds). */
+  unevenParams: Record<string, number>[];
 }
 
 /** Every drum: onset, gate/trig equivalence, velocity, idle, choke, block cutting. */
@@ -186,6 +188,22 @@ export function drumContractTests(c: DrumContract): void {
     // The voice is idle after the choke and a new hit sounds again.
     const again = renderDrum(c.def, { params: c.longParams, frames: frames + 2000, events: [{ frame: 0, kind: 'on' }, { frame: chokeAt, kind: 'choke' }, { frame: frames, kind: 'on' }] });
     assert.equal(firstNonZero(again, chokeAt + ms(10)), frames);
+  });
+
+  test(`${type}: no state goes subnormal while one part outlasts another by far`, () => {
+    for (const params of c.unevenParams) {
+      const h = new KernelHarness(c.def, { params, seed: 2, sampleRate: SR });
+      h.kernel.gate(true, 1);
+      let subnormal = 0;
+      let blocks = 0;
+      do {
+        h.render(128);
+        for (const arr of h.kernel.stateArrays()) for (const x of arr) if (x !== 0 && Math.abs(x) < 2.2250738585072014e-308) subnormal++;
+      } while (h.kernel.state[D_ACTIVE] !== 0 && ++blocks < (12 * SR) / 128);
+      assert.ok(blocks > 1, 'the hit sounded');
+      assert.equal(subnormal, 0, `${JSON.stringify(params)}: subnormal state values`);
+      assert.equal(h.kernel.state[D_ACTIVE], 0, `${JSON.stringify(params)}: idle within 12 s`);
+    }
   });
 
   test(`${type}: a choke cancels a gate-on of the same frame that has not sounded yet (the later event wins)`, () => {

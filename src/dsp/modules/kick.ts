@@ -23,8 +23,9 @@
 //   u(27 + u²)/(27 + 9u²) clamped to ±1 for |u| ≥ 3 (a rational tanh-like curve, C1 at ±3).
 //   drive 0 is exactly linear; at drive 1 a full-scale input stays full scale.
 // - out = level · choke gain · y; `level` is read per sample, every other param at the hit.
-// Silence (lib/drum.ts): idle from the sample where e(n) < 1e-6, the click has ended and the
-//   choke gain is above 1e-6 — or the choke gain falls below 1e-6 — decided per sample.
+// Silence (lib/drum.ts): idle from the sample where e(n) < 1e-6 and the click has ended, or
+//   where the choke gain falls below 1e-6; decided per sample from the state. The sweep's
+//   offset is flushed to 0 below 1e-30 semitones (no subnormal arithmetic in a long tail).
 // Cost: the sine and 2^x are the Taylor polynomials of lib/fast-math.ts, written out and cut
 //   shorter, as a kick needs: 2^f to f⁵ (relative error < 3e-6, 0.005 cent), sin θ to θ¹¹ on
 //   |θ| ≤ π/2 (error < 6e-8, −144 dB); rounding by Math.floor(x + 0.5) (Math.round measured ~3×
@@ -77,6 +78,8 @@ const MAX_PITCH = 0.45;
 
 // Module-local copies (V8 folds these in hot loops, not imported bindings).
 const IDLE = LIB_IDLE;
+/** The sweep's offset (semitones) is flushed to 0 below this: it never goes subnormal. */
+const DENORMAL_FLOOR = 1e-30;
 const C1 = LIB_C1;
 const C2 = LIB_C2;
 const C3 = LIB_C3;
@@ -227,6 +230,7 @@ export class KickKernel extends DrumKernel {
       const f = x - n;
       const ratio = (1 + f * (C1 + f * (C2 + f * (C3 + f * (C4 + f * C5))))) * POW2[n];
       offset *= offsetCoef;
+      if (offset < DENORMAL_FLOOR) offset = 0; // a long hit with a short sweep: never subnormal
       phase += baseInc * ratio;
       if (phase >= 1) phase -= 1;
       // sin(2πφ) (lib/fast-math.ts sinTurnsApprox, to θ¹¹).

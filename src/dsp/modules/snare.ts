@@ -27,7 +27,9 @@
 // - out = level · choke gain · (body + noise); `level` is read per sample, the rest at the hit.
 // Silence (lib/drum.ts): idle from the sample where both the body's bound Σ A_k·r_max^n (its
 //   modes' envelopes after the pulse) and the noise envelope are below 1e-6 (or the choke gain
-//   is), decided per sample; the noise generator then stops exactly there.
+//   is), decided per sample; the noise generator then stops exactly there. When only one of the
+//   two has fallen below 1e-6 it is set to exact zeros there (modes at rest, noise envelope 0),
+//   so a long part never leaves the other decaying into subnormal numbers.
 
 import { defineModule } from '../define.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
@@ -285,9 +287,18 @@ export class SnareKernel extends DrumKernel {
       noiseEnv *= noiseCoef;
       chokeGain *= chokeCoef;
       i++;
-      if ((bound < IDLE && noiseEnv < IDLE) || chokeGain < IDLE) {
-        active = 0;
-        break;
+      if (bound < IDLE || noiseEnv < IDLE || chokeGain < IDLE) {
+        if ((bound < IDLE && noiseEnv < IDLE) || chokeGain < IDLE) {
+          active = 0;
+          break;
+        }
+        // One part is silent while the other sounds on: it stops exactly (no subnormals later).
+        if (bound < IDLE) {
+          y01 = y02 = y11 = y12 = y21 = y22 = y31 = y32 = y41 = y42 = 0;
+          bound = 0;
+        } else {
+          noiseEnv = 0;
+        }
       }
     }
     if (active === 0) {
