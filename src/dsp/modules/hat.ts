@@ -5,9 +5,10 @@
 // Sources: K. J. Werner, J. S. Abel, J. O. Smith, "The TR-808 Cymbal: a Physically-Informed,
 // Circuit-Bendable, Digital Model", ICMC-SMC 2014 (six Schmitt-trigger square oscillators at
 // about 205.3, 304.4, 369.6, 522.7, 540 and 800 Hz, summed, band-passed, enveloped and
-// high-passed; the hi-hats share the cymbal's oscillator bank); G. Reid, "Synth Secrets:
-// Synthesizing Realistic Cymbals" and "Practical Cymbal Synthesis", Sound On Sound, Jul-Aug 2002
-// (the 808's metallic bank split by band-pass filters, then high-passed). Squares band-limited
+// high-passed; the hi-hats share the cymbal's oscillator bank); G. Reid, "Synth Secrets" part 39
+// (cymbals), Sound On Sound, Jul 2002 (the 808's metallic bank split by band-pass filters, shaped
+// by VCAs, then high-passed). Here the envelope comes last, after both filters, so a choke
+// silences the output at once (no filter tail after the VCA). Squares band-limited
 // by polyBLEP: V. Välimäki, A. Huovilainen, "Antialiasing Oscillators in Subtractive
 // Synthesis", IEEE Signal Processing Magazine 24(2), 2007 (two-sample polynomial residual at
 // each edge, no latency). Filters: trapezoidal state-variable filters (V. Zavalishin, "The Art
@@ -19,8 +20,8 @@
 //   stopped; a new tune keeps their phases).
 // - x = metal + 0.2·noise·white (white noise from lib/random.ts, free-running likewise; at
 //   noise 1 it is about as loud as the oscillators after the filters).
-// - band-pass (0 dB at the centre, Q = BAND_Q) centred at tone·b, then a 2-pole high-pass
-//   (Butterworth, Q 0.707) at HIGHPASS_RATIO·tone·b; both run only while the voice sounds.
+// - band-pass (0 dB at the centre, Q 1) centred at tone·b, then a 2-pole high-pass
+//   (Butterworth, Q 0.707) at 0.7·tone·b; both run only while the voice sounds.
 // - out = level · choke gain · HAT_GAIN · e(n) · filtered, e(n) = v·10^(−3n/N),
 //   N = decay·10^open ms: `decay` is the closed hat's time to −60 dB, open = 1 makes it 10×.
 //   `level` is read per sample, the other params at the hit.
