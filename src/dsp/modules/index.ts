@@ -13,6 +13,7 @@ import { driveModule } from './drive.js';
 import { eqModule } from './eq.js';
 import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
+import { ladderModule } from './ladder.js';
 import { lfoModule } from './lfo.js';
 import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
@@ -46,6 +47,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   panModule,
   ringmodModule,
   reverbModule,
+  ladderModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
