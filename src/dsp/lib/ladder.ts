@@ -26,6 +26,10 @@
 // gain is 1/17: self-oscillation at √2·ωc for k = 17 (the threshold Pirkle's implementation
 // documents, e.g. Csound's diode_ladder opcode: "self-oscillation occurs at 17"). The
 // caller passes g = tan(π·fc/fs)/√2, which puts the resonance exactly at fc.
+// This is the small-signal transfer function of the TB-303 model by "mystran" and "kunn" (KVR
+// forum thread "Diode ladder filter", t=346155, p. 40) that R. Schmidt's Open303 uses
+// (rosic::TeeBeeFilter, mode TB_303: k → 17 at low cutoff, cutoff scaled by 1/√2): the two
+// state-variable sets differ by a change of variables (same H(s), checked numerically).
 //
 // Nonlinear solution ("linearised tanh", T. Voipio (mystran), "Cheap non-linear zero-delay
 // filters", KVR forum 2012; Zavalishin ch. 6): every tanh(v) is replaced by v·T(v̂), with

@@ -4,6 +4,7 @@
 
 import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
+import { acidModule } from './acid.js';
 import { adsrModule } from './adsr.js';
 import { chorusModule } from './chorus.js';
 import { compModule } from './comp.js';
@@ -48,6 +49,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   ringmodModule,
   reverbModule,
   ladderModule,
+  acidModule,
 ];
 
 export function createRegistry(): ModuleRegistry {

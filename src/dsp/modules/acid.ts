@@ -1,0 +1,471 @@
+// acid: a TB-303-style bass voice. Band-limited saw/square → diode ladder (lib/ladder.ts, the
+// 303's feedback high-pass in the resonance path) → VCA, with the 303's two envelopes, accent and
+// slide. Behaviour after the TB-303 service notes as documented in R. Whittle's Devil Fish
+// manual (firstpr.com.au/rwi/dfish: MEG decay 200 ms-2 s, 200 ms on accented notes; VEG decay
+// ~3-4 s; 3 ms attack; slide time 60 ms; an unaccented note ends in ~8 ms of linear decay; the
+// filter self-oscillates only at mid and high frequencies), T. Stinchcombe's TB-303 diode ladder
+// analysis, and the tunings of R. Schmidt's Open303 (feedback high-pass 150 Hz, accent sweep
+// smoothing 15 ms, slide τ 60 ms).
+//
+// Contract (fs = sample rate; a "note" starts at a gate-on that finds the gate off):
+// - Pitch: f = 2^L · 2^pitch, L the glided log2(freq · 2^(tune/1200)), pitch the input
+//   (octaves, per sample, not glided). A note snaps L to its target on the gate's sample (no
+//   slide), and from then on L follows freq/tune at the sample they change.
+// - Slide (legato): a gate-on while the gate is still on (a second /gate on without an off
+//   between, as the 303 plays a step with slide set) does not retrigger the envelopes; from the
+//   gate's sample on, L approaches its target as an RC circuit in log-frequency,
+//   L(n + j) = T − (T − L0)·e^(−(j + 1)/(τ·fs)) with τ = slide and L0 the pitch before the gate
+//   (63.2 % of the step τ·fs samples after the gate; slide 0 steps on the gate's sample). It
+//   keeps gliding (also to later freq changes) until the next note.
+// - Oscillator: saw 2p − 1 or 50 % square, 2-point polyBLEP (V. Välimäki, A. Huovilainen,
+//   "Antialiasing oscillators in subtractive synthesis", IEEE SPM 2007): no latency (a bass
+//   voice; lib/blep.ts tables would cost 8 samples of delay). A note from idle starts at phase ½
+//   (the saw's zero crossing). It drives the ladder at internal level LEVEL = 1 (the tanh
+//   region), the output is scaled back by 1/LEVEL.
+// - Filter: diode ladder, k = 17·res, fc = cutoff · 2^(env_mod·m + ACCENT_OCTAVES·w + cutoff_mod),
+//   clamped to [5 Hz, 0.45·fs], per sample. m: the MEG, 1 on a note's first sample, then
+//   m(n + j) = 0.001^(j/D) (D = decay in samples: −60 dB at `decay`); accented notes use
+//   D = min(decay, ACCENT_DECAY_MS). w: the accent sweep, w += (a·m − w)·(1 − e^(−1/(τs·fs)))
+//   per sample, τs = ACCENT_SWEEP_MS (the sweep circuit's lag behind the MEG).
+// - VCA: level = gain · v · 10^(ACCENT_DB·a/20) (the accent factor latched per note, smoothed
+//   with τ 1 ms at legato changes, set at once for a note from idle). v: the VEG, linear attack
+//   from its current level at 1/ATTACK_MS per ms (the first step on the gate's sample), then
+//   −60 dB per VEG_T60_MS while the gate is on; gate off: linear to 0 in RELEASE_MS.
+// - Accent: a = the `accent` param (0–1) at the note's gate sample, so the sequencer's
+//   `/seq/accent <seq> <acid> accent 1` accents its X steps, and a score sets `/mod/acid/accent`
+//   before a gate. a > 0: +6·a dB level, the MEG decays in min(decay, 200 ms), the sweep adds up
+//   to 2·a octaves. Gate velocity is not used (the 303 has none).
+// - Idle: when the VEG's release reaches 0 the voice is idle from that sample on: the ladder
+//   state, MEG and sweep are zeroed there and every later sample is an exact 0 without work,
+//   until the next gate-on. The decision is taken per sample by the envelope, so it does not
+//   depend on how calls are cut (gates arrive only between calls).
+
+import { Kernel } from '../kernel.js';
+import type { KernelContext, KernelIo } from '../kernel.js';
+import { defineModule } from '../define.js';
+import {
+  DIODE_G_SCALE,
+  DIODE_K_THRESHOLD,
+  LADDER_CFG_SIZE,
+  LADDER_STATE_SIZE,
+  renderDiodeLadder,
+  setLadderFeedbackHighPass,
+} from '../lib/ladder.js';
+import {
+  EXP2_C1 as LIB_C1,
+  EXP2_C2 as LIB_C2,
+  EXP2_C3 as LIB_C3,
+  EXP2_C4 as LIB_C4,
+  EXP2_C5 as LIB_C5,
+  EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7,
+  EXP2_INT as LIB_EXP2_INT,
+  EXP2_RANGE as LIB_EXP2_RANGE,
+} from '../lib/fast-math.js';
+
+export const ACID_WAVEFORMS = ['saw', 'square'] as const;
+
+/** Documented constants (the tests restate them). */
+export const ACID = Object.freeze({
+  level: 1,
+  attackMs: 3,
+  vegT60Ms: 4000,
+  releaseMs: 8,
+  accentDb: 6,
+  accentDecayMs: 200,
+  accentOctaves: 2,
+  accentSweepMs: 15,
+  levelSmoothMs: 1,
+  feedbackHighPassHz: 150,
+});
+
+const decl = defineModule({
+  type: 'acid',
+  doc:
+    'TB-303-style bass voice: band-limited saw/square into a diode ladder (with the 303 feedback high-pass), filter decay envelope (`env_mod` octaves, ' +
+    '`decay` to −60 dB), amplitude envelope, per-note `accent` (+6 dB × accent, shorter decay, accent sweep), and `slide`: a gate on while the gate ' +
+    'is still on glides (RC, τ = slide, in log-frequency) without retriggering.',
+  params: [
+    { id: 'freq', unit: 'Hz', min: 20, max: 5000, default: 55, smoothingMs: 0, scale: 'exp', aliases: ['frequency'], doc: 'Note frequency (sequencer lanes take note names). Applies at its sample; legato notes glide to it.' },
+    { id: 'tune', unit: 'cents', min: -1200, max: 1200, default: 0, smoothingMs: 5, doc: 'Pitch offset: freq × 2^(tune/1200).' },
+    { id: 'waveform', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, labels: ACID_WAVEFORMS, modulatable: false, doc: 'Oscillator: saw or square.' },
+    { id: 'cutoff', unit: 'Hz', min: 20, max: 12000, default: 500, smoothingMs: 5, scale: 'exp', doc: 'Filter cutoff (resonance frequency) before the envelopes.' },
+    { id: 'res', unit: 'ratio', min: 0, max: 1.2, default: 0.6, smoothingMs: 5, doc: 'Resonance: 1 = self-oscillation threshold of the ladder (less below ~300 Hz: the feedback high-pass).' },
+    { id: 'env_mod', unit: 'octaves', min: 0, max: 8, default: 3, smoothingMs: 5, doc: 'Filter envelope depth: the cutoff rises by env_mod octaves at a note start and decays back.' },
+    { id: 'decay', unit: 'ms', min: 30, max: 3000, default: 400, smoothingMs: 0, scale: 'exp', doc: 'Filter envelope time to −60 dB (accented notes: at most 200 ms).' },
+    { id: 'accent', unit: 'ratio', min: 0, max: 1, default: 0, smoothingMs: 0, doc: 'Accent of the notes that start while it is set (0 = none): +6·accent dB, decay ≤ 200 ms, a sweep of up to 2·accent octaves.' },
+    { id: 'slide', unit: 'ms', min: 0, max: 1000, default: 60, smoothingMs: 0, doc: 'Slide time constant τ for legato notes (63 % of the pitch step after τ); 0 = step.' },
+    { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, aliases: ['amp'], doc: 'Output level of an unaccented note.' },
+  ],
+  inputs: [
+    { id: 'pitch', doc: 'Pitch in octaves, per sample (1 V/oct): f × 2^pitch, after the slide.' },
+    { id: 'cutoff_mod', doc: 'Filter cutoff modulation in octaves, per sample.' },
+  ],
+  outputs: [{ id: 'out', doc: 'Audio.' }],
+  gate: true,
+  silentInSilentOut: false,
+});
+
+const P = decl.param;
+const IN = decl.input;
+
+// Module-local copies (V8 folds these in hot loops, not imported bindings).
+const LEVEL = 1;
+const INV_LEVEL = 1;
+const ACCENT_OCTAVES = 2;
+const LN_THOUSANDTH = Math.log(0.001);
+const MIN_CUTOFF_HZ = 5;
+const MAX_CUTOFF_RATIO = 0.45;
+const MAX_DT = 0.45;
+const TINY = 1e-30;
+const K_SCALE = DIODE_K_THRESHOLD;
+const G_SCALE = DIODE_G_SCALE;
+const EXP2_RANGE = 64;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+const EXP2_INT = LIB_EXP2_INT;
+if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('acid: exp2 range out of sync with lib/fast-math.ts');
+if (LEVEL !== ACID.level || ACCENT_OCTAVES !== ACID.accentOctaves) throw new Error('acid: constants out of sync');
+
+// VEG stages.
+const IDLE = 0;
+const ATTACK = 1;
+const HOLD = 2;
+const RELEASE = 3;
+
+// State layout.
+const S_CORE = 0; // ladder core (LADDER_STATE_SIZE slots)
+const S_PHASE = LADDER_STATE_SIZE;
+const S_LOGF = S_PHASE + 1; // glided log2 frequency
+const S_GLIDE = S_PHASE + 2; // 1 after a legato gate-on: L glides
+const S_GATE = S_PHASE + 3; // 1 while the gate is on
+const S_PENDING = S_PHASE + 4; // 0 none, 1 legato gate, 2 new note: handled at the next sample
+const S_STAGE = S_PHASE + 5;
+const S_VEG = S_PHASE + 6;
+const S_REL_STEP = S_PHASE + 7;
+const S_MEG = S_PHASE + 8;
+const S_ACCENT = S_PHASE + 9; // latched accent of the note (filter side)
+const S_SWEEP = S_PHASE + 10;
+const S_LVL = S_PHASE + 11; // smoothed accent level factor
+const S_LVL_TARGET = S_PHASE + 12;
+// Caches (exact functions of their keys): log2 target, MEG coefficient, slide coefficient, tan.
+const S_KEY_FREQ = S_PHASE + 13;
+const S_KEY_TUNE = S_PHASE + 14;
+const S_TARGET = S_PHASE + 15;
+const S_KEY_DECAY = S_PHASE + 16;
+const S_MEG_COEF = S_PHASE + 17;
+const S_KEY_SLIDE = S_PHASE + 18;
+const S_SLIDE_COEF = S_PHASE + 19;
+const S_KEY_FC = S_PHASE + 20;
+const S_TAN = S_PHASE + 21;
+const STATE_SIZE = S_PHASE + 22;
+
+export class AcidKernel extends Kernel {
+  readonly state = new Float64Array(STATE_SIZE);
+  private readonly cfg = new Float64Array(LADDER_CFG_SIZE);
+  private readonly fs: number;
+  private readonly invFs: number;
+  private readonly piOverFs: number;
+  private readonly maxCutoff: number;
+  private readonly attackStep: number;
+  private readonly vegCoef: number;
+  private readonly sweepCoef: number;
+  private readonly lvlCoef: number;
+  // Per-sample scratch of the current call: ladder input, gain, feedback, output; VCA gain.
+  private readonly xs: Float64Array;
+  private readonly gs: Float64Array;
+  private readonly ks: Float64Array;
+  private readonly ys: Float64Array;
+  private readonly amps: Float64Array;
+
+  constructor(ctx: KernelContext, io: KernelIo) {
+    super(ctx, io);
+    const fs = ctx.sampleRate;
+    this.fs = fs;
+    this.invFs = 1 / fs;
+    this.piOverFs = Math.PI / fs;
+    this.maxCutoff = MAX_CUTOFF_RATIO * fs;
+    this.attackStep = 1000 / (ACID.attackMs * fs);
+    this.vegCoef = Math.exp(LN_THOUSANDTH / ((ACID.vegT60Ms * fs) / 1000));
+    this.sweepCoef = 1 - Math.exp(-1000 / (ACID.accentSweepMs * fs));
+    this.lvlCoef = 1 - Math.exp(-1000 / (ACID.levelSmoothMs * fs));
+    const n = ctx.maxBlock;
+    this.xs = new Float64Array(n);
+    this.gs = new Float64Array(n);
+    this.ks = new Float64Array(n);
+    this.ys = new Float64Array(n);
+    this.amps = new Float64Array(n);
+    setLadderFeedbackHighPass(this.cfg, ACID.feedbackHighPassHz, fs);
+    this.init();
+  }
+
+  protected override init(): void {
+    const s = this.state;
+    s[S_PHASE] = 0.5;
+    s[S_LVL] = 1;
+    s[S_LVL_TARGET] = 1;
+    s[S_KEY_FREQ] = -1;
+    s[S_KEY_DECAY] = -1;
+    s[S_KEY_SLIDE] = -1;
+    s[S_KEY_FC] = -1;
+  }
+
+  override gate(on: boolean): void {
+    const s = this.state;
+    if (on) {
+      if (s[S_GATE] === 1) {
+        s[S_GLIDE] = 1;
+        if (s[S_PENDING] === 0) s[S_PENDING] = 1;
+      } else {
+        s[S_GLIDE] = 0;
+        s[S_PENDING] = 2;
+        if (s[S_STAGE] === IDLE) s[S_PHASE] = 0.5;
+        s[S_STAGE] = ATTACK;
+        s[S_MEG] = 1;
+      }
+      s[S_GATE] = 1;
+    } else {
+      s[S_GATE] = 0;
+      if (s[S_STAGE] !== IDLE) {
+        s[S_STAGE] = RELEASE;
+        s[S_REL_STEP] = (1000 * s[S_VEG]) / (ACID.releaseMs * this.fs);
+      }
+    }
+  }
+
+  process(start: number, end: number): void {
+    const out = this.io.outputs[0];
+    const st = this.state;
+    if (st[S_STAGE] === IDLE) {
+      for (let i = start; i < end; i++) out[i] = 0;
+      this.outputCheck[0] = 0;
+      return;
+    }
+    const active = this.control(start, end);
+    renderDiodeLadder(st, S_CORE, this.cfg, this.xs, this.gs, this.ks, this.ys, start, active);
+    const ys = this.ys;
+    const amps = this.amps;
+    let sq = 0;
+    for (let i = start; i < active; i++) {
+      const v = ys[i] * amps[i];
+      out[i] = v;
+      sq += v * v;
+    }
+    if (st[S_STAGE] === IDLE) {
+      // Idle from sample `active` - 1 on (its VCA gain was 0): rest state, exact zeros.
+      for (let j = 0; j < LADDER_STATE_SIZE; j++) st[S_CORE + j] = 0;
+      st[S_MEG] = 0;
+      st[S_SWEEP] = 0;
+      for (let i = active; i < end; i++) out[i] = 0;
+    }
+    this.outputCheck[0] = sq;
+  }
+
+  /**
+   * Pitch, oscillator, envelopes and filter coefficients per sample into the scratch arrays;
+   * returns the end of the active range (the sample after the one where the voice went idle,
+   * or `end`).
+   */
+  private control(start: number, end: number): number {
+    const p = this.io.params;
+    const freqP = p[P.freq];
+    const tuneP = p[P.tune];
+    const waveP = p[P.waveform];
+    const cutoffP = p[P.cutoff];
+    const resP = p[P.res];
+    const envP = p[P.env_mod];
+    const decayP = p[P.decay];
+    const accentP = p[P.accent];
+    const slideP = p[P.slide];
+    const gainP = p[P.gain];
+    const pitchPort = this.io.inputs[IN.pitch];
+    const pitchConnected = pitchPort.connected;
+    const pitchBuf = pitchPort.buffer;
+    const modPort = this.io.inputs[IN.cutoff_mod];
+    const modConnected = modPort.connected;
+    const modBuf = modPort.buffer;
+    const fs = this.fs;
+    const invFs = this.invFs;
+    const piOverFs = this.piOverFs;
+    const maxCutoff = this.maxCutoff;
+    const attackStep = this.attackStep;
+    const vegCoef = this.vegCoef;
+    const sweepCoef = this.sweepCoef;
+    const lvlCoef = this.lvlCoef;
+    const xs = this.xs;
+    const gs = this.gs;
+    const ks = this.ks;
+    const amps = this.amps;
+    const s = this.state;
+    let phase = s[S_PHASE];
+    let logf = s[S_LOGF];
+    const glide = s[S_GLIDE] === 1;
+    let pending = s[S_PENDING];
+    let stage = s[S_STAGE];
+    let veg = s[S_VEG];
+    const relStep = s[S_REL_STEP];
+    let meg = s[S_MEG];
+    let accent = s[S_ACCENT];
+    let sweep = s[S_SWEEP];
+    let lvl = s[S_LVL];
+    let lvlTarget = s[S_LVL_TARGET];
+    let keyFreq = s[S_KEY_FREQ];
+    let keyTune = s[S_KEY_TUNE];
+    let target = s[S_TARGET];
+    let keyDecay = s[S_KEY_DECAY];
+    let megCoef = s[S_MEG_COEF];
+    let keySlide = s[S_KEY_SLIDE];
+    let slideCoef = s[S_SLIDE_COEF];
+    let keyFc = s[S_KEY_FC];
+    let tanG = s[S_TAN];
+    let i = start;
+    for (; i < end; i++) {
+      // Pitch target log2(freq · 2^(tune/1200)), recomputed when freq or tune change.
+      const freq = freqP.isConstant ? freqP.value : freqP.buffer[i];
+      const tune = tuneP.isConstant ? tuneP.value : tuneP.buffer[i];
+      if (freq !== keyFreq || tune !== keyTune) {
+        keyFreq = freq;
+        keyTune = tune;
+        target = Math.log2(freq) + tune / 1200;
+      }
+      if (pending !== 0) {
+        // A gate arrived before this sample: latch the note's accent (params at this sample).
+        const a = accentP.isConstant ? accentP.value : accentP.buffer[i];
+        lvlTarget = Math.pow(10, (ACID.accentDb * a) / 20);
+        if (pending === 2) {
+          accent = a;
+          logf = target;
+          if (veg === 0) lvl = lvlTarget;
+        }
+        pending = 0;
+      }
+      // The slide step (from the gate's sample on), then the oscillator at 2^(L + pitch).
+      if (glide) {
+        const slide = slideP.isConstant ? slideP.value : slideP.buffer[i];
+        if (slide !== keySlide) {
+          keySlide = slide;
+          slideCoef = slide > 0 ? 1 - Math.exp(-1000 / (slide * fs)) : 1;
+        }
+        logf = slideCoef === 1 ? target : logf + (target - logf) * slideCoef;
+      } else {
+        logf = target;
+      }
+      let x = logf;
+      if (pitchConnected) x += pitchBuf[i];
+      if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+      else if (x > 20) x = 20;
+      const e = Math.round(x);
+      const f = x - e;
+      let dt = (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE] * invFs;
+      if (dt > MAX_DT) dt = MAX_DT;
+      phase += dt;
+      if (phase >= 1) phase -= 1;
+      const square = (waveP.isConstant ? waveP.value : waveP.buffer[i]) >= 0.5;
+      // 2-point polyBLEP residuals of the jump at phase 0 (and at ½ for the square).
+      let osc: number;
+      let blep = 0;
+      if (phase < dt) {
+        const t = phase / dt;
+        blep = t + t - t * t - 1;
+      } else if (phase > 1 - dt) {
+        const t = (phase - 1) / dt;
+        blep = t * t + t + t + 1;
+      }
+      if (square) {
+        const q = phase < 0.5 ? phase + 0.5 : phase - 0.5;
+        let blepHalf = 0;
+        if (q < dt) {
+          const t = q / dt;
+          blepHalf = t + t - t * t - 1;
+        } else if (q > 1 - dt) {
+          const t = (q - 1) / dt;
+          blepHalf = t * t + t + t + 1;
+        }
+        osc = (phase < 0.5 ? 1 : -1) + blep - blepHalf;
+      } else {
+        osc = 2 * phase - 1 - blep;
+      }
+      // VEG (updated before use: the attack's first step is on the gate's sample).
+      if (stage === ATTACK) {
+        veg += attackStep;
+        if (veg >= 1) {
+          veg = 1;
+          stage = HOLD;
+        }
+      } else if (stage === HOLD) {
+        veg *= vegCoef;
+        if (veg < TINY) veg = 0;
+      } else {
+        veg -= relStep;
+        if (!(veg > 0)) {
+          veg = 0;
+          stage = IDLE;
+        }
+      }
+      // MEG coefficient for the effective decay (accented notes: at most ACCENT_DECAY_MS).
+      let decay = decayP.isConstant ? decayP.value : decayP.buffer[i];
+      if (accent > 0 && decay > ACID.accentDecayMs) decay = ACID.accentDecayMs;
+      if (decay !== keyDecay) {
+        keyDecay = decay;
+        megCoef = Math.exp(LN_THOUSANDTH / ((decay * fs) / 1000));
+      }
+      sweep += (accent * meg - sweep) * sweepCoef;
+      // Cutoff, per sample.
+      let oct = (envP.isConstant ? envP.value : envP.buffer[i]) * meg + ACCENT_OCTAVES * sweep;
+      if (modConnected) oct += modBuf[i];
+      if (!(oct > -EXP2_RANGE)) oct = -EXP2_RANGE;
+      else if (oct > 20) oct = 20;
+      const oe = Math.round(oct);
+      const of = oct - oe;
+      let fc = (cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i]) * (1 + of * (EXP2_C1 + of * (EXP2_C2 + of * (EXP2_C3 + of * (EXP2_C4 + of * (EXP2_C5 + of * (EXP2_C6 + of * EXP2_C7))))))) * EXP2_INT[oe + EXP2_RANGE];
+      if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
+      else if (fc > maxCutoff) fc = maxCutoff;
+      if (fc !== keyFc) {
+        keyFc = fc;
+        // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.45·fs here.
+        const w = fc * piOverFs;
+        const y = w * w;
+        tanG = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+      }
+      meg *= megCoef;
+      if (meg < TINY) meg = 0;
+      if (sweep < TINY) sweep = 0;
+      lvl += (lvlTarget - lvl) * lvlCoef;
+      xs[i] = LEVEL * osc;
+      gs[i] = G_SCALE * tanG;
+      ks[i] = K_SCALE * (resP.isConstant ? resP.value : resP.buffer[i]);
+      amps[i] = INV_LEVEL * (gainP.isConstant ? gainP.value : gainP.buffer[i]) * veg * lvl;
+      if (stage === IDLE) {
+        i++;
+        break;
+      }
+    }
+    s[S_PHASE] = phase;
+    s[S_LOGF] = logf;
+    s[S_PENDING] = pending;
+    s[S_STAGE] = stage;
+    s[S_VEG] = veg;
+    s[S_MEG] = meg;
+    s[S_ACCENT] = accent;
+    s[S_SWEEP] = sweep;
+    s[S_LVL] = lvl;
+    s[S_LVL_TARGET] = lvlTarget;
+    s[S_KEY_FREQ] = keyFreq;
+    s[S_KEY_TUNE] = keyTune;
+    s[S_TARGET] = target;
+    s[S_KEY_DECAY] = keyDecay;
+    s[S_MEG_COEF] = megCoef;
+    s[S_KEY_SLIDE] = keySlide;
+    s[S_SLIDE_COEF] = slideCoef;
+    s[S_KEY_FC] = keyFc;
+    s[S_TAN] = tanG;
+    return i;
+  }
+}
+
+export const acidModule = decl.withKernel(AcidKernel);
