@@ -116,39 +116,76 @@ export function renderMoogLadder(
     const xi = x[i];
     const gi = g[i];
     const khc = k[i] * hc;
-    // T at the estimates: stage outputs ≈ states, input ≈ x − k·HP(s4).
+    // T = n/d at the estimates: stage outputs ≈ states, input ≈ x − k·HP(s4). The fraction is
+    // kept as numerator and denominator (beyond the edge 945/(945·|v|)), so no division is
+    // needed here; the products below stay far inside the double range (< 1e90). Both
+    // denominators are computed every sample: the edge case is rare, and code first reached
+    // after the JIT compiled the loop (no type feedback) would deoptimise it.
     const v0 = xi - khc * (s4 - sh);
     const q0 = v0 * v0;
-    const t0 = q0 < EDGE2 ? (945 + q0 * (105 + q0)) / (945 + q0 * (420 + 15 * q0)) : 1 / Math.abs(v0);
+    const lin0 = q0 < EDGE2;
+    const n0 = lin0 ? 945 + q0 * (105 + q0) : 945;
+    const d0r = 945 + q0 * (420 + 15 * q0);
+    const d0c = 945 * Math.abs(v0);
+    const d0 = lin0 ? d0r : d0c;
     const q1 = s1 * s1;
-    const t1 = q1 < EDGE2 ? (945 + q1 * (105 + q1)) / (945 + q1 * (420 + 15 * q1)) : 1 / Math.abs(s1);
+    const lin1 = q1 < EDGE2;
+    const n1 = lin1 ? 945 + q1 * (105 + q1) : 945;
+    const d1r = 945 + q1 * (420 + 15 * q1);
+    const d1c = 945 * Math.abs(s1);
+    const d1 = lin1 ? d1r : d1c;
     const q2 = s2 * s2;
-    const t2 = q2 < EDGE2 ? (945 + q2 * (105 + q2)) / (945 + q2 * (420 + 15 * q2)) : 1 / Math.abs(s2);
+    const lin2 = q2 < EDGE2;
+    const n2 = lin2 ? 945 + q2 * (105 + q2) : 945;
+    const d2r = 945 + q2 * (420 + 15 * q2);
+    const d2c = 945 * Math.abs(s2);
+    const d2 = lin2 ? d2r : d2c;
     const q3 = s3 * s3;
-    const t3 = q3 < EDGE2 ? (945 + q3 * (105 + q3)) / (945 + q3 * (420 + 15 * q3)) : 1 / Math.abs(s3);
+    const lin3 = q3 < EDGE2;
+    const n3 = lin3 ? 945 + q3 * (105 + q3) : 945;
+    const d3r = 945 + q3 * (420 + 15 * q3);
+    const d3c = 945 * Math.abs(s3);
+    const d3 = lin3 ? d3r : d3c;
     const q4 = s4 * s4;
-    const t4 = q4 < EDGE2 ? (945 + q4 * (105 + q4)) / (945 + q4 * (420 + 15 * q4)) : 1 / Math.abs(s4);
-    // Stage n: yn = sn + g·(t(n−1)·y(n−1) − tn·yn) = an·y(n−1) + bn.
-    const d1 = 1 / (1 + gi * t1);
-    const d2 = 1 / (1 + gi * t2);
-    const d3 = 1 / (1 + gi * t3);
-    const d4 = 1 / (1 + gi * t4);
-    const a1 = gi * t0 * d1;
-    const a2 = gi * t1 * d2;
-    const a3 = gi * t2 * d3;
-    const a4 = gi * t3 * d4;
-    const b1 = s1 * d1;
-    const b2 = s2 * d2;
-    const b3 = s3 * d3;
-    const b4 = s4 * d4;
-    // y4 = A·u + B with u = x − k·hc·(y4 − sh).
-    const bigA = a1 * a2 * a3 * a4;
-    const bigB = a4 * (a3 * (a2 * b1 + b2) + b3) + b4;
-    const y4 = (bigA * (xi + khc * sh) + bigB) / (1 + khc * bigA);
+    const lin4 = q4 < EDGE2;
+    const n4 = lin4 ? 945 + q4 * (105 + q4) : 945;
+    const d4r = 945 + q4 * (420 + 15 * q4);
+    const d4c = 945 * Math.abs(s4);
+    const d4 = lin4 ? d4r : d4c;
+    // Stage m: ym·(1 + g·tm) = sm + g·t(m−1)·y(m−1), i.e. ym = (am·y(m−1) + bm)/em with
+    // am = g·n(m−1)·dm, bm = sm·dm·d(m−1), em = d(m−1)·(dm + g·nm) (times dm·d(m−1)).
+    const a1 = gi * n0 * d1;
+    const a2 = gi * n1 * d2;
+    const a3 = gi * n2 * d3;
+    const a4 = gi * n3 * d4;
+    const b1 = s1 * d1 * d0;
+    const b2 = s2 * d2 * d1;
+    const b3 = s3 * d3 * d2;
+    const b4 = s4 * d4 * d3;
+    const e1 = d0 * (d1 + gi * n1);
+    const e2 = d1 * (d2 + gi * n2);
+    const e3 = d2 * (d3 + gi * n3);
+    const e4 = d3 * (d4 + gi * n4);
+    // Every stage output is affine in u: y2·e1·e2 = a1·a2·u + h2, y3·e1·e2·e3 = a1·a2·a3·u + h3,
+    // y4·e1·e2·e3·e4 = A·u + B. With u = x − k·hc·(y4 − sh), solve for y4; one division gives
+    // the reciprocals of the loop denominator and of e1·e2·e3. Then y1..y3 follow from u in
+    // parallel (a short dependency chain: this loop's speed is set by it).
+    const a12 = a1 * a2;
+    const a123 = a12 * a3;
+    const bigA = a123 * a4;
+    const e12 = e1 * e2;
+    const e123 = e12 * e3;
+    const h2 = a2 * b1 + b2 * e1;
+    const h3 = a3 * h2 + b3 * e12;
+    const bigB = a4 * h3 + b4 * e123;
+    const loop = e123 * e4 + khc * bigA;
+    const r = 1 / (e123 * loop);
+    const inv123 = r * loop;
+    const y4 = (bigA * (xi + khc * sh) + bigB) * (r * e123);
     const u = xi - khc * (y4 - sh);
-    const y1 = a1 * u + b1;
-    const y2 = a2 * y1 + b2;
-    const y3 = a3 * y2 + b3;
+    const y1 = (a1 * u + b1) * (inv123 * e2 * e3);
+    const y2 = (a12 * u + h2) * (inv123 * e3);
+    const y3 = (a123 * u + h3) * inv123;
     s1 = 2 * y1 - s1;
     s2 = 2 * y2 - s2;
     s3 = 2 * y3 - s3;
@@ -191,45 +228,80 @@ export function renderDiodeLadder(
     const xi = x[i];
     const gi = g[i];
     const khc = k[i] * hc;
-    // Diode-pair currents tn·(voltage across), T at the estimates from the states.
+    // Diode-pair currents tm·(voltage across), tm = nm/dm at the estimates from the states.
     const v1 = xi - khc * (s4 - sh) - s1;
     const q1 = v1 * v1;
-    const t1 = q1 < EDGE2 ? (945 + q1 * (105 + q1)) / (945 + q1 * (420 + 15 * q1)) : 1 / Math.abs(v1);
+    const lin1 = q1 < EDGE2;
+    const n1 = lin1 ? 945 + q1 * (105 + q1) : 945;
+    const d1r = 945 + q1 * (420 + 15 * q1);
+    const d1c = 945 * Math.abs(v1);
+    const d1 = lin1 ? d1r : d1c;
     const v2 = s1 - s2;
     const q2 = v2 * v2;
-    const t2 = q2 < EDGE2 ? (945 + q2 * (105 + q2)) / (945 + q2 * (420 + 15 * q2)) : 1 / Math.abs(v2);
+    const lin2 = q2 < EDGE2;
+    const n2 = lin2 ? 945 + q2 * (105 + q2) : 945;
+    const d2r = 945 + q2 * (420 + 15 * q2);
+    const d2c = 945 * Math.abs(v2);
+    const d2 = lin2 ? d2r : d2c;
     const v3 = s2 - s3;
     const q3 = v3 * v3;
-    const t3 = q3 < EDGE2 ? (945 + q3 * (105 + q3)) / (945 + q3 * (420 + 15 * q3)) : 1 / Math.abs(v3);
+    const lin3 = q3 < EDGE2;
+    const n3 = lin3 ? 945 + q3 * (105 + q3) : 945;
+    const d3r = 945 + q3 * (420 + 15 * q3);
+    const d3c = 945 * Math.abs(v3);
+    const d3 = lin3 ? d3r : d3c;
     const v4 = s3 - s4;
     const q4 = v4 * v4;
-    const t4 = q4 < EDGE2 ? (945 + q4 * (105 + q4)) / (945 + q4 * (420 + 15 * q4)) : 1 / Math.abs(v4);
-    const c1g = gi * t1;
-    const c2g = gi * t2;
-    const c3g = gi * t3;
-    const c4g = gi * t4;
-    // Eliminate from the top: y4 = s4 + 2·G4·(y3 − y4); y3 = s3 + G3·(y2 − y3) − G4·(y3 − y4);
-    // y2 = s2 + G2·(y1 − y2) − G3·(y2 − y3); y1 = s1 + G1·(u − y1) − G2·(y1 − y2);
-    // each becomes yn = an·y(n−1) + bn (y0 = u).
-    const e4 = 1 / (1 + 2 * c4g);
-    const a4 = 2 * c4g * e4;
-    const b4 = s4 * e4;
-    const e3 = 1 / (1 + c3g + c4g * (1 - a4));
-    const a3 = c3g * e3;
-    const b3 = (s3 + c4g * b4) * e3;
-    const e2 = 1 / (1 + c2g + c3g * (1 - a3));
-    const a2 = c2g * e2;
-    const b2 = (s2 + c3g * b3) * e2;
-    const e1 = 1 / (1 + c1g + c2g * (1 - a2));
-    const a1 = c1g * e1;
-    const b1 = (s1 + c2g * b2) * e1;
-    const bigA = a1 * a2 * a3 * a4;
-    const bigB = a4 * (a3 * (a2 * b1 + b2) + b3) + b4;
-    const y4 = (bigA * (xi + khc * sh) + bigB) / (1 + khc * bigA);
+    const lin4 = q4 < EDGE2;
+    const n4 = lin4 ? 945 + q4 * (105 + q4) : 945;
+    const d4r = 945 + q4 * (420 + 15 * q4);
+    const d4c = 945 * Math.abs(v4);
+    const d4 = lin4 ? d4r : d4c;
+    const gn1 = gi * n1;
+    const gn2 = gi * n2;
+    const gn3 = gi * n3;
+    const gn4 = gi * n4;
+    // Fraction-free elimination from the top, Gm = g·nm/dm:
+    //   y4 = s4 + 2·G4·(y3 − y4);  y3 = s3 + G3·(y2 − y3) − G4·(y3 − y4);
+    //   y2 = s2 + G2·(y1 − y2) − G3·(y2 − y3);  y1 = s1 + G1·(u − y1) − G2·(y1 − y2);
+    // each becomes ym = (am·y(m−1) + dm·bm)/em (y0 = u), with cm the part of em that the
+    // stage below sees through the current it draws: em − am = dm·cm.
+    const a4 = 2 * gn4;
+    const e4 = d4 + a4;
+    const b4 = s4;
+    const c4 = 1;
+    const a3 = gn3 * e4;
+    const b3 = s3 * e4 + gn4 * b4;
+    const e3 = e4 * (d3 + gn3) + gn4 * d3 * c4;
+    const c3 = e4 + gn4 * c4;
+    const a2 = gn2 * e3;
+    const b2 = s2 * e3 + gn3 * b3;
+    const e2 = e3 * (d2 + gn2) + gn3 * d2 * c3;
+    const c2 = e3 + gn3 * c3;
+    const a1 = gn1 * e2;
+    const b1 = s1 * e2 + gn2 * b2;
+    const e1 = e2 * (d1 + gn1) + gn2 * d1 * c2;
+    const db1 = d1 * b1;
+    const db2 = d2 * b2;
+    const db3 = d3 * b3;
+    const db4 = d4 * b4;
+    // The loop solve and back-substitution of renderMoogLadder, with bm → dm·bm.
+    const a12 = a1 * a2;
+    const a123 = a12 * a3;
+    const bigA = a123 * a4;
+    const e12 = e1 * e2;
+    const e123 = e12 * e3;
+    const h2 = a2 * db1 + db2 * e1;
+    const h3 = a3 * h2 + db3 * e12;
+    const bigB = a4 * h3 + db4 * e123;
+    const loop = e123 * e4 + khc * bigA;
+    const r = 1 / (e123 * loop);
+    const inv123 = r * loop;
+    const y4 = (bigA * (xi + khc * sh) + bigB) * (r * e123);
     const u = xi - khc * (y4 - sh);
-    const y1 = a1 * u + b1;
-    const y2 = a2 * y1 + b2;
-    const y3 = a3 * y2 + b3;
+    const y1 = (a1 * u + db1) * (inv123 * e2 * e3);
+    const y2 = (a12 * u + h2) * (inv123 * e3);
+    const y3 = (a123 * u + h3) * inv123;
     s1 = 2 * y1 - s1;
     s2 = 2 * y2 - s2;
     s3 = 2 * y3 - s3;

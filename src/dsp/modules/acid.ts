@@ -17,11 +17,10 @@
 //   L(n + j) = T − (T − L0)·e^(−(j + 1)/(τ·fs)) with τ = slide and L0 the pitch before the gate
 //   (63.2 % of the step τ·fs samples after the gate; slide 0 steps on the gate's sample). It
 //   keeps gliding (also to later freq changes) until the next note.
-// - Oscillator: saw 2p − 1 or 50 % square, 2-point polyBLEP (V. Välimäki, A. Huovilainen,
-//   "Antialiasing oscillators in subtractive synthesis", IEEE SPM 2007): no latency (a bass
-//   voice; lib/blep.ts tables would cost 8 samples of delay). A note from idle starts at phase ½
-//   (the saw's zero crossing). It drives the ladder at internal level LEVEL = 1 (the tanh
-//   region), the output is scaled back by 1/LEVEL.
+// - Oscillator: saw 2p − 1 or 50 % square with 2-point polyBLEP (lib/polyblep.ts): no latency
+//   (lib/blep.ts's cleaner tables cost 8 samples of delay; a bass voice behind a low-pass needs
+//   them less than the exact gate timing). A note from idle starts at phase ½
+//   (the saw's zero crossing). It drives the ladder at level ±1 (well into its tanh stages).
 // - Filter: diode ladder, k = 17·res, fc = cutoff · 2^(env_mod·m + ACCENT_OCTAVES·w + cutoff_mod),
 //   clamped to [5 Hz, 0.45·fs], per sample. m: the MEG, 1 on a note's first sample, then
 //   m(n + j) = 0.001^(j/D) (D = decay in samples: −60 dB at `decay`); accented notes use
@@ -43,6 +42,7 @@
 import { Kernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
 import { defineModule } from '../define.js';
+import { POLYBLEP_STATE_SIZE, renderPolyBlep } from '../lib/polyblep.js';
 import {
   DIODE_G_SCALE,
   DIODE_K_THRESHOLD,
@@ -67,7 +67,6 @@ export const ACID_WAVEFORMS = ['saw', 'square'] as const;
 
 /** Documented constants (the tests restate them). */
 export const ACID = Object.freeze({
-  level: 1,
   attackMs: 3,
   vegT60Ms: 4000,
   releaseMs: 8,
@@ -110,9 +109,8 @@ const P = decl.param;
 const IN = decl.input;
 
 // Module-local copies (V8 folds these in hot loops, not imported bindings).
-const LEVEL = 1;
-const INV_LEVEL = 1;
 const ACCENT_OCTAVES = 2;
+const ACCENT_DECAY_MS = 200;
 const LN_THOUSANDTH = Math.log(0.001);
 const MIN_CUTOFF_HZ = 5;
 const MAX_CUTOFF_RATIO = 0.45;
@@ -130,7 +128,7 @@ const EXP2_C6 = LIB_C6;
 const EXP2_C7 = LIB_C7;
 const EXP2_INT = LIB_EXP2_INT;
 if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('acid: exp2 range out of sync with lib/fast-math.ts');
-if (LEVEL !== ACID.level || ACCENT_OCTAVES !== ACID.accentOctaves) throw new Error('acid: constants out of sync');
+if (ACCENT_OCTAVES !== ACID.accentOctaves || ACCENT_DECAY_MS !== ACID.accentDecayMs) throw new Error('acid: constants out of sync');
 
 // VEG stages.
 const IDLE = 0;
@@ -140,30 +138,33 @@ const RELEASE = 3;
 
 // State layout.
 const S_CORE = 0; // ladder core (LADDER_STATE_SIZE slots)
-const S_PHASE = LADDER_STATE_SIZE;
-const S_LOGF = S_PHASE + 1; // glided log2 frequency
-const S_GLIDE = S_PHASE + 2; // 1 after a legato gate-on: L glides
-const S_GATE = S_PHASE + 3; // 1 while the gate is on
-const S_PENDING = S_PHASE + 4; // 0 none, 1 legato gate, 2 new note: handled at the next sample
-const S_STAGE = S_PHASE + 5;
-const S_VEG = S_PHASE + 6;
-const S_REL_STEP = S_PHASE + 7;
-const S_MEG = S_PHASE + 8;
-const S_ACCENT = S_PHASE + 9; // latched accent of the note (filter side)
-const S_SWEEP = S_PHASE + 10;
-const S_LVL = S_PHASE + 11; // smoothed accent level factor
-const S_LVL_TARGET = S_PHASE + 12;
-// Caches (exact functions of their keys): log2 target, MEG coefficient, slide coefficient, tan.
-const S_KEY_FREQ = S_PHASE + 13;
-const S_KEY_TUNE = S_PHASE + 14;
-const S_TARGET = S_PHASE + 15;
-const S_KEY_DECAY = S_PHASE + 16;
-const S_MEG_COEF = S_PHASE + 17;
-const S_KEY_SLIDE = S_PHASE + 18;
-const S_SLIDE_COEF = S_PHASE + 19;
-const S_KEY_FC = S_PHASE + 20;
-const S_TAN = S_PHASE + 21;
-const STATE_SIZE = S_PHASE + 22;
+const S_OSC = LADDER_STATE_SIZE; // oscillator phase (lib/polyblep.ts)
+const S_V = S_OSC + POLYBLEP_STATE_SIZE; // the voice's own slots from here
+const S_LOGF = S_V; // glided log2 frequency
+const S_GLIDE = S_V + 1; // 1 after a legato gate-on: L glides
+const S_GATE = S_V + 2; // 1 while the gate is on
+const S_PENDING = S_V + 3; // 0 none, 1 legato gate, 2 new note: latched at the next sample
+const S_STAGE = S_V + 4; // VEG stage
+const S_VEG = S_V + 5;
+const S_REL_STEP = S_V + 6;
+const S_MEG = S_V + 7;
+const S_ACCENT = S_V + 8; // the note's accent (filter side)
+const S_SWEEP = S_V + 9;
+const S_LVL = S_V + 10; // smoothed accent level factor
+const S_LVL_TARGET = S_V + 11;
+// Caches (exact functions of their keys): pitch target, increment, MEG and slide coefficients, tan.
+const S_KEY_FREQ = S_V + 12;
+const S_KEY_TUNE = S_V + 13;
+const S_TARGET = S_V + 14;
+const S_KEY_DECAY = S_V + 15;
+const S_MEG_COEF = S_V + 16;
+const S_KEY_SLIDE = S_V + 17;
+const S_SLIDE_COEF = S_V + 18;
+const S_KEY_FC = S_V + 19;
+const S_TAN = S_V + 20;
+const S_KEY_PITCH = S_V + 21;
+const S_DT = S_V + 22;
+const STATE_SIZE = S_V + 23;
 
 export class AcidKernel extends Kernel {
   readonly state = new Float64Array(STATE_SIZE);
@@ -176,7 +177,9 @@ export class AcidKernel extends Kernel {
   private readonly vegCoef: number;
   private readonly sweepCoef: number;
   private readonly lvlCoef: number;
-  // Per-sample scratch of the current call: ladder input, gain, feedback, output; VCA gain.
+  // Per-sample scratch of the current call: phase increment, oscillator (ladder input), ladder
+  // gain, feedback and output, VCA gain.
+  private readonly dts: Float64Array;
   private readonly xs: Float64Array;
   private readonly gs: Float64Array;
   private readonly ks: Float64Array;
@@ -195,6 +198,7 @@ export class AcidKernel extends Kernel {
     this.sweepCoef = 1 - Math.exp(-1000 / (ACID.accentSweepMs * fs));
     this.lvlCoef = 1 - Math.exp(-1000 / (ACID.levelSmoothMs * fs));
     const n = ctx.maxBlock;
+    this.dts = new Float64Array(n);
     this.xs = new Float64Array(n);
     this.gs = new Float64Array(n);
     this.ks = new Float64Array(n);
@@ -206,13 +210,14 @@ export class AcidKernel extends Kernel {
 
   protected override init(): void {
     const s = this.state;
-    s[S_PHASE] = 0.5;
+    s[S_OSC] = 0.5;
     s[S_LVL] = 1;
     s[S_LVL_TARGET] = 1;
     s[S_KEY_FREQ] = -1;
     s[S_KEY_DECAY] = -1;
     s[S_KEY_SLIDE] = -1;
     s[S_KEY_FC] = -1;
+    s[S_KEY_PITCH] = -1000; // outside the clamped range: the first sample computes dt
   }
 
   override gate(on: boolean): void {
@@ -224,7 +229,7 @@ export class AcidKernel extends Kernel {
       } else {
         s[S_GLIDE] = 0;
         s[S_PENDING] = 2;
-        if (s[S_STAGE] === IDLE) s[S_PHASE] = 0.5;
+        if (s[S_STAGE] === IDLE) s[S_OSC] = 0.5;
         s[S_STAGE] = ATTACK;
         s[S_MEG] = 1;
       }
@@ -246,7 +251,11 @@ export class AcidKernel extends Kernel {
       this.outputCheck[0] = 0;
       return;
     }
-    const active = this.control(start, end);
+    // Gates arrive between calls, so a pending note starts at `start`.
+    if (st[S_PENDING] !== 0) this.latchNote(start);
+    const active = this.envelopes(start, end);
+    this.pitch(start, active);
+    renderPolyBlep(st, S_OSC, this.dts, this.io.params[P.waveform], this.xs, start, active);
     renderDiodeLadder(st, S_CORE, this.cfg, this.xs, this.gs, this.ks, this.ys, start, active);
     const ys = this.ys;
     const amps = this.amps;
@@ -256,173 +265,141 @@ export class AcidKernel extends Kernel {
       out[i] = v;
       sq += v * v;
     }
-    if (st[S_STAGE] === IDLE) {
-      // Idle from sample `active` - 1 on (its VCA gain was 0): rest state, exact zeros.
-      for (let j = 0; j < LADDER_STATE_SIZE; j++) st[S_CORE + j] = 0;
-      st[S_MEG] = 0;
-      st[S_SWEEP] = 0;
-      for (let i = active; i < end; i++) out[i] = 0;
-    }
+    if (st[S_STAGE] === IDLE) this.rest(active, end);
     this.outputCheck[0] = sq;
   }
 
   /**
-   * Pitch, oscillator, envelopes and filter coefficients per sample into the scratch arrays;
-   * returns the end of the active range (the sample after the one where the voice went idle,
-   * or `end`).
+   * A gate arrived before sample i: latch the note's accent (the params at i); a new note
+   * (not legato) also snaps the pitch and, from silence, sets the level factor at once. Kept out
+   * of the per-sample loops so that its rare code never deoptimises them.
    */
-  private control(start: number, end: number): number {
+  private latchNote(i: number): void {
+    const s = this.state;
     const p = this.io.params;
-    const freqP = p[P.freq];
-    const tuneP = p[P.tune];
-    const waveP = p[P.waveform];
-    const cutoffP = p[P.cutoff];
-    const resP = p[P.res];
-    const envP = p[P.env_mod];
-    const decayP = p[P.decay];
     const accentP = p[P.accent];
-    const slideP = p[P.slide];
+    const a = accentP.isConstant ? accentP.value : accentP.buffer[i];
+    const level = Math.pow(10, (ACID.accentDb * a) / 20);
+    s[S_LVL_TARGET] = level;
+    if (s[S_PENDING] === 2) {
+      s[S_ACCENT] = a;
+      const freqP = p[P.freq];
+      const tuneP = p[P.tune];
+      const freq = freqP.isConstant ? freqP.value : freqP.buffer[i];
+      const tune = tuneP.isConstant ? tuneP.value : tuneP.buffer[i];
+      s[S_KEY_FREQ] = freq;
+      s[S_KEY_TUNE] = tune;
+      s[S_TARGET] = Math.log2(freq) + tune / 1200;
+      s[S_LOGF] = s[S_TARGET];
+      if (s[S_VEG] === 0) s[S_LVL] = level;
+    }
+    s[S_PENDING] = 0;
+  }
+
+  /** The voice went idle at sample `active` − 1 (its VCA gain was 0): rest state, exact zeros. */
+  private rest(active: number, end: number): void {
+    const st = this.state;
+    const out = this.io.outputs[0];
+    for (let j = 0; j < LADDER_STATE_SIZE; j++) st[S_CORE + j] = 0;
+    st[S_MEG] = 0;
+    st[S_SWEEP] = 0;
+    for (let i = active; i < end; i++) out[i] = 0;
+  }
+
+  // The per-sample loops below read every param once per call and have no branch that runs
+  // only on rare events (gates, slides, a waveform switch): such code is compiled without type
+  // feedback and deoptimises the loop when first reached. Caches recomputed when a param
+  // changes are the exception (as in filter.ts). Separate passes (envelopes, pitch, oscillator,
+  // ladder, VCA) rather than one loop: each is short enough for the CPU to overlap the long
+  // arithmetic chains (exp2, tan, the ladder solve) of successive samples.
+
+  /**
+   * Envelopes, filter gain and feedback, VCA gain per sample into gs, ks, amps; returns the end
+   * of the active range (the sample after the one where the voice went idle, or `end`).
+   */
+  private envelopes(start: number, end: number): number {
+    const p = this.io.params;
+    const cutoffP = p[P.cutoff];
+    const cutoffConst = cutoffP.isConstant;
+    const cutoffValue = cutoffP.value;
+    const cutoffBuf = cutoffP.buffer;
+    const resP = p[P.res];
+    const resConst = resP.isConstant;
+    const resValue = resP.value;
+    const resBuf = resP.buffer;
+    const envP = p[P.env_mod];
+    const envConst = envP.isConstant;
+    const envValue = envP.value;
+    const envBuf = envP.buffer;
+    const decayP = p[P.decay];
+    const decayConst = decayP.isConstant;
+    const decayValue = decayP.value;
+    const decayBuf = decayP.buffer;
     const gainP = p[P.gain];
-    const pitchPort = this.io.inputs[IN.pitch];
-    const pitchConnected = pitchPort.connected;
-    const pitchBuf = pitchPort.buffer;
+    const gainConst = gainP.isConstant;
+    const gainValue = gainP.value;
+    const gainBuf = gainP.buffer;
     const modPort = this.io.inputs[IN.cutoff_mod];
     const modConnected = modPort.connected;
     const modBuf = modPort.buffer;
     const fs = this.fs;
-    const invFs = this.invFs;
     const piOverFs = this.piOverFs;
     const maxCutoff = this.maxCutoff;
     const attackStep = this.attackStep;
     const vegCoef = this.vegCoef;
     const sweepCoef = this.sweepCoef;
     const lvlCoef = this.lvlCoef;
-    const xs = this.xs;
     const gs = this.gs;
     const ks = this.ks;
     const amps = this.amps;
     const s = this.state;
-    let phase = s[S_PHASE];
-    let logf = s[S_LOGF];
-    const glide = s[S_GLIDE] === 1;
-    let pending = s[S_PENDING];
     let stage = s[S_STAGE];
     let veg = s[S_VEG];
     const relStep = s[S_REL_STEP];
     let meg = s[S_MEG];
-    let accent = s[S_ACCENT];
+    const accent = s[S_ACCENT];
+    const accented = accent > 0;
     let sweep = s[S_SWEEP];
     let lvl = s[S_LVL];
-    let lvlTarget = s[S_LVL_TARGET];
-    let keyFreq = s[S_KEY_FREQ];
-    let keyTune = s[S_KEY_TUNE];
-    let target = s[S_TARGET];
+    const lvlTarget = s[S_LVL_TARGET];
     let keyDecay = s[S_KEY_DECAY];
     let megCoef = s[S_MEG_COEF];
-    let keySlide = s[S_KEY_SLIDE];
-    let slideCoef = s[S_SLIDE_COEF];
     let keyFc = s[S_KEY_FC];
     let tanG = s[S_TAN];
     let i = start;
     for (; i < end; i++) {
-      // Pitch target log2(freq · 2^(tune/1200)), recomputed when freq or tune change.
-      const freq = freqP.isConstant ? freqP.value : freqP.buffer[i];
-      const tune = tuneP.isConstant ? tuneP.value : tuneP.buffer[i];
-      if (freq !== keyFreq || tune !== keyTune) {
-        keyFreq = freq;
-        keyTune = tune;
-        target = Math.log2(freq) + tune / 1200;
-      }
-      if (pending !== 0) {
-        // A gate arrived before this sample: latch the note's accent (params at this sample).
-        const a = accentP.isConstant ? accentP.value : accentP.buffer[i];
-        lvlTarget = Math.pow(10, (ACID.accentDb * a) / 20);
-        if (pending === 2) {
-          accent = a;
-          logf = target;
-          if (veg === 0) lvl = lvlTarget;
-        }
-        pending = 0;
-      }
-      // The slide step (from the gate's sample on), then the oscillator at 2^(L + pitch).
-      if (glide) {
-        const slide = slideP.isConstant ? slideP.value : slideP.buffer[i];
-        if (slide !== keySlide) {
-          keySlide = slide;
-          slideCoef = slide > 0 ? 1 - Math.exp(-1000 / (slide * fs)) : 1;
-        }
-        logf = slideCoef === 1 ? target : logf + (target - logf) * slideCoef;
-      } else {
-        logf = target;
-      }
-      let x = logf;
-      if (pitchConnected) x += pitchBuf[i];
-      if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
-      else if (x > 20) x = 20;
-      const e = Math.round(x);
-      const f = x - e;
-      let dt = (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE] * invFs;
-      if (dt > MAX_DT) dt = MAX_DT;
-      phase += dt;
-      if (phase >= 1) phase -= 1;
-      const square = (waveP.isConstant ? waveP.value : waveP.buffer[i]) >= 0.5;
-      // 2-point polyBLEP residuals of the jump at phase 0 (and at ½ for the square).
-      let osc: number;
-      let blep = 0;
-      if (phase < dt) {
-        const t = phase / dt;
-        blep = t + t - t * t - 1;
-      } else if (phase > 1 - dt) {
-        const t = (phase - 1) / dt;
-        blep = t * t + t + t + 1;
-      }
-      if (square) {
-        const q = phase < 0.5 ? phase + 0.5 : phase - 0.5;
-        let blepHalf = 0;
-        if (q < dt) {
-          const t = q / dt;
-          blepHalf = t + t - t * t - 1;
-        } else if (q > 1 - dt) {
-          const t = (q - 1) / dt;
-          blepHalf = t * t + t + t + 1;
-        }
-        osc = (phase < 0.5 ? 1 : -1) + blep - blepHalf;
-      } else {
-        osc = 2 * phase - 1 - blep;
-      }
-      // VEG (updated before use: the attack's first step is on the gate's sample).
+      // VEG, updated before use (the attack's first step is on the gate's sample): the three
+      // stage updates are computed every sample and the stage's one is kept.
+      const vAttack = veg + attackStep;
+      const vHold = veg * vegCoef;
+      const vRelease = veg - relStep;
+      const attackDone = vAttack >= 1;
+      const releaseDone = !(vRelease > 0);
       if (stage === ATTACK) {
-        veg += attackStep;
-        if (veg >= 1) {
-          veg = 1;
-          stage = HOLD;
-        }
+        veg = attackDone ? 1 : vAttack;
+        stage = attackDone ? HOLD : ATTACK;
       } else if (stage === HOLD) {
-        veg *= vegCoef;
-        if (veg < TINY) veg = 0;
+        veg = vHold < TINY ? 0 : vHold;
       } else {
-        veg -= relStep;
-        if (!(veg > 0)) {
-          veg = 0;
-          stage = IDLE;
-        }
+        veg = releaseDone ? 0 : vRelease;
+        stage = releaseDone ? IDLE : RELEASE;
       }
       // MEG coefficient for the effective decay (accented notes: at most ACCENT_DECAY_MS).
-      let decay = decayP.isConstant ? decayP.value : decayP.buffer[i];
-      if (accent > 0 && decay > ACID.accentDecayMs) decay = ACID.accentDecayMs;
+      const decayParam = decayConst ? decayValue : decayBuf[i];
+      const decay = accented && decayParam > ACCENT_DECAY_MS ? ACCENT_DECAY_MS : decayParam;
       if (decay !== keyDecay) {
         keyDecay = decay;
         megCoef = Math.exp(LN_THOUSANDTH / ((decay * fs) / 1000));
       }
       sweep += (accent * meg - sweep) * sweepCoef;
-      // Cutoff, per sample.
-      let oct = (envP.isConstant ? envP.value : envP.buffer[i]) * meg + ACCENT_OCTAVES * sweep;
+      // Cutoff · 2^(env_mod·m + ACCENT_OCTAVES·w + cutoff_mod), with 2^x = exp2Approx written out.
+      let oct = (envConst ? envValue : envBuf[i]) * meg + ACCENT_OCTAVES * sweep;
       if (modConnected) oct += modBuf[i];
-      if (!(oct > -EXP2_RANGE)) oct = -EXP2_RANGE;
+      if (!(oct > -EXP2_RANGE)) oct = -EXP2_RANGE; // also catches NaN
       else if (oct > 20) oct = 20;
-      const oe = Math.round(oct);
-      const of = oct - oe;
-      let fc = (cutoffP.isConstant ? cutoffP.value : cutoffP.buffer[i]) * (1 + of * (EXP2_C1 + of * (EXP2_C2 + of * (EXP2_C3 + of * (EXP2_C4 + of * (EXP2_C5 + of * (EXP2_C6 + of * EXP2_C7))))))) * EXP2_INT[oe + EXP2_RANGE];
+      const e = Math.round(oct);
+      const f = oct - e;
+      let fc = (cutoffConst ? cutoffValue : cutoffBuf[i]) * (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
       if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
       else if (fc > maxCutoff) fc = maxCutoff;
       if (fc !== keyFc) {
@@ -432,39 +409,100 @@ export class AcidKernel extends Kernel {
         const y = w * w;
         tanG = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
       }
-      meg *= megCoef;
-      if (meg < TINY) meg = 0;
-      if (sweep < TINY) sweep = 0;
+      const megNext = meg * megCoef;
+      meg = megNext < TINY ? 0 : megNext;
+      sweep = sweep < TINY ? 0 : sweep;
       lvl += (lvlTarget - lvl) * lvlCoef;
-      xs[i] = LEVEL * osc;
       gs[i] = G_SCALE * tanG;
-      ks[i] = K_SCALE * (resP.isConstant ? resP.value : resP.buffer[i]);
-      amps[i] = INV_LEVEL * (gainP.isConstant ? gainP.value : gainP.buffer[i]) * veg * lvl;
+      ks[i] = K_SCALE * (resConst ? resValue : resBuf[i]);
+      amps[i] = (gainConst ? gainValue : gainBuf[i]) * veg * lvl;
       if (stage === IDLE) {
         i++;
         break;
       }
     }
-    s[S_PHASE] = phase;
-    s[S_LOGF] = logf;
-    s[S_PENDING] = pending;
     s[S_STAGE] = stage;
     s[S_VEG] = veg;
     s[S_MEG] = meg;
-    s[S_ACCENT] = accent;
     s[S_SWEEP] = sweep;
     s[S_LVL] = lvl;
-    s[S_LVL_TARGET] = lvlTarget;
-    s[S_KEY_FREQ] = keyFreq;
-    s[S_KEY_TUNE] = keyTune;
-    s[S_TARGET] = target;
     s[S_KEY_DECAY] = keyDecay;
     s[S_MEG_COEF] = megCoef;
-    s[S_KEY_SLIDE] = keySlide;
-    s[S_SLIDE_COEF] = slideCoef;
     s[S_KEY_FC] = keyFc;
     s[S_TAN] = tanG;
     return i;
+  }
+
+  /** Pitch per sample (slide, pitch input) as phase increments into dts. */
+  private pitch(start: number, end: number): void {
+    const p = this.io.params;
+    const freqP = p[P.freq];
+    const freqConst = freqP.isConstant;
+    const freqValue = freqP.value;
+    const freqBuf = freqP.buffer;
+    const tuneP = p[P.tune];
+    const tuneConst = tuneP.isConstant;
+    const tuneValue = tuneP.value;
+    const tuneBuf = tuneP.buffer;
+    const slideP = p[P.slide];
+    const slideConst = slideP.isConstant;
+    const slideValue = slideP.value;
+    const slideBuf = slideP.buffer;
+    const pitchPort = this.io.inputs[IN.pitch];
+    const pitchConnected = pitchPort.connected;
+    const pitchBuf = pitchPort.buffer;
+    const fs = this.fs;
+    const invFs = this.invFs;
+    const dts = this.dts;
+    const s = this.state;
+    let logf = s[S_LOGF];
+    const glide = s[S_GLIDE] === 1;
+    let keyFreq = s[S_KEY_FREQ];
+    let keyTune = s[S_KEY_TUNE];
+    let target = s[S_TARGET];
+    let keySlide = s[S_KEY_SLIDE];
+    let slideCoef = s[S_SLIDE_COEF];
+    let keyPitch = s[S_KEY_PITCH];
+    let dt = s[S_DT];
+    for (let i = start; i < end; i++) {
+      // Target log2(freq · 2^(tune/1200)), recomputed when freq or tune change.
+      const freq = freqConst ? freqValue : freqBuf[i];
+      const tune = tuneConst ? tuneValue : tuneBuf[i];
+      if (freq !== keyFreq || tune !== keyTune) {
+        keyFreq = freq;
+        keyTune = tune;
+        target = Math.log2(freq) + tune / 1200;
+      }
+      // The slide step (coefficient 1 = no glide: L is the target; both arms computed), then
+      // the increment 2^(L + pitch)/fs (exp2Approx written out), recomputed on change.
+      const slide = slideConst ? slideValue : slideBuf[i];
+      if (slide !== keySlide) {
+        keySlide = slide;
+        slideCoef = slide > 0 ? 1 - Math.exp(-1000 / (slide * fs)) : 1;
+      }
+      const c = glide ? slideCoef : 1;
+      const glided = logf + (target - logf) * c;
+      logf = c === 1 ? target : glided;
+      let x = pitchConnected ? logf + pitchBuf[i] : logf;
+      if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
+      else if (x > 20) x = 20;
+      if (x !== keyPitch) {
+        keyPitch = x;
+        const e = Math.round(x);
+        const f = x - e;
+        dt = (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE] * invFs;
+        if (dt > MAX_DT) dt = MAX_DT;
+      }
+      dts[i] = dt;
+    }
+    s[S_LOGF] = logf;
+    s[S_KEY_FREQ] = keyFreq;
+    s[S_KEY_TUNE] = keyTune;
+    s[S_TARGET] = target;
+    s[S_KEY_SLIDE] = keySlide;
+    s[S_SLIDE_COEF] = slideCoef;
+    s[S_KEY_PITCH] = keyPitch;
+    s[S_DT] = dt;
   }
 }
 

@@ -197,6 +197,20 @@ export class LadderKernel extends Kernel {
     let lastDrive = st[S_DRIVE];
     let inGain = st[S_IN_GAIN];
     let outGain = st[S_OUT_GAIN];
+    if (cutoffConst && !fmConnected && resConst && driveConst && compConst && cutoffValue === lastFc && driveValue === lastDrive) {
+      // Everything constant and cached: the loop below with its invariants hoisted (same
+      // expressions, same results).
+      const g = gScale * tanG;
+      const k = kScale * resValue;
+      const onePlusKc = 1 + k * compValue;
+      for (let i = from; i < to; i++) {
+        gs[i] = g;
+        ks[i] = k;
+        xs[i] = input[i] * inGain * onePlusKc;
+        outGains[i] = outGain;
+      }
+      return;
+    }
     for (let i = from; i < to; i++) {
       let fc = cutoffConst ? cutoffValue : cutoffBuf[i];
       if (fmConnected) {
