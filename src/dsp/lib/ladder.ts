@@ -42,7 +42,7 @@
 //
 // Feedback high-pass (the 303's coupling capacitor in the resonance path; optional): the
 // fed-back signal is fb = HP(y4), a one-pole TPT high-pass inside the loop, solved with it.
-// `cfg` holds its coefficients (LADDER_CFG_*); zero cutoff (gh = 0, hc = 1) is a plain wire.
+// `cfg` holds its coefficients (configureLadder); cutoff 0 (gh = 0, hc = 1) is a plain wire.
 //
 // Calling convention (see src/dsp/modules/osc.ts): no double crosses these calls; per-sample
 // values travel in Float64Arrays: x (the loop input, already scaled by the caller's drive and
@@ -50,18 +50,44 @@
 // Render thread; no allocation. States below 1e-30 (and NaN) are flushed to 0 every sample,
 // so decaying tails never go subnormal and a NaN does not stick.
 
-/** State slots from `at`: the four stage integrators and the feedback high-pass. */
+import type { ParamSignal } from '../kernel.js';
+import {
+  EXP2_C1 as LIB_C1,
+  EXP2_C2 as LIB_C2,
+  EXP2_C3 as LIB_C3,
+  EXP2_C4 as LIB_C4,
+  EXP2_C5 as LIB_C5,
+  EXP2_C6 as LIB_C6,
+  EXP2_C7 as LIB_C7,
+  EXP2_INT as LIB_EXP2_INT,
+  EXP2_RANGE as LIB_EXP2_RANGE,
+} from './fast-math.js';
+
+/**
+ * State slots from `at`: the four stage integrators, the feedback high-pass, and the cache of
+ * renderLadderGains (the clamped cutoff its tan belongs to; 0 = none, as cutoffs are ≥ 5 Hz).
+ */
 export const LADDER_S1 = 0;
 export const LADDER_S2 = 1;
 export const LADDER_S3 = 2;
 export const LADDER_S4 = 3;
 export const LADDER_SH = 4;
-export const LADDER_STATE_SIZE = 5;
+export const LADDER_KEY_FC = 5;
+export const LADDER_TAN = 6;
+export const LADDER_STATE_SIZE = 7;
 
-/** Config slots: feedback high-pass gh/(1 + gh) and 1/(1 + gh), gh = tan(π·fh/fs). */
+/**
+ * Config slots (configureLadder): feedback high-pass gh/(1 + gh) and 1/(1 + gh),
+ * gh = tan(π·fh/fs); π/fs; the cutoff clamp 0.45·fs.
+ */
 export const LADDER_CFG_HGH = 0;
 export const LADDER_CFG_HC = 1;
-export const LADDER_CFG_SIZE = 2;
+export const LADDER_CFG_PI_OVER_FS = 2;
+export const LADDER_CFG_MAX_CUTOFF = 3;
+export const LADDER_CFG_SIZE = 4;
+/** Cutoff clamp of renderLadderGains: [LADDER_MIN_CUTOFF_HZ, LADDER_MAX_CUTOFF_RATIO·fs]. */
+export const LADDER_MIN_CUTOFF_HZ = 5;
+export const LADDER_MAX_CUTOFF_RATIO = 0.45;
 
 /** Feedback gain at the self-oscillation threshold (res 1). */
 export const MOOG_K_THRESHOLD = 4;
@@ -70,8 +96,9 @@ export const DIODE_K_THRESHOLD = 17;
 export const DIODE_G_SCALE = Math.SQRT1_2;
 
 /**
- * T(v) = tanh(v)/v: the Lambert continued fraction of tanh cut at [7/6] for |v| < TANH_EDGE,
- * where it reaches 1, and 1/|v| beyond (tanh(v) taken as ±1). Absolute error of v·T(v) against
+ * T(v) = tanh(v)/v from Lambert's continued fraction of tanh cut at the [5/4] Padé form
+ * v·(945 + 105v² + v⁴)/(945 + 420v² + 15v⁴) for |v| below the edge where that reaches 1,
+ * and 1/|v| beyond (tanh(v) taken as ±1). Absolute error of v·T(v) against
  * tanh(v) < 1.4e-3 everywhere (the largest at the edge); continuous at the edge.
  */
 export const TANH_EDGE_SQUARED = 13.298702382666672;
@@ -85,12 +112,73 @@ export function tanhRatio(v: number): number {
 /** Local copies: V8 folds module-local constants in hot loops, not imported ones. */
 const EDGE2 = 13.298702382666672;
 const TINY = 1e-30;
+const MIN_CUTOFF_HZ = 5;
+const EXP2_RANGE = 64;
+const EXP2_C1 = LIB_C1;
+const EXP2_C2 = LIB_C2;
+const EXP2_C3 = LIB_C3;
+const EXP2_C4 = LIB_C4;
+const EXP2_C5 = LIB_C5;
+const EXP2_C6 = LIB_C6;
+const EXP2_C7 = LIB_C7;
+const EXP2_INT = LIB_EXP2_INT;
+if (EXP2_RANGE !== LIB_EXP2_RANGE || MIN_CUTOFF_HZ !== LADDER_MIN_CUTOFF_HZ) throw new Error('ladder: constants out of sync');
 
-/** Configures the feedback high-pass: cutoff fh in Hz (0 = none) at sample rate fs. */
-export function setLadderFeedbackHighPass(cfg: Float64Array, fh: number, fs: number): void {
+/** Configures `cfg` for sample rate fs and a feedback high-pass at fh Hz (0 = none). */
+export function configureLadder(cfg: Float64Array, fs: number, fh: number): void {
   const gh = fh > 0 ? Math.tan((Math.PI * fh) / fs) : 0;
   cfg[LADDER_CFG_HGH] = gh / (1 + gh);
   cfg[LADDER_CFG_HC] = 1 / (1 + gh);
+  cfg[LADDER_CFG_PI_OVER_FS] = Math.PI / fs;
+  cfg[LADDER_CFG_MAX_CUTOFF] = LADDER_MAX_CUTOFF_RATIO * fs;
+}
+
+/**
+ * Integrator gains over [start, end): on entry gs[i] holds a cutoff offset in octaves, on
+ * return the gain g for fc = cutoff[i] · 2^(gs[i] + mod[i]) (mod only when `modConnected`),
+ * clamped to [5 Hz, 0.45·fs], g = tan(π·fc/fs), times DIODE_G_SCALE when `diode`. 2^x and tan
+ * are lib/fast-math.ts's exp2Approx and tanApprox written out; tan is recomputed only when fc
+ * changes (cache in the state block at `at`).
+ */
+export function renderLadderGains(
+  st: Float64Array,
+  at: number,
+  cfg: Float64Array,
+  cutoff: ParamSignal,
+  modConnected: boolean,
+  mod: Float32Array,
+  diode: boolean,
+  gs: Float64Array,
+  start: number,
+  end: number,
+): void {
+  const cutoffConst = cutoff.isConstant;
+  const cutoffValue = cutoff.value;
+  const cutoffBuf = cutoff.buffer;
+  const piOverFs = cfg[LADDER_CFG_PI_OVER_FS];
+  const maxCutoff = cfg[LADDER_CFG_MAX_CUTOFF];
+  const scale = diode ? DIODE_G_SCALE : 1;
+  let keyFc = st[at + LADDER_KEY_FC];
+  let tanG = st[at + LADDER_TAN];
+  for (let i = start; i < end; i++) {
+    let oct = modConnected ? gs[i] + mod[i] : gs[i];
+    if (!(oct > -EXP2_RANGE)) oct = -EXP2_RANGE; // also catches NaN
+    else if (oct > 20) oct = 20;
+    const e = Math.round(oct);
+    const f = oct - e;
+    let fc = (cutoffConst ? cutoffValue : cutoffBuf[i]) * (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
+    if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
+    else if (fc > maxCutoff) fc = maxCutoff;
+    if (fc !== keyFc) {
+      keyFc = fc;
+      const w = fc * piOverFs;
+      const y = w * w;
+      tanG = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
+    }
+    gs[i] = scale * tanG;
+  }
+  st[at + LADDER_KEY_FC] = keyFc;
+  st[at + LADDER_TAN] = tanG;
 }
 
 /** Transistor ladder over [start, end): y[i] = y4 for the loop input x[i], gain g[i], feedback k[i]. */

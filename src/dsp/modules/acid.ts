@@ -44,12 +44,12 @@ import type { KernelContext, KernelIo } from '../kernel.js';
 import { defineModule } from '../define.js';
 import { POLYBLEP_STATE_SIZE, renderPolyBlep } from '../lib/polyblep.js';
 import {
-  DIODE_G_SCALE,
   DIODE_K_THRESHOLD,
   LADDER_CFG_SIZE,
   LADDER_STATE_SIZE,
   renderDiodeLadder,
-  setLadderFeedbackHighPass,
+  configureLadder,
+  renderLadderGains,
 } from '../lib/ladder.js';
 import {
   EXP2_C1 as LIB_C1,
@@ -112,12 +112,9 @@ const IN = decl.input;
 const ACCENT_OCTAVES = 2;
 const ACCENT_DECAY_MS = 200;
 const LN_THOUSANDTH = Math.log(0.001);
-const MIN_CUTOFF_HZ = 5;
-const MAX_CUTOFF_RATIO = 0.45;
 const MAX_DT = 0.45;
 const TINY = 1e-30;
 const K_SCALE = DIODE_K_THRESHOLD;
-const G_SCALE = DIODE_G_SCALE;
 const EXP2_RANGE = 64;
 const EXP2_C1 = LIB_C1;
 const EXP2_C2 = LIB_C2;
@@ -152,7 +149,7 @@ const S_ACCENT = S_V + 8; // the note's accent (filter side)
 const S_SWEEP = S_V + 9;
 const S_LVL = S_V + 10; // smoothed accent level factor
 const S_LVL_TARGET = S_V + 11;
-// Caches (exact functions of their keys): pitch target, increment, MEG and slide coefficients, tan.
+// Caches (exact functions of their keys): pitch target, MEG and slide coefficients, increment.
 const S_KEY_FREQ = S_V + 12;
 const S_KEY_TUNE = S_V + 13;
 const S_TARGET = S_V + 14;
@@ -160,19 +157,15 @@ const S_KEY_DECAY = S_V + 15;
 const S_MEG_COEF = S_V + 16;
 const S_KEY_SLIDE = S_V + 17;
 const S_SLIDE_COEF = S_V + 18;
-const S_KEY_FC = S_V + 19;
-const S_TAN = S_V + 20;
-const S_KEY_PITCH = S_V + 21;
-const S_DT = S_V + 22;
-const STATE_SIZE = S_V + 23;
+const S_KEY_PITCH = S_V + 19;
+const S_DT = S_V + 20;
+const STATE_SIZE = S_V + 21;
 
 export class AcidKernel extends Kernel {
   readonly state = new Float64Array(STATE_SIZE);
   private readonly cfg = new Float64Array(LADDER_CFG_SIZE);
   private readonly fs: number;
   private readonly invFs: number;
-  private readonly piOverFs: number;
-  private readonly maxCutoff: number;
   private readonly attackStep: number;
   private readonly vegCoef: number;
   private readonly sweepCoef: number;
@@ -191,8 +184,6 @@ export class AcidKernel extends Kernel {
     const fs = ctx.sampleRate;
     this.fs = fs;
     this.invFs = 1 / fs;
-    this.piOverFs = Math.PI / fs;
-    this.maxCutoff = MAX_CUTOFF_RATIO * fs;
     this.attackStep = 1000 / (ACID.attackMs * fs);
     this.vegCoef = Math.exp(LN_THOUSANDTH / ((ACID.vegT60Ms * fs) / 1000));
     this.sweepCoef = 1 - Math.exp(-1000 / (ACID.accentSweepMs * fs));
@@ -204,7 +195,7 @@ export class AcidKernel extends Kernel {
     this.ks = new Float64Array(n);
     this.ys = new Float64Array(n);
     this.amps = new Float64Array(n);
-    setLadderFeedbackHighPass(this.cfg, ACID.feedbackHighPassHz, fs);
+    configureLadder(this.cfg, fs, ACID.feedbackHighPassHz);
     this.init();
   }
 
@@ -216,7 +207,6 @@ export class AcidKernel extends Kernel {
     s[S_KEY_FREQ] = -1;
     s[S_KEY_DECAY] = -1;
     s[S_KEY_SLIDE] = -1;
-    s[S_KEY_FC] = -1;
     s[S_KEY_PITCH] = -1000; // outside the clamped range: the first sample computes dt
   }
 
@@ -254,6 +244,8 @@ export class AcidKernel extends Kernel {
     // Gates arrive between calls, so a pending note starts at `start`.
     if (st[S_PENDING] !== 0) this.latchNote(start);
     const active = this.envelopes(start, end);
+    const modPort = this.io.inputs[IN.cutoff_mod];
+    renderLadderGains(st, S_CORE, this.cfg, this.io.params[P.cutoff], modPort.connected, modPort.buffer, true, this.gs, start, active);
     this.pitch(start, active);
     renderPolyBlep(st, S_OSC, this.dts, this.io.params[P.waveform], this.xs, start, active);
     renderDiodeLadder(st, S_CORE, this.cfg, this.xs, this.gs, this.ks, this.ys, start, active);
@@ -309,20 +301,17 @@ export class AcidKernel extends Kernel {
   // The per-sample loops below read every param once per call and have no branch that runs
   // only on rare events (gates, slides, a waveform switch): such code is compiled without type
   // feedback and deoptimises the loop when first reached. Caches recomputed when a param
-  // changes are the exception (as in filter.ts). Separate passes (envelopes, pitch, oscillator,
-  // ladder, VCA) rather than one loop: each is short enough for the CPU to overlap the long
+  // changes are the exception (as in filter.ts). Separate passes (envelopes, cutoff gains, pitch,
+  // oscillator, ladder, VCA) rather than one loop: each is short enough for the CPU to overlap the long
   // arithmetic chains (exp2, tan, the ladder solve) of successive samples.
 
   /**
-   * Envelopes, filter gain and feedback, VCA gain per sample into gs, ks, amps; returns the end
-   * of the active range (the sample after the one where the voice went idle, or `end`).
+   * Envelopes per sample: the cutoff offset in octaves into gs, feedback into ks, VCA gain into
+   * amps; returns the end of the active range (the sample after the one where the voice went
+   * idle, or `end`).
    */
   private envelopes(start: number, end: number): number {
     const p = this.io.params;
-    const cutoffP = p[P.cutoff];
-    const cutoffConst = cutoffP.isConstant;
-    const cutoffValue = cutoffP.value;
-    const cutoffBuf = cutoffP.buffer;
     const resP = p[P.res];
     const resConst = resP.isConstant;
     const resValue = resP.value;
@@ -339,12 +328,7 @@ export class AcidKernel extends Kernel {
     const gainConst = gainP.isConstant;
     const gainValue = gainP.value;
     const gainBuf = gainP.buffer;
-    const modPort = this.io.inputs[IN.cutoff_mod];
-    const modConnected = modPort.connected;
-    const modBuf = modPort.buffer;
     const fs = this.fs;
-    const piOverFs = this.piOverFs;
-    const maxCutoff = this.maxCutoff;
     const attackStep = this.attackStep;
     const vegCoef = this.vegCoef;
     const sweepCoef = this.sweepCoef;
@@ -364,8 +348,6 @@ export class AcidKernel extends Kernel {
     const lvlTarget = s[S_LVL_TARGET];
     let keyDecay = s[S_KEY_DECAY];
     let megCoef = s[S_MEG_COEF];
-    let keyFc = s[S_KEY_FC];
-    let tanG = s[S_TAN];
     let i = start;
     for (; i < end; i++) {
       // VEG, updated before use (the attack's first step is on the gate's sample): the three
@@ -392,28 +374,12 @@ export class AcidKernel extends Kernel {
         megCoef = Math.exp(LN_THOUSANDTH / ((decay * fs) / 1000));
       }
       sweep += (accent * meg - sweep) * sweepCoef;
-      // Cutoff · 2^(env_mod·m + ACCENT_OCTAVES·w + cutoff_mod), with 2^x = exp2Approx written out.
-      let oct = (envConst ? envValue : envBuf[i]) * meg + ACCENT_OCTAVES * sweep;
-      if (modConnected) oct += modBuf[i];
-      if (!(oct > -EXP2_RANGE)) oct = -EXP2_RANGE; // also catches NaN
-      else if (oct > 20) oct = 20;
-      const e = Math.round(oct);
-      const f = oct - e;
-      let fc = (cutoffConst ? cutoffValue : cutoffBuf[i]) * (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
-      if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
-      else if (fc > maxCutoff) fc = maxCutoff;
-      if (fc !== keyFc) {
-        keyFc = fc;
-        // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.45·fs here.
-        const w = fc * piOverFs;
-        const y = w * w;
-        tanG = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
-      }
+      // The cutoff's offset in octaves (turned into the ladder gain by renderLadderGains).
+      gs[i] = (envConst ? envValue : envBuf[i]) * meg + ACCENT_OCTAVES * sweep;
       const megNext = meg * megCoef;
       meg = megNext < TINY ? 0 : megNext;
       sweep = sweep < TINY ? 0 : sweep;
       lvl += (lvlTarget - lvl) * lvlCoef;
-      gs[i] = G_SCALE * tanG;
       ks[i] = K_SCALE * (resConst ? resValue : resBuf[i]);
       amps[i] = (gainConst ? gainValue : gainBuf[i]) * veg * lvl;
       if (stage === IDLE) {
@@ -428,8 +394,6 @@ export class AcidKernel extends Kernel {
     s[S_LVL] = lvl;
     s[S_KEY_DECAY] = keyDecay;
     s[S_MEG_COEF] = megCoef;
-    s[S_KEY_FC] = keyFc;
-    s[S_TAN] = tanG;
     return i;
   }
 

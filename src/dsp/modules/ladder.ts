@@ -28,14 +28,14 @@ import type { KernelContext, KernelIo } from '../kernel.js';
 import { defineModule } from '../define.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
 import {
-  DIODE_G_SCALE,
   DIODE_K_THRESHOLD,
   LADDER_CFG_SIZE,
   LADDER_STATE_SIZE,
   MOOG_K_THRESHOLD,
+  configureLadder,
   renderDiodeLadder,
+  renderLadderGains,
   renderMoogLadder,
-  setLadderFeedbackHighPass,
 } from '../lib/ladder.js';
 import {
   EXP2_C1 as LIB_C1,
@@ -78,8 +78,6 @@ const IN = decl.input;
 const MODE_MOOG = 0;
 /** Internal level of a unit input at 0 dB drive (see the header). */
 const LEVEL = 0.5;
-const MIN_CUTOFF_HZ = 5;
-const MAX_CUTOFF_RATIO = 0.45;
 /** log2(10)/20: dB → octaves of gain. */
 const DB_TO_LOG2 = Math.log2(10) / 20;
 // fast-math constants as module-local bindings: V8 folds those in hot code, not imported ones.
@@ -94,24 +92,19 @@ const EXP2_C7 = LIB_C7;
 const EXP2_INT = LIB_EXP2_INT;
 if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('ladder: exp2 range out of sync with lib/fast-math.ts');
 
-// State layout: the ladder core's slots, then caches (exact functions of their keys, so
-// results never depend on call boundaries).
+// State layout: the ladder core's slots (with its cutoff cache), then the drive cache (an
+// exact function of its key, so results never depend on call boundaries).
 const S_CORE = 0;
-/** Clamped cutoff (Hz) the cached tan belongs to, and tan(π·fc/fs). */
-const S_FC = LADDER_STATE_SIZE;
-const S_TAN = S_FC + 1;
 /** drive (dB) the cached gains belong to; LEVEL·10^(drive/20) and its inverse. */
-const S_DRIVE = S_FC + 2;
-const S_IN_GAIN = S_FC + 3;
-const S_OUT_GAIN = S_FC + 4;
-const STATE_SIZE = S_FC + 5;
+const S_DRIVE = LADDER_STATE_SIZE;
+const S_IN_GAIN = S_DRIVE + 1;
+const S_OUT_GAIN = S_DRIVE + 2;
+const STATE_SIZE = S_DRIVE + 3;
 
 export class LadderKernel extends Kernel {
   readonly state = new Float64Array(STATE_SIZE);
-  /** Feedback high-pass config: none (a wire) for this module. */
+  /** Sample-rate constants; no feedback high-pass (a wire) for this module. */
   private readonly cfg = new Float64Array(LADDER_CFG_SIZE);
-  private readonly piOverFs: number;
-  private readonly maxCutoff: number;
   // Per-sample scratch of the current call (loop input, integrator gain, feedback, output, out gain).
   private readonly xs: Float64Array;
   private readonly gs: Float64Array;
@@ -121,19 +114,16 @@ export class LadderKernel extends Kernel {
 
   constructor(ctx: KernelContext, io: KernelIo) {
     super(ctx, io);
-    this.piOverFs = Math.PI / ctx.sampleRate;
-    this.maxCutoff = MAX_CUTOFF_RATIO * ctx.sampleRate;
     this.xs = new Float64Array(ctx.maxBlock);
     this.gs = new Float64Array(ctx.maxBlock);
     this.ks = new Float64Array(ctx.maxBlock);
     this.ys = new Float64Array(ctx.maxBlock);
     this.outGains = new Float64Array(ctx.maxBlock);
-    setLadderFeedbackHighPass(this.cfg, 0, ctx.sampleRate);
+    configureLadder(this.cfg, ctx.sampleRate, 0);
     this.init();
   }
 
   protected override init(): void {
-    this.state[S_FC] = -1;
     this.state[S_DRIVE] = -1;
   }
 
@@ -144,6 +134,7 @@ export class LadderKernel extends Kernel {
     while (i < end) {
       const runEnd = enumRunEnd(modeP, i, end);
       const moog = enumIndexAt(modeP, i, 2) === MODE_MOOG;
+      this.gains(i, runEnd, moog);
       this.prepare(i, runEnd, moog);
       if (moog) renderMoogLadder(this.state, S_CORE, this.cfg, this.xs, this.gs, this.ks, this.ys, i, runEnd);
       else renderDiodeLadder(this.state, S_CORE, this.cfg, this.xs, this.gs, this.ks, this.ys, i, runEnd);
@@ -160,16 +151,29 @@ export class LadderKernel extends Kernel {
     this.outputCheck[0] = sq;
   }
 
-  /** Fills the per-sample loop input, gain, feedback and output gain over [from, to). */
+  /** Integrator gains over [from, to): cutoff × 2^fm through lib/ladder.ts. */
+  private gains(from: number, to: number, moog: boolean): void {
+    const cutoffP = this.io.params[P.cutoff];
+    const fmPort = this.io.inputs[IN.fm];
+    const gs = this.gs;
+    if (cutoffP.isConstant && !fmPort.connected) {
+      // The same for every sample: computed once, by the same code.
+      gs[from] = 0;
+      renderLadderGains(this.state, S_CORE, this.cfg, cutoffP, false, fmPort.buffer, !moog, gs, from, from + 1);
+      const g = gs[from];
+      for (let i = from + 1; i < to; i++) gs[i] = g;
+      return;
+    }
+    for (let i = from; i < to; i++) gs[i] = 0;
+    renderLadderGains(this.state, S_CORE, this.cfg, cutoffP, fmPort.connected, fmPort.buffer, !moog, gs, from, to);
+  }
+
+  /** Fills the per-sample loop input, feedback and output gain over [from, to). */
   private prepare(from: number, to: number, moog: boolean): void {
     const p = this.io.params;
-    const cutoffP = p[P.cutoff];
     const resP = p[P.res];
     const driveP = p[P.drive];
     const compP = p[P.comp];
-    const cutoffConst = cutoffP.isConstant;
-    const cutoffValue = cutoffP.value;
-    const cutoffBuf = cutoffP.buffer;
     const resConst = resP.isConstant;
     const resValue = resP.value;
     const resBuf = resP.buffer;
@@ -180,31 +184,20 @@ export class LadderKernel extends Kernel {
     const compValue = compP.value;
     const compBuf = compP.buffer;
     const input = this.io.inputs[IN.in].buffer;
-    const fmPort = this.io.inputs[IN.fm];
-    const fmConnected = fmPort.connected;
-    const fm = fmPort.buffer;
-    const piOverFs = this.piOverFs;
-    const maxCutoff = this.maxCutoff;
-    const gScale = moog ? 1 : DIODE_G_SCALE;
     const kScale = moog ? MOOG_K_THRESHOLD : DIODE_K_THRESHOLD;
     const xs = this.xs;
-    const gs = this.gs;
     const ks = this.ks;
     const outGains = this.outGains;
     const st = this.state;
-    let lastFc = st[S_FC];
-    let tanG = st[S_TAN];
     let lastDrive = st[S_DRIVE];
     let inGain = st[S_IN_GAIN];
     let outGain = st[S_OUT_GAIN];
-    if (cutoffConst && !fmConnected && resConst && driveConst && compConst && cutoffValue === lastFc && driveValue === lastDrive) {
+    if (resConst && driveConst && compConst && driveValue === lastDrive) {
       // Everything constant and cached: the loop below with its invariants hoisted (same
       // expressions, same results).
-      const g = gScale * tanG;
       const k = kScale * resValue;
       const onePlusKc = 1 + k * compValue;
       for (let i = from; i < to; i++) {
-        gs[i] = g;
         ks[i] = k;
         xs[i] = input[i] * inGain * onePlusKc;
         outGains[i] = outGain;
@@ -212,29 +205,10 @@ export class LadderKernel extends Kernel {
       return;
     }
     for (let i = from; i < to; i++) {
-      let fc = cutoffConst ? cutoffValue : cutoffBuf[i];
-      if (fmConnected) {
-        // fc·2^fm with 2^fm = exp2Approx(fm) written out (lib/fast-math.ts).
-        let x = fm[i];
-        if (!(x > -EXP2_RANGE)) x = -EXP2_RANGE; // also catches NaN
-        else if (x > EXP2_RANGE) x = EXP2_RANGE;
-        const e = Math.round(x);
-        const f = x - e;
-        fc *= (1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))))) * EXP2_INT[e + EXP2_RANGE];
-      }
-      if (!(fc > MIN_CUTOFF_HZ)) fc = MIN_CUTOFF_HZ;
-      else if (fc > maxCutoff) fc = maxCutoff;
-      if (fc !== lastFc) {
-        lastFc = fc;
-        // tan(π·fc/fs) = tanApprox (lib/fast-math.ts) written out; fc ≤ 0.45·fs here.
-        const w = fc * piOverFs;
-        const y = w * w;
-        tanG = (w * (135135 + y * (-17325 + y * (378 - y)))) / (135135 + y * (-62370 + y * (3150 - 28 * y)));
-      }
       const drive = driveConst ? driveValue : driveBuf[i];
       if (drive !== lastDrive) {
         lastDrive = drive;
-        // LEVEL·10^(drive/20) = LEVEL·2^(drive·log2(10)/20), the exp2 above written out.
+        // LEVEL·10^(drive/20) = LEVEL·2^(drive·log2(10)/20): exp2Approx written out.
         const x = drive * DB_TO_LOG2;
         const e = Math.round(x);
         const f = x - e;
@@ -243,13 +217,10 @@ export class LadderKernel extends Kernel {
       }
       const k = kScale * (resConst ? resValue : resBuf[i]);
       const comp = compConst ? compValue : compBuf[i];
-      gs[i] = gScale * tanG;
       ks[i] = k;
       xs[i] = input[i] * inGain * (1 + k * comp);
       outGains[i] = outGain;
     }
-    st[S_FC] = lastFc;
-    st[S_TAN] = tanG;
     st[S_DRIVE] = lastDrive;
     st[S_IN_GAIN] = inGain;
     st[S_OUT_GAIN] = outGain;
