@@ -1,39 +1,40 @@
-// acid: a TB-303-style bass voice. Band-limited saw/square → diode ladder (lib/ladder.ts, the
-// 303's feedback high-pass in the resonance path) → VCA, with the 303's two envelopes, accent and
-// slide. Behaviour after the TB-303 service notes as documented in R. Whittle's Devil Fish
-// manual (firstpr.com.au/rwi/dfish: MEG decay 200 ms-2 s, 200 ms on accented notes; VEG decay
-// ~3-4 s; 3 ms attack; slide time 60 ms; an unaccented note ends in ~8 ms of linear decay; the
+// acid: a TB-303-style bass voice. Band-limited saw/square → diode ladder (lib/ladder.ts, with
+// the 303's high-pass in the resonance path) → VCA, with the 303's two envelopes, accent and
+// slide. Behaviour after the TB-303 as documented in R. Whittle's Devil Fish manual
+// (firstpr.com.au/rwi/dfish: MEG decay 200 ms-2 s, 200 ms on accented notes; VEG decay ~3-4 s;
+// 3 ms attack; slide 60 ms; a note ends in 8 ms at normal level, then 8 ms of linear decay; the
 // filter self-oscillates only at mid and high frequencies), T. Stinchcombe's TB-303 diode ladder
 // analysis, and the tunings of R. Schmidt's Open303 (feedback high-pass 150 Hz, accent sweep
-// smoothing 15 ms, slide τ 60 ms).
+// smoothing 15 ms, slide τ 60 ms). The constants are in ACID below.
 //
 // Contract (fs = sample rate; a "note" starts at a gate-on that finds the gate off):
 // - Pitch: f = 2^L · 2^pitch, L the glided log2(freq · 2^(tune/1200)), pitch the input
 //   (octaves, per sample, not glided). A note snaps L to its target on the gate's sample (no
-//   slide), and from then on L follows freq/tune at the sample they change.
+//   slide); from then on L follows freq/tune at the sample they change.
 // - Slide (legato): a gate-on while the gate is still on (a second /gate on without an off
-//   between, as the 303 plays a step with slide set) does not retrigger the envelopes; from the
-//   gate's sample on, L approaches its target as an RC circuit in log-frequency,
-//   L(n + j) = T − (T − L0)·e^(−(j + 1)/(τ·fs)) with τ = slide and L0 the pitch before the gate
-//   (63.2 % of the step τ·fs samples after the gate; slide 0 steps on the gate's sample). It
-//   keeps gliding (also to later freq changes) until the next note.
-// - Oscillator: saw 2p − 1 or 50 % square with 2-point polyBLEP (lib/polyblep.ts): no latency
-//   (lib/blep.ts's cleaner tables cost 8 samples of delay; a bass voice behind a low-pass needs
-//   them less than the exact gate timing). A note from idle starts at phase ½
-//   (the saw's zero crossing). It drives the ladder at level ±1 (well into its tanh stages).
-// - Filter: diode ladder, k = 17·res, fc = cutoff · 2^(env_mod·m + ACCENT_OCTAVES·w + cutoff_mod),
-//   clamped to [5 Hz, 0.45·fs], per sample. m: the MEG, 1 on a note's first sample, then
-//   m(n + j) = 0.001^(j/D) (D = decay in samples: −60 dB at `decay`); accented notes use
-//   D = min(decay, ACCENT_DECAY_MS). w: the accent sweep, w += (a·m − w)·(1 − e^(−1/(τs·fs)))
-//   per sample, τs = ACCENT_SWEEP_MS (the sweep circuit's lag behind the MEG).
-// - VCA: level = gain · v · 10^(ACCENT_DB·a/20) (the accent factor latched per note, smoothed
-//   with τ 1 ms at legato changes, set at once for a note from idle). v: the VEG, linear attack
-//   from its current level at 1/ATTACK_MS per ms (the first step on the gate's sample), then
-//   −60 dB per VEG_T60_MS while the gate is on; gate off: linear to 0 in RELEASE_MS.
+//   between, as the 303 plays a step with slide set) retriggers nothing; from the gate's sample
+//   on, L approaches its target T as an RC circuit in log-frequency,
+//   L(n + j) = T − (T − L0)·e^(−(j + 1)/(τ·fs)), τ = slide, L0 the pitch before the gate (63.2 %
+//   of the step τ·fs samples after the gate; slide 0 steps on the gate's sample). It keeps
+//   gliding (also to later freq changes) until the next note.
+// - Oscillator: saw 2p − 1 or 50 % square, 2-point polyBLEP (lib/polyblep.ts): no latency
+//   (lib/blep.ts's cleaner tables delay by 8 samples; a bass voice behind a low-pass needs them
+//   less than exact gate timing). A note from idle starts at phase ½ (the saw's zero crossing),
+//   at level ±1 into the ladder (well into its tanh stages).
+// - Filter: k = 17·res; fc = cutoff · 2^(env_mod·m + 2·w + cutoff_mod), clamped to
+//   [5 Hz, 0.45·fs], per sample. m: the MEG, 1 on a note's first sample, m(n + j) = 0.001^(j/D)
+//   (D = decay in samples: −60 dB at `decay`; accented notes: D = min(decay, 200 ms)). w: the
+//   accent sweep, w += (a·m − w)·(1 − e^(−1/(τs·fs))) per sample, τs = 15 ms (its lag behind
+//   the MEG).
+// - VCA: gain · v · 10^(6·a/20): the accent factor is latched per note (smoothed with τ 1 ms at
+//   a legato change, set at once for a note from idle). v: the VEG, a linear attack from its
+//   current level at full scale per 3 ms (first step on the gate's sample), then −60 dB per 4 s
+//   while the gate is on; gate off: linear to 0 in 8 ms (the 303's 8 ms hold before it is left
+//   out).
 // - Accent: a = the `accent` param (0–1) at the note's gate sample, so the sequencer's
 //   `/seq/accent <seq> <acid> accent 1` accents its X steps, and a score sets `/mod/acid/accent`
-//   before a gate. a > 0: +6·a dB level, the MEG decays in min(decay, 200 ms), the sweep adds up
-//   to 2·a octaves. Gate velocity is not used (the 303 has none).
+//   before a gate. a > 0: +6·a dB level, MEG decay at most 200 ms, a sweep of up to 2·a
+//   octaves. Gate velocity is not used (the 303 has none).
 // - Idle: when the VEG's release reaches 0 the voice is idle from that sample on: the ladder
 //   state, MEG and sweep are zeroed there and every later sample is an exact 0 without work,
 //   until the next gate-on. The decision is taken per sample by the envelope, so it does not
