@@ -36,6 +36,8 @@ const SETTINGS: Readonly<Record<string, readonly Readonly<Record<string, number 
   drive: [{ mode: 'tanh', drive: 24 }, { mode: 'hard', drive: 24 }, { mode: 'fold', drive: 24 }, { mode: 'tanh', drive: 24, tone: 3000, mix: 0.7 }],
   crush: [{ bits: 6, rate: 8000 }],
   eq: [{ lowcut: 40, low_gain: 3, mid_gain: -4, high_gain: 2, highcut: 15000 }],
+  ladder: [{ mode: 'diode' }, { mode: 'moog', res: 1.1, drive: 12 }],
+  acid: [{ waveform: 'square', res: 1, accent: 1 }],
 };
 
 interface Row {

@@ -4,6 +4,7 @@
 
 import type { ModuleDefinition } from '../kernel.js';
 import { ModuleRegistry } from '../registry.js';
+import { acidModule } from './acid.js';
 import { adsrModule } from './adsr.js';
 import { chorusModule } from './chorus.js';
 import { clapModule } from './clap.js';
@@ -16,6 +17,7 @@ import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
 import { hatModule } from './hat.js';
 import { kickModule } from './kick.js';
+import { ladderModule } from './ladder.js';
 import { lfoModule } from './lfo.js';
 import { limiterModule } from './limiter.js';
 import { mixerModule } from './mixer.js';
@@ -54,6 +56,8 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   snareModule,
   hatModule,
   clapModule,
+  ladderModule,
+  acidModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
