@@ -5,7 +5,7 @@
 //
 // Contract (host: src/dsp/modules/adsr-batch.ts; calling convention: wasm/abi.ts): each lane
 // record points at the instance's 8-value state array (adsr.ts's layout, verbatim), its `in`
-// buffer and its output, all in place in the arena, and holds its constant params (P_*); the
+// buffer and its output, all in place in the arena, and holds its constant params (LANE_*); the
 // kernel updates state and output [start, end) in place and stores each lane's sum of y².
 // Gates arrive between calls (AdsrKernel.gate changes `state` only). Runs on the render
 // thread; allocates nothing.
@@ -39,41 +39,21 @@
 
 import { constsOf, inConnected, inPtr, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
 import { vec } from './simd';
+import {
+  INPUT_IN as IN_AUDIO, K_COUNT, K_END_EPS, K_RATIO_ATTACK, K_RATIO_DR, LANE_ATTACK, LANE_CURVE, LANE_DECAY, LANE_EXP_A, LANE_EXP_D,
+  LANE_EXP_R, LANE_RELEASE, LANE_SPM, LANE_SUSTAIN, S_LEVEL, S_OVER, S_REL_START, S_SEG_CURVE, S_SEG_SUSTAIN, S_SEG_TIME, S_STAGE,
+  S_STEP, STAGE_ATTACK, STAGE_DECAY, STAGE_IDLE, STAGE_SUSTAIN,
+} from '../src/dsp/modules/adsr.layout';
 
-// ---- per-lane state (f64 index; adsr.ts's layout) ----
-const S_STAGE: i32 = 0;
-const S_LEVEL: i32 = 1;
-const S_REL_START: i32 = 2;
-const S_STEP: i32 = 3;
-const S_OVER: i32 = 4;
-const S_SEG_TIME: i32 = 5;
-const S_SEG_SUSTAIN: i32 = 6;
-const S_SEG_CURVE: i32 = 7;
-
-// stages (adsr.ts)
-const IDLE: f64 = 0;
-const ATTACK: f64 = 1;
-const DECAY: f64 = 2;
-const SUSTAIN: f64 = 3;
-
-// ---- per-lane params (param slot index of the lane record), written by the host per call ----
-const P_ATTACK: i32 = 0;
-const P_DECAY: i32 = 1;
-const P_SUSTAIN: i32 = 2;
-const P_RELEASE: i32 = 3;
-const P_CURVE: i32 = 4;
-/** The instance's samples per ms (sampleRate / 1000, as the kernel computes it). */
-const P_SPM: i32 = 5;
-/** Exp curve: Math.exp of the attack / decay / release rebuild of this call (host; 0 if none). */
-const P_EXP_A: i32 = 6;
-const P_EXP_D: i32 = 7;
-const P_EXP_R: i32 = 8;
-
-// ---- constants (f64 index from constPtr), written once by the host from adsr.ts ----
-const K_END_EPS: i32 = 0;
-const K_RATIO_ATTACK: i32 = 1;
-const K_RATIO_DR: i32 = 2;
-const K_COUNT: i32 = 3;
+// The state slots (S_*), stage codes, per-lane params (LANE_*: attack, decay, sustain, release,
+// curve; LANE_SPM the instance's samples per ms, sampleRate / 1000 as the kernel computes it;
+// LANE_EXP_A/D/R, on the exp curve, Math.exp of the attack / decay / release rebuild of this
+// call, computed by the host, 0 if none) and constants (K_*) are adsr.layout.ts's (compiled by
+// tsc too). Stages are compared and stored as f64 (the state is f64).
+const IDLE: f64 = STAGE_IDLE;
+const ATTACK: f64 = STAGE_ATTACK;
+const DECAY: f64 = STAGE_DECAY;
+const SUSTAIN: f64 = STAGE_SUSTAIN;
 
 // ---- work area: per-lane segment descriptors, field f of lane l at work + 32·f + 8·l ----
 const W_INC: i32 = 0;
@@ -100,7 +80,6 @@ const W_SB: i32 = 15;
 /** Byte offset in the work area of the 1.0f buffer unconnected lanes read (PAD_BLOCK floats). */
 const W_ONES: usize = 1024;
 
-const IN_AUDIO: i32 = 0;
 
 /** Set at each call from the descriptor (calling convention: wasm/abi.ts). */
 let descBase: usize = 0;
@@ -195,7 +174,7 @@ function hold(l: i32, h: i32, yh: f64): void {
  * rebuild check, then the decay segment.
  */
 function decayBegin(l: i32, y: f64): void {
-  const sus = pget(l, P_SUSTAIN);
+  const sus = pget(l, LANE_SUSTAIN);
   if (y <= sus + endEps) {
     wset(W_INC, l, -0.0);
     wmask(W_EXP, l, false);
@@ -208,17 +187,17 @@ function decayBegin(l: i32, y: f64): void {
     wset(W_ACTIVE, l, 1);
     return;
   }
-  const t = pget(l, P_DECAY);
-  const cv = pget(l, P_CURVE);
+  const t = pget(l, LANE_DECAY);
+  const cv = pget(l, LANE_CURVE);
   if (t != sget(l, S_SEG_TIME) || sus != sget(l, S_SEG_SUSTAIN) || cv != sget(l, S_SEG_CURVE)) {
     sset(l, S_SEG_TIME, t);
     sset(l, S_SEG_SUSTAIN, sus);
     sset(l, S_SEG_CURVE, cv);
-    const n = max<f64>(t * pget(l, P_SPM), 1);
+    const n = max<f64>(t * pget(l, LANE_SPM), 1);
     if (cv >= 0.5) {
       const rem = y - sus;
       sset(l, S_OVER, sus - kc(K_RATIO_DR) * rem);
-      sset(l, S_STEP, pget(l, P_EXP_D));
+      sset(l, S_STEP, pget(l, LANE_EXP_D));
     } else {
       sset(l, S_STEP, (1 - sus) / n);
     }
@@ -231,20 +210,20 @@ function begin(l: i32, start: i32): void {
   const stage = sget(l, S_STAGE);
   const y = sget(l, S_LEVEL);
   if (stage == SUSTAIN) {
-    hold(l, start, pget(l, P_SUSTAIN));
+    hold(l, start, pget(l, LANE_SUSTAIN));
   } else if (stage == IDLE) {
     hold(l, start, y);
   } else if (stage == ATTACK) {
-    const t = pget(l, P_ATTACK);
-    const cv = pget(l, P_CURVE);
+    const t = pget(l, LANE_ATTACK);
+    const cv = pget(l, LANE_CURVE);
     if (t != sget(l, S_SEG_TIME) || cv != sget(l, S_SEG_CURVE)) {
       sset(l, S_SEG_TIME, t);
       sset(l, S_SEG_CURVE, cv);
-      const n = max<f64>(t * pget(l, P_SPM), 1);
+      const n = max<f64>(t * pget(l, LANE_SPM), 1);
       if (cv >= 0.5) {
         const rem = 1 - y;
         sset(l, S_OVER, 1 + kc(K_RATIO_ATTACK) * rem);
-        sset(l, S_STEP, pget(l, P_EXP_A));
+        sset(l, S_STEP, pget(l, LANE_EXP_A));
       } else {
         sset(l, S_STEP, 1 / n);
       }
@@ -254,15 +233,15 @@ function begin(l: i32, start: i32): void {
     decayBegin(l, y);
   } else {
     // RELEASE (the host accepts stages 0..4 only)
-    const t = pget(l, P_RELEASE);
-    const cv = pget(l, P_CURVE);
+    const t = pget(l, LANE_RELEASE);
+    const cv = pget(l, LANE_CURVE);
     if (t != sget(l, S_SEG_TIME) || cv != sget(l, S_SEG_CURVE)) {
       sset(l, S_SEG_TIME, t);
       sset(l, S_SEG_CURVE, cv);
-      const n = max<f64>(t * pget(l, P_SPM), 1);
+      const n = max<f64>(t * pget(l, LANE_SPM), 1);
       if (cv >= 0.5) {
         sset(l, S_OVER, -kc(K_RATIO_DR) * y);
-        sset(l, S_STEP, pget(l, P_EXP_R));
+        sset(l, S_STEP, pget(l, LANE_EXP_R));
       } else {
         sset(l, S_STEP, sget(l, S_REL_START) / n);
       }
@@ -283,7 +262,7 @@ function ended(l: i32, i: i32, end: i32): void {
     if (i + 1 < end) decayBegin(l, 1);
   } else if (stage == DECAY) {
     sset(l, S_STAGE, SUSTAIN);
-    hold(l, i + 1, pget(l, P_SUSTAIN));
+    hold(l, i + 1, pget(l, LANE_SUSTAIN));
   } else {
     sset(l, S_STAGE, IDLE);
     hold(l, i + 1, 0);

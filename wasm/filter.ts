@@ -7,7 +7,7 @@
 // Contract (host: src/dsp/modules/filter-batch.ts; calling convention: wasm/abi.ts): each lane
 // record points at the instance's 19-value state array (filter.ts's layout, verbatim), its
 // `in` and `fm` buffers and its output, all in place in the arena, and holds its constant
-// params (P_*); the kernel updates state and output [start, end) in place (the states through
+// params (LANE_*); the kernel updates state and output [start, end) in place (the states through
 // a structure-of-arrays copy in the work area, gathered at entry and scattered at exit) and
 // stores each lane's sum of y². Runs on the render thread; allocates nothing.
 //
@@ -27,57 +27,17 @@
 
 import { constsOf, inConnected, inPtr, inScale, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
 import { vec, jsRound2 } from './simd';
+import { EXP2_RANGE as EXP2_RANGE_I } from '../src/dsp/lib/fast-math.layout';
+import {
+  CONTROL_PERIOD, INPUT_FM as IN_FM, INPUT_IN as IN_AUDIO, K_COUNT, K_DENORMAL, K_EXP2_C1, K_EXP2_INT, K_EXP2_RANGE, K_INV_CONTROL_PERIOD,
+  K_MAX_CUTOFF, K_MIN_CUTOFF, K_MIN_Q, K_PI_OVER_FS, LANE_CUTOFF, LANE_M0, LANE_M2, LANE_MODE, LANE_Q, LANE_S1, S_B11, S_B11T, S_B12,
+  S_B12T, S_B20, S_B20T, S_DB11, S_DB12, S_DB20, S_DK, S_FC, S_GT, S_IC1, S_IC2, S_K0, S_KT, S_PHASE, S_Q, S_READY,
+  STATE_SIZE as STATE_FIELDS,
+} from '../src/dsp/modules/filter.layout';
 
-// ---- per-lane state (f64 index; filter.ts's layout) ----
-const S_IC1: i32 = 0;
-const S_IC2: i32 = 1;
-const S_PHASE: i32 = 2;
-const S_B11: i32 = 3;
-const S_DB11: i32 = 4;
-const S_B11T: i32 = 5;
-const S_B12: i32 = 6;
-const S_DB12: i32 = 7;
-const S_B12T: i32 = 8;
-const S_B20: i32 = 9;
-const S_DB20: i32 = 10;
-const S_B20T: i32 = 11;
-const S_K0: i32 = 12;
-const S_DK: i32 = 13;
-const S_KT: i32 = 14;
-const S_GT: i32 = 15;
-const S_READY: i32 = 16;
-const S_FC: i32 = 17;
-const S_Q: i32 = 18;
-const STATE_FIELDS: i32 = 19;
-
-// ---- per-lane params (param slot index of the lane record), written by the host per call ----
-const P_CUTOFF: i32 = 0;
-const P_Q: i32 = 1;
-/** Mode index 0..3 (lp, hp, bp, notch). */
-const P_MODE: i32 = 2;
-/** Output mix of the mode: m0 (v0), s1 (sign of k·v1), m2 (v2). */
-const P_M0: i32 = 3;
-const P_S1: i32 = 4;
-const P_M2: i32 = 5;
-/** Input ports: in, fm. */
-const IN_AUDIO: i32 = 0;
-const IN_FM: i32 = 1;
-
-// ---- constants (f64 index from constPtr), written once by the host from filter.ts / lib ----
-const K_PI_OVER_FS: i32 = 0;
-const K_MAX_CUTOFF: i32 = 1;
-const K_MIN_CUTOFF: i32 = 2;
-const K_MIN_Q: i32 = 3;
-const K_DENORMAL: i32 = 4;
-const K_INV_CONTROL_PERIOD: i32 = 5;
-const K_EXP2_RANGE: i32 = 6;
-const K_EXP2_C1: i32 = 7; // .. C7 at K_EXP2_C1 + 6
-const K_EXP2_INT: i32 = 14; // 129 values: 2^n at n + 64
-const K_COUNT: i32 = 14 + 129;
-
-const CONTROL_PERIOD: i32 = 16;
-const EXP2_RANGE_I: i32 = 64;
-
+// The state slots (S_*), control period, input indices, per-lane params (LANE_*: cutoff, q, the
+// mode index 0..3 and its output mix m0 (v0), s1 (sign of k·v1), m2 (v2)) and constants (K_*)
+// are filter.layout.ts's; EXP2_RANGE is lib/fast-math.layout.ts's (both compiled by tsc too).
 
 /** Set at each call from the descriptor (calling convention: wasm/abi.ts). */
 let descBase: usize = 0;
@@ -156,7 +116,7 @@ function controlPoint(l: i32, i: i32): void {
   let b12 = b12T;
   let b20 = b20T;
   let k0 = kT;
-  let fc = pget(l, P_CUTOFF);
+  let fc = pget(l, LANE_CUTOFF);
   if (inConnected(rec(l), IN_FM)) {
     const fmv = <f64>load<f32>(inPtr(rec(l), IN_FM) + <usize>(i << 2));
     let x = <f64><f32>(inScale(rec(l), IN_FM) * fmv);
@@ -172,7 +132,7 @@ function controlPoint(l: i32, i: i32): void {
   const maxC = kc(K_MAX_CUTOFF);
   if (!(fc > minC)) fc = minC; // also catches NaN
   else if (fc > maxC) fc = maxC;
-  let q = pget(l, P_Q);
+  let q = pget(l, LANE_Q);
   const minQ = kc(K_MIN_Q);
   if (!(q > minQ)) q = minQ;
   if (fc != lastFc || q != lastQ) {
@@ -252,7 +212,7 @@ function controlPoint2(l: i32, i: i32): void {
   let b12 = b12T;
   let b20 = b20T;
   let k0 = kT;
-  let fc = pvec(l, P_CUTOFF);
+  let fc = pvec(l, LANE_CUTOFF);
   const fmOn = f64x2.ne(vec(inConnected(rec(l), IN_FM) ? 1 : 0, inConnected(rec(l + 1), IN_FM) ? 1 : 0), zero);
   if (v128.any_true(fmOn)) {
     // An unconnected fm reads the all-zero buffer: safe, and its result is dropped by fmOn.
@@ -280,7 +240,7 @@ function controlPoint2(l: i32, i: i32): void {
   const maxC = f64x2.splat(kc(K_MAX_CUTOFF));
   fc = v128.bitselect(fc, minC, f64x2.gt(fc, minC));
   fc = v128.bitselect(maxC, fc, f64x2.gt(fc, maxC));
-  let q = pvec(l, P_Q);
+  let q = pvec(l, LANE_Q);
   const minQ = f64x2.splat(kc(K_MIN_Q));
   q = v128.bitselect(q, minQ, f64x2.gt(q, minQ));
   const fcChanged = f64x2.ne(fc, lastFc);
@@ -353,7 +313,7 @@ function coefFill(l: i32, dst: usize, n: i32): void {
   const db20 = svec(l, S_DB20);
   const k0 = svec(l, S_K0);
   const dk = svec(l, S_DK);
-  const s1 = pvec(l, P_S1);
+  const s1 = pvec(l, LANE_S1);
   const one = f64x2.splat(1.0);
   let j = svec(l, S_PHASE);
   for (let t = 0; t < n; t++) {
@@ -422,14 +382,14 @@ export function filterRun(desc: usize, lanes: i32, start: i32, end: i32): void {
   const outB0 = outPtr(rec(2), 0);
   const outB1 = outPtr(rec(3), 0);
   const half = f64x2.splat(0.5);
-  const m0A = pvec(0, P_M0);
-  const m2A = pvec(0, P_M2);
-  const m0B = pvec(2, P_M0);
-  const m2B = pvec(2, P_M2);
+  const m0A = pvec(0, LANE_M0);
+  const m2A = pvec(0, LANE_M2);
+  const m0B = pvec(2, LANE_M0);
+  const m2B = pvec(2, LANE_M2);
   const zero = f64x2.splat(0.0);
   // Lanes in lp mode take ½(ic2 + next2), the others the mode's mix.
-  const lpA = f64x2.eq(pvec(0, P_MODE), zero);
-  const lpB = f64x2.eq(pvec(2, P_MODE), zero);
+  const lpA = f64x2.eq(pvec(0, LANE_MODE), zero);
+  const lpB = f64x2.eq(pvec(2, LANE_MODE), zero);
   const allLp = v128.all_true<i64>(v128.and(lpA, lpB));
   let sqA = zero;
   let sqB = zero;

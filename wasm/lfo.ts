@@ -5,7 +5,7 @@
 //
 // Contract (host: src/dsp/modules/lfo-batch.ts; calling convention: wasm/abi.ts): each lane
 // record points at the instance's 10-value state array (lfo.ts's layout, verbatim) and its
-// output, in place in the arena, and holds its params (P_*: the shape index as enumIndexAt gives
+// output, in place in the arena, and holds its params (LANE_*: the shape index as enumIndexAt gives
 // it, the phase increment rate·(1/fs) as lfo.ts computes it, depth, offset); the kernel updates
 // state and output [start, end) in place and stores each lane's outputCheck value. Runs on the
 // render thread; allocates nothing.
@@ -30,43 +30,18 @@
 
 import { constsOf, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
 import { vec, jsRound2 } from './simd';
+import {
+  CONTROL_PERIOD, K_CONTROL_PERIOD, K_COUNT, K_INV_CONTROL_PERIOD, K_SIN_S3, K_TWO_PI, LANE_DEPTH, LANE_INC, LANE_OFFSET, LANE_SHAPE,
+  S_CP_INC, S_CP_PHASE, S_COUNT, S_HELD, S_PHASE, S_RNG, S_SIN_A, S_SIN_B, S_SIN_D, S_STALE, SHAPE_COUNT,
+  SHAPE_SAW as SAW, SHAPE_SH as SH, SHAPE_SINE as SINE, SHAPE_SQUARE as SQUARE, SHAPE_TRIANGLE as TRIANGLE,
+} from '../src/dsp/modules/lfo.layout';
 
-// ---- per-lane state (f64 index; lfo.ts's layout) ----
-const S_PHASE: i32 = 0;
-const S_RNG: i32 = 1;
-const S_HELD: i32 = 2;
-const S_COUNT: i32 = 3;
-const S_SIN_A: i32 = 4;
-const S_SIN_D: i32 = 5;
-const S_SIN_B: i32 = 6;
-const S_CP_PHASE: i32 = 7;
-const S_CP_INC: i32 = 8;
-const S_STALE: i32 = 9;
+// The state slots (S_*), shape indices, control period, per-lane params (LANE_*) and constants
+// (K_*) are lfo.layout.ts's (compiled by tsc too).
 
-// ---- per-lane params (param slot index of the lane record), written by the host per call ----
-/** Shape index 0..4 (sine, triangle, square, saw, sh). */
-const P_SHAPE: i32 = 0;
-/** Phase increment per sample: rate · (1 / sampleRate). */
-const P_INC: i32 = 1;
-const P_DEPTH: i32 = 2;
-const P_OFFSET: i32 = 3;
-
-// ---- constants (f64 index from constPtr), written once by the host from lfo.ts / lib ----
-const K_TWO_PI: i32 = 0;
-const K_SIN_S3: i32 = 1; // .. S15 at K_SIN_S3 + 6
-const K_INV_CONTROL_PERIOD: i32 = 8;
-const K_CONTROL_PERIOD: i32 = 9;
-const K_COUNT: i32 = 10;
-
-const SINE: i32 = 0;
-const TRIANGLE: i32 = 1;
-const SQUARE: i32 = 2;
-const SAW: i32 = 3;
-const SH: i32 = 4;
 /** A pair whose two lanes have different shapes. */
-const MIXED: i32 = 5;
+const MIXED: i32 = SHAPE_COUNT;
 
-const CONTROL_PERIOD: i32 = 16;
 // lib/random.ts (integers and a power of two: the same values in any IEEE/two's-complement code).
 const GAMMA: i32 = 0x9e3779b9;
 const MIX1: i32 = 0x85ebca6b;
@@ -180,12 +155,12 @@ function runPair(l: i32, start: i32, end: i32, desc: usize): void {
   const sp1 = statePtr(r1);
   const o0 = outPtr(r0, 0);
   const o1 = outPtr(r1, 0);
-  const shape0 = <i32>param(r0, P_SHAPE);
-  const shape1 = <i32>param(r1, P_SHAPE);
+  const shape0 = <i32>param(r0, LANE_SHAPE);
+  const shape1 = <i32>param(r1, LANE_SHAPE);
   const kind = shape0 == shape1 ? shape0 : MIXED;
-  const inc = vec(param(r0, P_INC), param(r1, P_INC));
-  const dep = vec(param(r0, P_DEPTH), param(r1, P_DEPTH));
-  const off = vec(param(r0, P_OFFSET), param(r1, P_OFFSET));
+  const inc = vec(param(r0, LANE_INC), param(r1, LANE_INC));
+  const dep = vec(param(r0, LANE_DEPTH), param(r1, LANE_DEPTH));
+  const off = vec(param(r0, LANE_OFFSET), param(r1, LANE_OFFSET));
   const one = f64x2.splat(1.0);
   const zero = f64x2.splat(0.0);
   const mSine = mask(shape0 == SINE, shape1 == SINE);
@@ -557,12 +532,12 @@ function runAllSine(desc: usize, start: i32, end: i32): void {
   const o1 = outPtr(r1, 0);
   const o2 = outPtr(r2, 0);
   const o3 = outPtr(r3, 0);
-  const incA = vec(param(r0, P_INC), param(r1, P_INC));
-  const incB = vec(param(r2, P_INC), param(r3, P_INC));
-  const depA = vec(param(r0, P_DEPTH), param(r1, P_DEPTH));
-  const depB = vec(param(r2, P_DEPTH), param(r3, P_DEPTH));
-  const offA = vec(param(r0, P_OFFSET), param(r1, P_OFFSET));
-  const offB = vec(param(r2, P_OFFSET), param(r3, P_OFFSET));
+  const incA = vec(param(r0, LANE_INC), param(r1, LANE_INC));
+  const incB = vec(param(r2, LANE_INC), param(r3, LANE_INC));
+  const depA = vec(param(r0, LANE_DEPTH), param(r1, LANE_DEPTH));
+  const depB = vec(param(r2, LANE_DEPTH), param(r3, LANE_DEPTH));
+  const offA = vec(param(r0, LANE_OFFSET), param(r1, LANE_OFFSET));
+  const offB = vec(param(r2, LANE_OFFSET), param(r3, LANE_OFFSET));
   const vsA = workPtr;
   const vsB = workPtr + V_BYTES;
   const one = f64x2.splat(1.0);
@@ -628,10 +603,10 @@ function runAllSine(desc: usize, start: i32, end: i32): void {
     }
     // Pass 2: each lane's outputs, chunk by chunk, four samples per store.
     const rec0 = workPtr + REC_BASE;
-    fillLane(o0, rec0, winStart, wEnd, s0, param(r0, P_OFFSET), param(r0, P_DEPTH));
-    fillLane(o1, rec0 + REC_LANE_BYTES, winStart, wEnd, s1, param(r1, P_OFFSET), param(r1, P_DEPTH));
-    fillLane(o2, rec0 + 2 * REC_LANE_BYTES, winStart, wEnd, s2, param(r2, P_OFFSET), param(r2, P_DEPTH));
-    fillLane(o3, rec0 + 3 * REC_LANE_BYTES, winStart, wEnd, s3, param(r3, P_OFFSET), param(r3, P_DEPTH));
+    fillLane(o0, rec0, winStart, wEnd, s0, param(r0, LANE_OFFSET), param(r0, LANE_DEPTH));
+    fillLane(o1, rec0 + REC_LANE_BYTES, winStart, wEnd, s1, param(r1, LANE_OFFSET), param(r1, LANE_DEPTH));
+    fillLane(o2, rec0 + 2 * REC_LANE_BYTES, winStart, wEnd, s2, param(r2, LANE_OFFSET), param(r2, LANE_DEPTH));
+    fillLane(o3, rec0 + 3 * REC_LANE_BYTES, winStart, wEnd, s3, param(r3, LANE_OFFSET), param(r3, LANE_DEPTH));
   }
   vsStore(vsA, r0, r1, phaseA, c0, c1, wrapsA);
   vsStore(vsB, r2, r3, phaseB, c2, c3, wrapsB);
@@ -648,8 +623,8 @@ export function lfoRun(desc: usize, lanes: i32, start: i32, end: i32): void {
     return;
   }
   workPtr = workOf(desc);
-  if (param(laneRecord(desc, 0), P_SHAPE) == SINE && param(laneRecord(desc, 1), P_SHAPE) == SINE
-    && param(laneRecord(desc, 2), P_SHAPE) == SINE && param(laneRecord(desc, 3), P_SHAPE) == SINE) {
+  if (param(laneRecord(desc, 0), LANE_SHAPE) == SINE && param(laneRecord(desc, 1), LANE_SHAPE) == SINE
+    && param(laneRecord(desc, 2), LANE_SHAPE) == SINE && param(laneRecord(desc, 3), LANE_SHAPE) == SINE) {
     runAllSine(desc, start, end);
     return;
   }

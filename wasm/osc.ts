@@ -9,7 +9,7 @@
 //
 // Contract (host: src/dsp/modules/osc-batch.ts; calling convention: wasm/abi.ts): each lane
 // record points at the instance's 26-value state array (osc.ts's layout, verbatim), its `fm`
-// input and its output, all in place in the arena, and holds the per-call values P_* that the
+// input and its output, all in place in the arena, and holds the per-call values LANE_* that the
 // host computed exactly as osc.ts's computeIncrements does (2^(detune/1200) is Math.pow, so it
 // is computed on the host, with osc.ts's caching in S_DETUNE / S_FACTOR). The kernel updates
 // state and output [start, end) in place and stores each lane's sum of y². Render thread;
@@ -32,47 +32,14 @@
 
 import { constsOf, inConnected, inPtr, laneRecord, outPtr, param, setSumSquares, statePtr, workOf } from './abi';
 import { vec } from './simd';
+import { BLEP_HALF as HALF, BLEP_MASK as MASK, BLEP_PHASES as PHASES, BLEP_TAPS as TAPS } from '../src/dsp/lib/blep.layout';
+import {
+  INPUT_FM, K_BLAMP, K_BLEP, K_COUNT, K_INV_SAMPLE_RATE, LANE_DETUNE, LANE_DT, LANE_F, LANE_FACTOR, LANE_GAIN, LANE_PW, LANE_WAVE,
+  S_DETUNE, S_DT, S_EVENT, S_FACTOR, S_PHASE, S_PHASE_B, S_POS, S_PW_PREV, S_RING, S_WAVE, WAVE_SAW, WAVE_SQUARE, WAVE_TRIANGLE,
+} from '../src/dsp/modules/osc.layout';
 
-// ---- per-lane state (f64 index; osc.ts's layout) ----
-const S_PHASE: i32 = 0;
-const S_PHASE_B: i32 = 1;
-const S_PW_PREV: i32 = 2;
-const S_WAVE: i32 = 3;
-const S_DETUNE: i32 = 4;
-const S_FACTOR: i32 = 5;
-const S_POS: i32 = 6;
-const S_DT: i32 = 7;
-const S_EVENT: i32 = 8;
-const S_RING: i32 = 10;
-
-// ---- per-lane params (param slot index of the lane record), written by the host per call ----
-/** Waveform index: 1 saw, 2 square, 3 triangle (0 sine is never accepted). */
-const P_WAVE: i32 = 0;
-/** The limited constant increment osc.ts stores in S_DT when fm is not connected. */
-const P_DT: i32 = 1;
-/** freq · factor (the increment before fm and 1/fs) for a connected fm. */
-const P_F: i32 = 2;
-const P_GAIN: i32 = 3;
-const P_PW: i32 = 4;
-/** S_DETUNE and S_FACTOR after osc.ts's computeIncrements. */
-const P_DETUNE: i32 = 5;
-const P_FACTOR: i32 = 6;
-const IN_FM: i32 = 0;
-
-const WAVE_SAW: i32 = 1;
-const WAVE_SQUARE: i32 = 2;
-const WAVE_TRIANGLE: i32 = 3;
-
-// ---- constants (f64 index from constPtr), written once by the host from lib/blep.ts ----
-const K_BLEP: i32 = 0; // (PHASES + 1) · TAPS
-const K_BLAMP: i32 = 528;
-const K_INV_SAMPLE_RATE: i32 = 1056;
-const K_COUNT: i32 = 1057;
-
-const HALF: i32 = 8;
-const MASK: i32 = 15;
-const TAPS: i32 = 16;
-const PHASES: i32 = 32;
+// The state slots (S_*), per-lane params (LANE_*), constants (K_*), waveform and input indices
+// are osc.layout.ts's; the ring geometry is lib/blep.layout.ts's (both compiled by tsc too).
 
 /** Work area: pair A's ring (16 v128: lanes 0, 1), then pair B's (lanes 2, 3). */
 const RING_BYTES: usize = 256;
@@ -161,7 +128,7 @@ export function oscConstCount(): i32 {
  * and outB to the new phases.
  */
 @inline function laneEvents(li: i32, wave: i32, phase: f64, dt: f64, u: f64, b: f64, dtB: f64, base: i32): void {
-  const general = wave != WAVE_SAW || inConnected(rec(li), IN_FM) || !(pget(li, P_DT) > 0);
+  const general = wave != WAVE_SAW || inConnected(rec(li), INPUT_FM) || !(pget(li, LANE_DT) > 0);
   let p = u;
   const k: i32 = p >= 1 ? 1 : p < 0 ? -1 : 0;
   if (k != 0) {
@@ -196,8 +163,8 @@ function renderPair(l: i32, start: i32, end: i32): void {
   const ring = ringOf(l);
   const out0 = outPtr(rec(l), 0);
   const out1 = outPtr(rec(l + 1), 0);
-  const fm0 = inPtr(rec(l), IN_FM);
-  const fm1 = inPtr(rec(l + 1), IN_FM);
+  const fm0 = inPtr(rec(l), INPUT_FM);
+  const fm1 = inPtr(rec(l + 1), INPUT_FM);
   const zero = f64x2.splat(0.0);
   const one = f64x2.splat(1.0);
   const two = f64x2.splat(2.0);
@@ -205,19 +172,19 @@ function renderPair(l: i32, start: i32, end: i32): void {
   const half = f64x2.splat(0.5);
   const nhalf = f64x2.splat(-0.5);
   const inv = f64x2.splat(kc(K_INV_SAMPLE_RATE));
-  const wave0 = <i32>pget(l, P_WAVE);
-  const wave1 = <i32>pget(l + 1, P_WAVE);
-  const waves = pvec(l, P_WAVE);
+  const wave0 = <i32>pget(l, LANE_WAVE);
+  const wave1 = <i32>pget(l + 1, LANE_WAVE);
+  const waves = pvec(l, LANE_WAVE);
   const isSaw = f64x2.eq(waves, f64x2.splat(<f64>WAVE_SAW));
   const isPulse = f64x2.eq(waves, f64x2.splat(<f64>WAVE_SQUARE));
   const isTri = f64x2.eq(waves, f64x2.splat(<f64>WAVE_TRIANGLE));
   const anyPulse = v128.any_true(isPulse);
-  const fmOn = f64x2.ne(vec(inConnected(rec(l), IN_FM) ? 1 : 0, inConnected(rec(l + 1), IN_FM) ? 1 : 0), zero);
+  const fmOn = f64x2.ne(vec(inConnected(rec(l), INPUT_FM) ? 1 : 0, inConnected(rec(l + 1), INPUT_FM) ? 1 : 0), zero);
   const anyFm = v128.any_true(fmOn);
-  const dtConst = pvec(l, P_DT);
-  const f = pvec(l, P_F);
-  const gain = pvec(l, P_GAIN);
-  const pw = pvec(l, P_PW);
+  const dtConst = pvec(l, LANE_DT);
+  const f = pvec(l, LANE_F);
+  const gain = pvec(l, LANE_GAIN);
+  const pw = pvec(l, LANE_PW);
   const twoPw = f64x2.mul(two, pw);
   let phase = svec(l, S_PHASE);
   let phaseB = svec(l, S_PHASE_B);
@@ -305,10 +272,10 @@ function renderSawQuad(start: i32, end: i32): void {
   const zero = f64x2.splat(0.0);
   const one = f64x2.splat(1.0);
   const two = f64x2.splat(2.0);
-  const dtA = pvec(0, P_DT);
-  const dtB = pvec(2, P_DT);
-  const gainA = pvec(0, P_GAIN);
-  const gainB = pvec(2, P_GAIN);
+  const dtA = pvec(0, LANE_DT);
+  const dtB = pvec(2, LANE_DT);
+  const gainA = pvec(0, LANE_GAIN);
+  const gainB = pvec(2, LANE_GAIN);
   let phA = svec(0, S_PHASE);
   let phB = svec(2, S_PHASE);
   let sqA = zero;
@@ -379,23 +346,23 @@ export function oscRun(desc: usize, lanes: i32, start: i32, end: i32): void {
   for (let l = 0; l < 4; l++) {
     const r = rec(l);
     const st = statePtr(r);
-    const fm = inConnected(r, IN_FM);
-    const wave = param(r, P_WAVE);
+    const fm = inConnected(r, INPUT_FM);
+    const wave = param(r, LANE_WAVE);
     // renderSawQuad needs a positive increment (it tests the wrap at 1 only: from a phase in
     // [0, 1), phase + dt never falls below 0).
-    if (wave != <f64>WAVE_SAW || fm || !(param(r, P_DT) > 0)) allSaw = false;
+    if (wave != <f64>WAVE_SAW || fm || !(param(r, LANE_DT) > 0)) allSaw = false;
     // computeIncrements: the cached factor (both paths; the per-sample path only when it runs a
     // sample) and the constant increment (constant path only).
     if (!fm || n > 0) {
-      store<f64>(st, param(r, P_DETUNE), S_DETUNE << 3);
-      store<f64>(st, param(r, P_FACTOR), S_FACTOR << 3);
+      store<f64>(st, param(r, LANE_DETUNE), S_DETUNE << 3);
+      store<f64>(st, param(r, LANE_FACTOR), S_FACTOR << 3);
     }
-    if (!fm) store<f64>(st, param(r, P_DT), S_DT << 3);
+    if (!fm) store<f64>(st, param(r, LANE_DT), S_DT << 3);
     // process: a waveform change at the first sample (startPulse for the square).
     if (n > 0 && wave != load<f64>(st, S_WAVE << 3)) {
       store<f64>(st, wave, S_WAVE << 3);
       if (<i32>wave == WAVE_SQUARE) {
-        const pw = param(r, P_PW);
+        const pw = param(r, LANE_PW);
         let b = load<f64>(st, S_PHASE << 3) - pw;
         if (b < 0) b += 1;
         if (b >= 1) b = 0;

@@ -22,14 +22,15 @@
 // `tau` samples before n (tau in [0, 1]), adds amount * table(tau, j) to sample n - BLEP_HALF + j
 // for j in [0, BLEP_TAPS). Tables are computed once at module load (deterministic).
 
-/** Kernel half-length in samples = output latency of the oscillator. */
-export const BLEP_HALF = 8;
-/** Taps per event; also the ring size (a power of two). */
-export const BLEP_TAPS = 2 * BLEP_HALF;
-/** Ring index mask. */
-export const BLEP_MASK = BLEP_TAPS - 1;
-/** Table rows per sample of `tau` (linear interpolation between rows: error ≤ 1.2e-4 of the step). */
-const PHASES = 32;
+import * as layout from './blep.layout.js';
+
+// The geometry (BLEP_HALF: kernel half-length = output latency; BLEP_TAPS: taps per event and
+// ring size, a power of two; BLEP_MASK: ring index mask; BLEP_PHASES: table rows per sample of
+// `tau`, linear interpolation between rows, error ≤ 1.2e-4 of the step) is in blep.layout.ts,
+// shared with the osc's batch kernel (wasm/osc.ts).
+export { BLEP_HALF, BLEP_MASK, BLEP_TAPS } from './blep.layout.js';
+// Module-local copies (V8 folds these in hot loops, not imported bindings).
+const { BLEP_HALF, BLEP_MASK, BLEP_TAPS, BLEP_PHASES: PHASES } = layout;
 const CUTOFF = 0.42;
 const BETA = 4;
 /** Integration sub-steps per sample (a multiple of PHASES so table points fall on the grid). */

@@ -15,10 +15,12 @@
 //   Relative error < 1e-7 there (measured 6.4e-8, largest at 0.49π; below 1e-12 under π/4),
 //   so the prewarped cutoff atan(g)·fs/π is off by less than 1e-7 relative.
 
-/** |x| beyond which 2^x is clamped (far beyond any cutoff clamp: 2^64). */
-export const EXP2_RANGE = 64;
+import { EXP2_INT_SIZE, EXP2_RANGE } from './fast-math.layout.js';
+
+/** |x| beyond which 2^x is clamped (fast-math.layout.ts, shared with wasm/filter.ts). */
+export { EXP2_RANGE };
 /** 2^n for n = −EXP2_RANGE … EXP2_RANGE, at index n + EXP2_RANGE. */
-export const EXP2_INT = new Float64Array(2 * EXP2_RANGE + 1);
+export const EXP2_INT = new Float64Array(EXP2_INT_SIZE);
 for (let n = -EXP2_RANGE; n <= EXP2_RANGE; n++) EXP2_INT[n + EXP2_RANGE] = 2 ** n;
 
 const LN2 = Math.LN2;

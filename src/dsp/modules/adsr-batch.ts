@@ -19,48 +19,24 @@
 import { WasmBatchKernel, type BatchEntry, type BatchKernel } from '../batch.js';
 import type { Kernel } from '../kernel.js';
 import type { WasmArena } from '../lib/wasm-arena.js';
-import { ADSR_CONSTANTS } from './adsr.js';
+import { ADSR_END_EPS as END_EPS, ADSR_LN_ATTACK as LN_ATTACK, ADSR_LN_DECAY_RELEASE as LN_DECAY_RELEASE, ADSR_RATIO_ATTACK, ADSR_RATIO_DECAY_RELEASE, adsrDecl } from './adsr.js';
+import {
+  K_COUNT, K_END_EPS, K_RATIO_ATTACK, K_RATIO_DR, LANE_ATTACK, LANE_CURVE, LANE_DECAY, LANE_EXP_A, LANE_EXP_D, LANE_EXP_R, LANE_RELEASE,
+  LANE_SPM, LANE_SUSTAIN, S_LEVEL, S_REL_START, S_SEG_CURVE, S_SEG_SUSTAIN, S_SEG_TIME, S_STAGE, STAGE_ATTACK as ATTACK,
+  STAGE_DECAY as DECAY, STAGE_IDLE, STAGE_RELEASE as RELEASE, STAGE_SUSTAIN,
+} from './adsr.layout.js';
 
-const ATTACK = ADSR_CONSTANTS.stageAttack;
-const DECAY = ADSR_CONSTANTS.stageDecay;
-const RELEASE = ADSR_CONSTANTS.stageRelease;
-const S_STAGE = ADSR_CONSTANTS.stateStage;
-const S_LEVEL = ADSR_CONSTANTS.stateLevel;
-const S_REL_START = ADSR_CONSTANTS.stateRelStart;
-const S_SEG_TIME = ADSR_CONSTANTS.stateSegTime;
-const S_SEG_SUSTAIN = ADSR_CONSTANTS.stateSegSustain;
-const S_SEG_CURVE = ADSR_CONSTANTS.stateSegCurve;
-const LN_ATTACK = ADSR_CONSTANTS.lnAttack;
-const LN_DECAY_RELEASE = ADSR_CONSTANTS.lnDecayRelease;
-const END_EPS = ADSR_CONSTANTS.endEps;
-
-// Param order of adsrSpec.
-const PARAM_ATTACK = 0;
-const PARAM_DECAY = 1;
-const PARAM_SUSTAIN = 2;
-const PARAM_RELEASE = 3;
-const PARAM_CURVE = 4;
-
-// Per-lane params: the layout of wasm/adsr.ts (P_*).
-const P_ATTACK = 0;
-const P_DECAY = 1;
-const P_SUSTAIN = 2;
-const P_RELEASE = 3;
-const P_CURVE = 4;
-const P_SPM = 5;
-const P_EXP_A = 6;
-const P_EXP_D = 7;
-const P_EXP_R = 8;
+const P = adsrDecl.param;
 
 class AdsrBatch extends WasmBatchKernel {
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    if (!(p[PARAM_ATTACK]!.isConstant && p[PARAM_DECAY]!.isConstant && p[PARAM_SUSTAIN]!.isConstant && p[PARAM_RELEASE]!.isConstant && p[PARAM_CURVE]!.isConstant)) {
+    if (!(p[P.attack]!.isConstant && p[P.decay]!.isConstant && p[P.sustain]!.isConstant && p[P.release]!.isConstant && p[P.curve]!.isConstant)) {
       return false;
     }
     // adsr.ts's stages (any other value would run as RELEASE there; never stored by it).
     const stage = kernel.state[S_STAGE]!;
-    return stage === 0 || stage === 1 || stage === 2 || stage === 3 || stage === 4;
+    return stage === STAGE_IDLE || stage === ATTACK || stage === DECAY || stage === STAGE_SUSTAIN || stage === RELEASE;
   }
 
   /**
@@ -68,23 +44,23 @@ class AdsrBatch extends WasmBatchKernel {
    * stage and level); accepts reads the stage, which is always 0..4 outside corrupt state.
    */
   override cacheable(kernel: Kernel): boolean {
-    return kernel.io.params[PARAM_CURVE]!.value < 0.5;
+    return kernel.io.params[P.curve]!.value < 0.5;
   }
 
   writeParams(kernel: Kernel, d: Float64Array, at: number): void {
     const p = kernel.io.params;
-    const attack = p[PARAM_ATTACK]!.value;
-    const decay = p[PARAM_DECAY]!.value;
-    const sus = p[PARAM_SUSTAIN]!.value;
-    const release = p[PARAM_RELEASE]!.value;
-    const cv = p[PARAM_CURVE]!.value;
+    const attack = p[P.attack]!.value;
+    const decay = p[P.decay]!.value;
+    const sus = p[P.sustain]!.value;
+    const release = p[P.release]!.value;
+    const cv = p[P.curve]!.value;
     const spm = kernel.ctx.sampleRate / 1000;
-    d[at + P_ATTACK] = attack;
-    d[at + P_DECAY] = decay;
-    d[at + P_SUSTAIN] = sus;
-    d[at + P_RELEASE] = release;
-    d[at + P_CURVE] = cv;
-    d[at + P_SPM] = spm;
+    d[at + LANE_ATTACK] = attack;
+    d[at + LANE_DECAY] = decay;
+    d[at + LANE_SUSTAIN] = sus;
+    d[at + LANE_RELEASE] = release;
+    d[at + LANE_CURVE] = cv;
+    d[at + LANE_SPM] = spm;
     let expA = 0;
     let expD = 0;
     let expR = 0;
@@ -128,9 +104,9 @@ class AdsrBatch extends WasmBatchKernel {
         expD = Math.exp(LN_DECAY_RELEASE / ((n * rem) / (1 - sus)));
       }
     }
-    d[at + P_EXP_A] = expA;
-    d[at + P_EXP_D] = expD;
-    d[at + P_EXP_R] = expR;
+    d[at + LANE_EXP_A] = expA;
+    d[at + LANE_EXP_D] = expD;
+    d[at + LANE_EXP_R] = expR;
   }
 }
 
@@ -140,10 +116,11 @@ export function createAdsrBatch(arena: WasmArena, _sampleRate: number): BatchKer
   const entry = arena.exports['adsrRun'] as BatchEntry | undefined;
   const constCount = arena.exports['adsrConstCount'] as (() => number) | undefined;
   if (entry === undefined || constCount === undefined) return undefined;
-  const values = [ADSR_CONSTANTS.endEps, ADSR_CONSTANTS.ratioAttack, ADSR_CONSTANTS.ratioDecayRelease];
-  if (values.length !== constCount()) throw new Error(`adsr batch: ${values.length} constants, the wasm expects ${constCount()}`);
-  const consts = arena.f64(values.length);
+  if (constCount() !== K_COUNT) throw new Error(`adsr batch: ${K_COUNT} constants, the wasm expects ${constCount()}`);
+  const consts = arena.f64(K_COUNT);
   if (!arena.holds(consts)) return undefined;
-  consts.set(values);
+  consts[K_END_EPS] = END_EPS;
+  consts[K_RATIO_ATTACK] = ADSR_RATIO_ATTACK;
+  consts[K_RATIO_DR] = ADSR_RATIO_DECAY_RELEASE;
   return new AdsrBatch(arena, entry, consts);
 }

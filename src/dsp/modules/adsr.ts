@@ -27,10 +27,10 @@
 // - A segment ends (and the level snaps to its target) when within 1e-9 of it.
 
 import { Kernel, stateArray } from '../kernel.js';
-import type { ModuleDefinition } from '../kernel.js';
-import type { ModuleSpec } from '../spec.js';
+import { defineModule } from '../define.js';
+import * as layout from './adsr.layout.js';
 
-export const adsrSpec: ModuleSpec = {
+export const adsrDecl = defineModule({
   type: 'adsr',
   doc:
     'ADSR envelope triggered by /gate. With `in` connected, out = in × envelope; otherwise out = envelope (0–1). ' +
@@ -40,78 +40,45 @@ export const adsrSpec: ModuleSpec = {
   params: [
     { id: 'attack', unit: 'ms', min: 0.1, max: 10000, default: 10, smoothingMs: 0, scale: 'exp', doc: 'Attack time: rise from 0 to 1 (from level L the attack takes (1 − L)·attack). Read live.' },
     { id: 'decay', unit: 'ms', min: 0.1, max: 10000, default: 100, smoothingMs: 0, scale: 'exp', doc: 'Decay time: fall from 1 to the sustain level, exactly. Read live.' },
-    { id: 'sustain', unit: 'level', min: 0, max: 1, default: 0.7, smoothingMs: 5, scale: 'linear', doc: 'Sustain level (0–1), followed live while the gate is held.' },
+    { id: 'sustain', unit: 'level', min: 0, max: 1, default: 0.7, smoothingMs: 5, doc: 'Sustain level (0–1), followed live while the gate is held.' },
     { id: 'release', unit: 'ms', min: 0.1, max: 10000, default: 200, smoothingMs: 0, scale: 'exp', doc: 'Release time: fall from the level at gate-off to 0, exactly. Read live.' },
     {
-      id: 'curve', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, scale: 'linear', labels: ['linear', 'exp'], modulatable: false,
+      id: 'curve', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, labels: ['linear', 'exp'], modulatable: false,
       doc: 'Segment shape: linear ramps, or exponential (Redmon) segments ending at the same times.',
     },
   ],
   inputs: [{ id: 'in', doc: 'Signal multiplied by the envelope; when unconnected the envelope itself is output.' }],
   outputs: [{ id: 'out', doc: 'in × envelope, or the envelope (0–1) when `in` is unconnected.' }],
   gate: true,
-  blockSizeInvariant: true,
   silentInSilentOut: false,
-};
-
-const PARAM_ATTACK = 0;
-const PARAM_DECAY = 1;
-const PARAM_SUSTAIN = 2;
-const PARAM_RELEASE = 3;
-const PARAM_CURVE = 4;
-
-const IDLE = 0;
-const ATTACK = 1;
-const DECAY = 2;
-const SUSTAIN = 3;
-const RELEASE = 4;
-
-// State layout.
-const S_STAGE = 0;
-const S_LEVEL = 1;
-/** Level at gate-off. */
-const S_REL_START = 2;
-/** Linear: per-sample increment; exp: the coefficient c. */
-const S_STEP = 3;
-/** Exp: overshoot target b'. */
-const S_OVER = 4;
-/** Time param (ms) the current segment was built with; −1 = rebuild at the next sample. */
-const S_SEG_TIME = 5;
-const S_SEG_SUSTAIN = 6;
-const S_SEG_CURVE = 7;
-const STATE_SIZE = 8;
-
-const RATIO_ATTACK = 0.3;
-const RATIO_DECAY_RELEASE = 0.0001;
-/** ln(r / (1 + r)): c = exp(LN / T). T = 0 gives c = 0 (an immediate step to b'; then clamped). */
-const LN_ATTACK = Math.log(RATIO_ATTACK / (1 + RATIO_ATTACK));
-const LN_DECAY_RELEASE = Math.log(RATIO_DECAY_RELEASE / (1 + RATIO_DECAY_RELEASE));
-/** A segment ends when the level is this close to its target. */
-const END_EPS = 1e-9;
-
-/**
- * The kernel's constants and state layout, for its SIMD batch kernel (adsr-batch.ts,
- * wasm/adsr.ts). A copy: the hot loop reads the module constants above, never this object.
- */
-export const ADSR_CONSTANTS = Object.freeze({
-  stateSize: STATE_SIZE,
-  stageIdle: IDLE,
-  stageAttack: ATTACK,
-  stageDecay: DECAY,
-  stageSustain: SUSTAIN,
-  stageRelease: RELEASE,
-  stateStage: S_STAGE,
-  stateLevel: S_LEVEL,
-  stateRelStart: S_REL_START,
-  stateSegTime: S_SEG_TIME,
-  stateSegSustain: S_SEG_SUSTAIN,
-  stateSegCurve: S_SEG_CURVE,
-  ratioAttack: RATIO_ATTACK,
-  ratioDecayRelease: RATIO_DECAY_RELEASE,
-  lnAttack: LN_ATTACK,
-  lnDecayRelease: LN_DECAY_RELEASE,
-  endEps: END_EPS,
 });
+
+const P = adsrDecl.param;
+const IN = adsrDecl.input;
+
+// The state layout and stage codes live in adsr.layout.ts (shared with the batch kernel
+// wasm/adsr.ts), copied into module-local constants: V8 constant-folds those in hot loops, not
+// imported bindings.
+const {
+  S_STAGE, S_LEVEL, S_REL_START, S_STEP, S_OVER, S_SEG_TIME, S_SEG_SUSTAIN, S_SEG_CURVE, STATE_SIZE,
+  STAGE_IDLE: IDLE, STAGE_ATTACK: ATTACK, STAGE_DECAY: DECAY, STAGE_SUSTAIN: SUSTAIN, STAGE_RELEASE: RELEASE,
+} = layout;
+
+// Redmon's overshoot ratios, the exp segments' log factors and the end threshold, exported for
+// the batch host (adsr-batch.ts), which computes the exp coefficients with these expressions.
+export const ADSR_RATIO_ATTACK = 0.3;
+export const ADSR_RATIO_DECAY_RELEASE = 0.0001;
+/** ln(r / (1 + r)): c = exp(LN / T). T = 0 gives c = 0 (an immediate step to b'; then clamped). */
+export const ADSR_LN_ATTACK = Math.log(ADSR_RATIO_ATTACK / (1 + ADSR_RATIO_ATTACK));
+export const ADSR_LN_DECAY_RELEASE = Math.log(ADSR_RATIO_DECAY_RELEASE / (1 + ADSR_RATIO_DECAY_RELEASE));
+/** A segment ends when the level is this close to its target. */
+export const ADSR_END_EPS = 1e-9;
+// Module-local copies for the hot loops (exported bindings are module cells, not folded).
+const RATIO_ATTACK = ADSR_RATIO_ATTACK;
+const RATIO_DECAY_RELEASE = ADSR_RATIO_DECAY_RELEASE;
+const LN_ATTACK = ADSR_LN_ATTACK;
+const LN_DECAY_RELEASE = ADSR_LN_DECAY_RELEASE;
+const END_EPS = ADSR_END_EPS;
 
 export class AdsrKernel extends Kernel {
   readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
@@ -139,15 +106,15 @@ export class AdsrKernel extends Kernel {
   // same level, same sustain). Every param's isConstant/value/buffer is read once per call.
   process(start: number, end: number): void {
     const out = this.io.outputs[0];
-    const inPort = this.io.inputs[0];
+    const inPort = this.io.inputs[IN.in];
     const connected = inPort.connected;
     const input = inPort.buffer;
     const p = this.io.params;
-    const attack = p[PARAM_ATTACK];
-    const decay = p[PARAM_DECAY];
-    const sustain = p[PARAM_SUSTAIN];
-    const release = p[PARAM_RELEASE];
-    const curve = p[PARAM_CURVE];
+    const attack = p[P.attack];
+    const decay = p[P.decay];
+    const sustain = p[P.sustain];
+    const release = p[P.release];
+    const curve = p[P.curve];
     const attackConst = attack.isConstant;
     const attackValue = attack.value;
     const attackBuf = attack.buffer;
@@ -373,4 +340,4 @@ export class AdsrKernel extends Kernel {
   }
 }
 
-export const adsrModule: ModuleDefinition = { spec: adsrSpec, kernel: AdsrKernel };
+export const adsrModule = adsrDecl.withKernel(AdsrKernel);

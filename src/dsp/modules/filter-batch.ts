@@ -11,27 +11,21 @@ import { WasmBatchKernel, type BatchEntry, type BatchKernel } from '../batch.js'
 import type { Kernel } from '../kernel.js';
 import type { WasmArena } from '../lib/wasm-arena.js';
 import { EXP2_C1, EXP2_C2, EXP2_C3, EXP2_C4, EXP2_C5, EXP2_C6, EXP2_C7, EXP2_INT, EXP2_RANGE } from '../lib/fast-math.js';
-import { FILTER_CONSTANTS, filterMaxCutoff, filterPiOverFs, modeIndex } from './filter.js';
+import {
+  FILTER_DENORMAL, FILTER_INV_CONTROL_PERIOD, FILTER_MIN_CUTOFF_HZ, FILTER_MIN_Q, FILTER_MIX_V0 as M_V0, FILTER_MIX_V1 as M_V1,
+  FILTER_MIX_V2 as M_V2, filterDecl, filterMaxCutoff, filterPiOverFs, modeIndex,
+} from './filter.js';
+import {
+  K_COUNT, K_DENORMAL, K_EXP2_C1, K_EXP2_INT, K_EXP2_RANGE, K_INV_CONTROL_PERIOD, K_MAX_CUTOFF, K_MIN_CUTOFF, K_MIN_Q, K_PI_OVER_FS,
+  LANE_CUTOFF, LANE_M0, LANE_M2, LANE_MODE, LANE_Q, LANE_S1,
+} from './filter.layout.js';
 
-const M_V0 = FILTER_CONSTANTS.mixV0;
-const M_V1 = FILTER_CONSTANTS.mixV1;
-const M_V2 = FILTER_CONSTANTS.mixV2;
-
-// Per-lane params: the layout of wasm/filter.ts (P_*).
-const P_CUTOFF = 0;
-const P_Q = 1;
-const P_MODE = 2;
-const P_M0 = 3;
-const P_S1 = 4;
-const P_M2 = 5;
-const PARAM_MODE = 0;
-const PARAM_CUTOFF = 1;
-const PARAM_Q = 2;
+const P = filterDecl.param;
 
 class FilterBatch extends WasmBatchKernel {
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    return p[PARAM_MODE]!.isConstant && p[PARAM_CUTOFF]!.isConstant && p[PARAM_Q]!.isConstant;
+    return p[P.mode]!.isConstant && p[P.cutoff]!.isConstant && p[P.q]!.isConstant;
   }
 
   /** accepts and writeParams read params only. */
@@ -41,13 +35,13 @@ class FilterBatch extends WasmBatchKernel {
 
   writeParams(kernel: Kernel, d: Float64Array, at: number): void {
     const p = kernel.io.params;
-    const mode = modeIndex(p[PARAM_MODE]!.value);
-    d[at + P_CUTOFF] = p[PARAM_CUTOFF]!.value;
-    d[at + P_Q] = p[PARAM_Q]!.value;
-    d[at + P_MODE] = mode;
-    d[at + P_M0] = M_V0[mode]!;
-    d[at + P_S1] = M_V1[mode]!;
-    d[at + P_M2] = M_V2[mode]!;
+    const mode = modeIndex(p[P.mode]!.value);
+    d[at + LANE_CUTOFF] = p[P.cutoff]!.value;
+    d[at + LANE_Q] = p[P.q]!.value;
+    d[at + LANE_MODE] = mode;
+    d[at + LANE_M0] = M_V0[mode]!;
+    d[at + LANE_S1] = M_V1[mode]!;
+    d[at + LANE_M2] = M_V2[mode]!;
   }
 }
 
@@ -56,14 +50,17 @@ export function createFilterBatch(arena: WasmArena, sampleRate: number): BatchKe
   const entry = arena.exports['filterRun'] as BatchEntry | undefined;
   const constCount = arena.exports['filterConstCount'] as (() => number) | undefined;
   if (entry === undefined || constCount === undefined) return undefined;
-  const values = [
-    filterPiOverFs(sampleRate), filterMaxCutoff(sampleRate), FILTER_CONSTANTS.minCutoffHz, FILTER_CONSTANTS.minQ,
-    FILTER_CONSTANTS.denormal, FILTER_CONSTANTS.invControlPeriod, EXP2_RANGE,
-    EXP2_C1, EXP2_C2, EXP2_C3, EXP2_C4, EXP2_C5, EXP2_C6, EXP2_C7, ...EXP2_INT,
-  ];
-  if (values.length !== constCount()) throw new Error(`filter batch: ${values.length} constants, the wasm expects ${constCount()}`);
-  const consts = arena.f64(values.length);
+  if (constCount() !== K_COUNT) throw new Error(`filter batch: ${K_COUNT} constants, the wasm expects ${constCount()}`);
+  const consts = arena.f64(K_COUNT);
   if (!arena.holds(consts)) return undefined;
-  consts.set(values);
+  consts[K_PI_OVER_FS] = filterPiOverFs(sampleRate);
+  consts[K_MAX_CUTOFF] = filterMaxCutoff(sampleRate);
+  consts[K_MIN_CUTOFF] = FILTER_MIN_CUTOFF_HZ;
+  consts[K_MIN_Q] = FILTER_MIN_Q;
+  consts[K_DENORMAL] = FILTER_DENORMAL;
+  consts[K_INV_CONTROL_PERIOD] = FILTER_INV_CONTROL_PERIOD;
+  consts[K_EXP2_RANGE] = EXP2_RANGE;
+  consts.set([EXP2_C1, EXP2_C2, EXP2_C3, EXP2_C4, EXP2_C5, EXP2_C6, EXP2_C7], K_EXP2_C1);
+  consts.set(EXP2_INT, K_EXP2_INT);
   return new FilterBatch(arena, entry, consts);
 }

@@ -30,21 +30,21 @@
 // of how the timeline is cut.
 
 import { Kernel, stateArray } from '../kernel.js';
-import type { ModuleDefinition } from '../kernel.js';
-import type { ModuleSpec } from '../spec.js';
+import { defineModule } from '../define.js';
 import {
   EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5, EXP2_C6 as LIB_C6,
   EXP2_C7 as LIB_C7, EXP2_INT as LIB_EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
 } from '../lib/fast-math.js';
+import * as layout from './filter.layout.js';
 
-export const filterSpec: ModuleSpec = {
+export const filterDecl = defineModule({
   type: 'filter',
   doc:
     'Resonant 2-pole state-variable filter (trapezoidal/TPT SVF, Zavalishin; Simper 2013): low-, high-, band-pass (0 dB peak) or notch, ' +
     '12 dB/octave. Effective cutoff = cutoff × 2^fm (fm in octaves), updated every 16 samples with linear interpolation.',
   params: [
     {
-      id: 'mode', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, scale: 'linear', labels: ['lp', 'hp', 'bp', 'notch'],
+      id: 'mode', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, labels: ['lp', 'hp', 'bp', 'notch'],
       aliases: ['filter_mode'], modulatable: false,
       doc: 'Response: lp (0), hp (1), bp (2, 0 dB at the cutoff), notch (3). Indices match the old API.',
     },
@@ -59,26 +59,45 @@ export const filterSpec: ModuleSpec = {
     },
   ],
   outputs: [{ id: 'out', doc: 'Filtered audio.' }],
-  gate: false,
-  blockSizeInvariant: true,
   silentInSilentOut: true,
-};
+});
 
-const PARAM_MODE = 0;
-const PARAM_CUTOFF = 1;
-const PARAM_Q = 2;
-const INPUT_IN = 0;
-const INPUT_FM = 1;
+const P = filterDecl.param;
+const IN = filterDecl.input;
 
-/** Samples between control points (a power of two). */
-const CONTROL_PERIOD = 16;
-const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
-const MIN_CUTOFF_HZ = 10;
+// The state layout and control period live in filter.layout.ts (shared with the batch kernel
+// wasm/filter.ts), copied into module-local constants: V8 constant-folds those in hot loops, not
+// imported bindings.
+const {
+  S_IC1, S_IC2, S_PHASE, S_B11, S_DB11, S_B11T, S_B12, S_DB12, S_B12T, S_B20, S_DB20, S_B20T, S_K0, S_DK, S_KT, S_GT, S_READY, S_FC, S_Q,
+  STATE_SIZE, CONTROL_PERIOD,
+} = layout;
+
+// DSP constants, exported for the batch host (filter-batch.ts writes them into the wasm
+// kernel's constants); the hot loop reads the module-local copies below (exported bindings are
+// module cells, which V8 does not fold).
+/** 1 / CONTROL_PERIOD (exact: a power of two). */
+export const FILTER_INV_CONTROL_PERIOD = 1 / layout.CONTROL_PERIOD;
+/** Lower clamp of the effective cutoff, Hz. */
+export const FILTER_MIN_CUTOFF_HZ = 10;
+/** Lower clamp of q. */
+export const FILTER_MIN_Q = 0.01;
+/** Integrator states below this are flushed to 0 at control points. */
+export const FILTER_DENORMAL = 1e-20;
+/** Output mix out = FILTER_MIX_V0·v0 + FILTER_MIX_V1·k·v1 + FILTER_MIX_V2·v2, indexed by mode. */
+export const FILTER_MIX_V0 = [0, 1, 0, 1] as const;
+export const FILTER_MIX_V1 = [0, -1, 1, -1] as const;
+export const FILTER_MIX_V2 = [1, -1, 0, 0] as const;
+const INV_CONTROL_PERIOD = FILTER_INV_CONTROL_PERIOD;
+const MIN_CUTOFF_HZ = FILTER_MIN_CUTOFF_HZ;
 const MAX_CUTOFF_RATIO = 0.49;
-const MIN_Q = 0.01;
-const DENORMAL = 1e-20;
+const MIN_Q = FILTER_MIN_Q;
+const DENORMAL = FILTER_DENORMAL;
+const M_V0 = FILTER_MIX_V0;
+const M_V1 = FILTER_MIX_V1;
+const M_V2 = FILTER_MIX_V2;
 // fast-math constants as module-local bindings: V8 folds those in hot code, not imported ones.
-const EXP2_RANGE = 64;
+const EXP2_RANGE = LIB_EXP2_RANGE;
 const EXP2_C1 = LIB_C1;
 const EXP2_C2 = LIB_C2;
 const EXP2_C3 = LIB_C3;
@@ -87,61 +106,6 @@ const EXP2_C5 = LIB_C5;
 const EXP2_C6 = LIB_C6;
 const EXP2_C7 = LIB_C7;
 const EXP2_INT = LIB_EXP2_INT;
-if (EXP2_RANGE !== LIB_EXP2_RANGE) throw new Error('filter: exp2 range out of sync with lib/fast-math.ts');
-
-// Output mix out = M_V0·v0 + M_V1·k·v1 + M_V2·v2, indexed by mode.
-const M_V0 = [0, 1, 0, 1] as const;
-const M_V1 = [0, -1, 1, -1] as const;
-const M_V2 = [1, -1, 0, 0] as const;
-
-// State layout.
-const S_IC1 = 0;
-const S_IC2 = 1;
-/** Position in the control period, 0..CONTROL_PERIOD−1 (0 = control point at this sample). */
-const S_PHASE = 2;
-/**
- * Update coefficients b11 = 2a1 − 1, b12 = 2a2, b20 = 2a3, each as (start = the previous
- * control point's target, per-sample increment, target); b22 = 1 − b20 per sample.
- */
-const S_B11 = 3;
-const S_DB11 = 4;
-const S_B11T = 5;
-const S_B12 = 6;
-const S_DB12 = 7;
-const S_B12T = 8;
-const S_B20 = 9;
-const S_DB20 = 10;
-const S_B20T = 11;
-/** k (for the hp/bp/notch output mix): start, increment, target. */
-const S_K0 = 12;
-const S_DK = 13;
-const S_KT = 14;
-/** g = tan(π·fc/fs) of the latest control point. */
-const S_GT = 15;
-/** 1 after the first control point (the first one starts without interpolation). */
-const S_READY = 16;
-/** Effective cutoff (Hz) and q that the targets were computed from: unchanged values skip tan/div. */
-const S_FC = 17;
-const S_Q = 18;
-const STATE_SIZE = 19;
-
-/**
- * The constants the batch kernel (filter-batch.ts, wasm/filter.ts) needs, copied into one
- * exported object: the hot loop above reads module-local bindings (V8 folds those; exported
- * bindings are module cells and measured to box doubles in the allocation probe).
- */
-export const FILTER_CONSTANTS = Object.freeze({
-  stateSize: STATE_SIZE,
-  statePhase: S_PHASE,
-  controlPeriod: CONTROL_PERIOD,
-  minCutoffHz: MIN_CUTOFF_HZ,
-  minQ: MIN_Q,
-  denormal: DENORMAL,
-  invControlPeriod: INV_CONTROL_PERIOD,
-  mixV0: M_V0,
-  mixV1: M_V1,
-  mixV2: M_V2,
-});
 
 export class FilterKernel extends Kernel {
   readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
@@ -150,16 +114,16 @@ export class FilterKernel extends Kernel {
 
   process(start: number, end: number): void {
     const out = this.io.outputs[0];
-    const input = this.io.inputs[INPUT_IN].buffer;
-    const fmPort = this.io.inputs[INPUT_FM];
+    const input = this.io.inputs[IN.in].buffer;
+    const fmPort = this.io.inputs[IN.fm];
     const fmConnected = fmPort.connected;
     const fm = fmPort.buffer;
     // fm is read only at control points, so the port's scale is applied here (readsScale).
     const fmScale = fmPort.scale;
     const p = this.io.params;
-    const modeP = p[PARAM_MODE];
-    const cutoffP = p[PARAM_CUTOFF];
-    const qP = p[PARAM_Q];
+    const modeP = p[P.mode];
+    const cutoffP = p[P.cutoff];
+    const qP = p[P.q];
     const modeConst = modeP.isConstant;
     const piOverFs = this.piOverFs;
     const maxCutoff = this.maxCutoff;
@@ -436,4 +400,4 @@ export function modeIndex(v: number): 0 | 1 | 2 | 3 {
   return 0;
 }
 
-export const filterModule: ModuleDefinition = { spec: filterSpec, kernel: FilterKernel };
+export const filterModule = filterDecl.withKernel(FilterKernel);

@@ -13,19 +13,13 @@ import type { Kernel } from '../kernel.js';
 import type { WasmArena } from '../lib/wasm-arena.js';
 import { enumIndexAt } from '../lib/enum-param.js';
 import { SIN_S3, SIN_S5, SIN_S7, SIN_S9, SIN_S11, SIN_S13, SIN_S15 } from '../lib/fast-math.js';
-import { LFO_CONSTANTS } from './lfo.js';
+import { LFO_INV_CONTROL_PERIOD, LFO_TWO_PI, lfoDecl } from './lfo.js';
+import {
+  CONTROL_PERIOD, K_CONTROL_PERIOD, K_COUNT, K_INV_CONTROL_PERIOD, K_SIN_S3, K_TWO_PI, LANE_DEPTH, LANE_INC, LANE_OFFSET, LANE_SHAPE,
+  SHAPE_COUNT,
+} from './lfo.layout.js';
 
-// Per-lane params: the layout of wasm/lfo.ts (P_*).
-const P_SHAPE = 0;
-const P_INC = 1;
-const P_DEPTH = 2;
-const P_OFFSET = 3;
-// lfo.ts's params.
-const PARAM_SHAPE = 0;
-const PARAM_RATE = 1;
-const PARAM_DEPTH = 2;
-const PARAM_OFFSET = 3;
-const SHAPE_COUNT = LFO_CONSTANTS.shapeCount;
+const P = lfoDecl.param;
 
 class LfoBatch extends WasmBatchKernel {
   constructor(
@@ -40,7 +34,7 @@ class LfoBatch extends WasmBatchKernel {
 
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    return p[PARAM_SHAPE]!.isConstant && p[PARAM_RATE]!.isConstant && p[PARAM_DEPTH]!.isConstant && p[PARAM_OFFSET]!.isConstant;
+    return p[P.shape]!.isConstant && p[P.rate]!.isConstant && p[P.depth]!.isConstant && p[P.offset]!.isConstant;
   }
 
   /** accepts and writeParams read params only. */
@@ -50,10 +44,10 @@ class LfoBatch extends WasmBatchKernel {
 
   writeParams(kernel: Kernel, d: Float64Array, at: number): void {
     const p = kernel.io.params;
-    d[at + P_SHAPE] = enumIndexAt(p[PARAM_SHAPE]!, 0, SHAPE_COUNT);
-    d[at + P_INC] = p[PARAM_RATE]!.value * this.invSampleRate;
-    d[at + P_DEPTH] = p[PARAM_DEPTH]!.value;
-    d[at + P_OFFSET] = p[PARAM_OFFSET]!.value;
+    d[at + LANE_SHAPE] = enumIndexAt(p[P.shape]!, 0, SHAPE_COUNT);
+    d[at + LANE_INC] = p[P.rate]!.value * this.invSampleRate;
+    d[at + LANE_DEPTH] = p[P.depth]!.value;
+    d[at + LANE_OFFSET] = p[P.offset]!.value;
   }
 }
 
@@ -62,13 +56,12 @@ export function createLfoBatch(arena: WasmArena, sampleRate: number): BatchKerne
   const entry = arena.exports['lfoRun'] as BatchEntry | undefined;
   const constCount = arena.exports['lfoConstCount'] as (() => number) | undefined;
   if (entry === undefined || constCount === undefined) return undefined;
-  const values = [
-    LFO_CONSTANTS.twoPi, SIN_S3, SIN_S5, SIN_S7, SIN_S9, SIN_S11, SIN_S13, SIN_S15,
-    LFO_CONSTANTS.invControlPeriod, LFO_CONSTANTS.controlPeriod,
-  ];
-  if (values.length !== constCount()) throw new Error(`lfo batch: ${values.length} constants, the wasm expects ${constCount()}`);
-  const consts = arena.f64(values.length);
+  if (constCount() !== K_COUNT) throw new Error(`lfo batch: ${K_COUNT} constants, the wasm expects ${constCount()}`);
+  const consts = arena.f64(K_COUNT);
   if (!arena.holds(consts)) return undefined;
-  consts.set(values);
+  consts[K_TWO_PI] = LFO_TWO_PI;
+  consts.set([SIN_S3, SIN_S5, SIN_S7, SIN_S9, SIN_S11, SIN_S13, SIN_S15], K_SIN_S3);
+  consts[K_INV_CONTROL_PERIOD] = LFO_INV_CONTROL_PERIOD;
+  consts[K_CONTROL_PERIOD] = CONTROL_PERIOD;
   return new LfoBatch(arena, entry, consts, 1 / sampleRate);
 }

@@ -29,64 +29,52 @@
 // sin(2πp_cp)): still a function of the state only.
 
 import { Kernel, stateArray } from '../kernel.js';
-import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
-import type { ModuleSpec } from '../spec.js';
+import type { KernelContext, KernelIo } from '../kernel.js';
+import { defineModule } from '../define.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
 import { bipolar, nextState, seedState, stepHeldBipolar } from '../lib/random.js';
 import {
   SIN_S3 as LIB_S3, SIN_S5 as LIB_S5, SIN_S7 as LIB_S7, SIN_S9 as LIB_S9, SIN_S11 as LIB_S11, SIN_S13 as LIB_S13, SIN_S15 as LIB_S15,
 } from '../lib/fast-math.js';
+import * as layout from './lfo.layout.js';
 
 export const LFO_SHAPES = ['sine', 'triangle', 'square', 'saw', 'sh'] as const;
 
-export const lfoSpec: ModuleSpec = {
+export const lfoDecl = defineModule({
   type: 'lfo',
   doc:
     'Low-frequency oscillator for modulation: out = offset + depth × shape (sine, triangle, square, saw, sample-and-hold). ' +
     'The sine is evaluated every 16 samples and interpolated linearly in between (at most 0.0014 from the exact sine at 50 Hz and 48 kHz); ' +
     'the other shapes are exact per sample.',
   params: [
-    { id: 'shape', unit: 'enum', min: 0, max: 4, default: 0, smoothingMs: 0, scale: 'linear', labels: LFO_SHAPES, modulatable: false, doc: 'Waveform; `sh` holds a new random value each cycle.' },
+    { id: 'shape', unit: 'enum', min: 0, max: 4, default: 0, smoothingMs: 0, labels: LFO_SHAPES, modulatable: false, doc: 'Waveform; `sh` holds a new random value each cycle.' },
     { id: 'rate', unit: 'Hz', min: 0.01, max: 50, default: 1, smoothingMs: 5, scale: 'exp', doc: 'Cycles per second.' },
-    { id: 'depth', unit: 'level', min: 0, max: 1, default: 1, smoothingMs: 5, scale: 'linear', doc: 'Amplitude of the shape.' },
-    { id: 'offset', unit: 'level', min: -1, max: 1, default: 0, smoothingMs: 5, scale: 'linear', doc: 'Added to the output (centre value).' },
+    { id: 'depth', unit: 'level', min: 0, max: 1, default: 1, smoothingMs: 5, doc: 'Amplitude of the shape.' },
+    { id: 'offset', unit: 'level', min: -1, max: 1, default: 0, smoothingMs: 5, doc: 'Added to the output (centre value).' },
   ],
   inputs: [],
   outputs: [{ id: 'out', doc: 'Control signal offset + depth × shape, within [offset - depth, offset + depth].' }],
-  gate: false,
-  blockSizeInvariant: true,
   silentInSilentOut: false,
-};
+});
 
-const P_SHAPE = 0;
-const P_RATE = 1;
-const P_DEPTH = 2;
-const P_OFFSET = 3;
+const P = lfoDecl.param;
 
-const SHAPE_SINE = 0;
-const SHAPE_TRIANGLE = 1;
-const SHAPE_SQUARE = 2;
-const SHAPE_SAW = 3;
-
-const S_PHASE = 0;
-const S_RNG = 1; // generator state (uint32)
-const S_HELD = 2; // current sample-and-hold value
-const S_COUNT = 3; // position in the control period, 0..15 (0 = control point at this sample)
-const S_SIN_A = 4; // sine segment: value at the control point
-const S_SIN_D = 5; // sine segment: per-sample increment
-const S_SIN_B = 6; // sine segment: target (value 16 samples after the control point)
-const S_CP_PHASE = 7; // phase at the latest control point
-const S_CP_INC = 8; // phase increment at the latest control point
-const S_STALE = 9; // 1 when the latest control point fell in a run of another shape
-const STATE_SIZE = 10;
-
-/** Samples between sine control points (a power of two; the counter wraps with a mask). */
-const CONTROL_PERIOD = 16;
-const INV_CONTROL_PERIOD = 1 / CONTROL_PERIOD;
+// The state layout, shape indices and control period live in lfo.layout.ts (shared with the
+// batch kernel wasm/lfo.ts), copied into module-local constants: V8 constant-folds those in hot
+// loops, not imported bindings.
+const {
+  S_PHASE, S_RNG, S_HELD, S_COUNT, S_SIN_A, S_SIN_D, S_SIN_B, S_CP_PHASE, S_CP_INC, S_STALE, STATE_SIZE,
+  SHAPE_SINE, SHAPE_TRIANGLE, SHAPE_SQUARE, SHAPE_SAW, SHAPE_COUNT, CONTROL_PERIOD,
+} = layout;
+/** 1 / CONTROL_PERIOD (exact: a power of two). */
+export const LFO_INV_CONTROL_PERIOD = 1 / layout.CONTROL_PERIOD;
+const INV_CONTROL_PERIOD = LFO_INV_CONTROL_PERIOD;
 /** Below this, phase + 16 increments (each rounded, error < 2^-53 each) stays below 1. */
 const NO_WRAP_LIMIT = 1 - 1e-9;
 
-const TWO_PI = 2 * Math.PI;
+/** 2π, also written into the batch kernel's constants (lfo-batch.ts). */
+export const LFO_TWO_PI = 2 * Math.PI;
+const TWO_PI = LFO_TWO_PI;
 // fast-math constants as module-local bindings (V8 folds those in hot code, not imported ones).
 const SIN_S3 = LIB_S3;
 const SIN_S5 = LIB_S5;
@@ -95,19 +83,6 @@ const SIN_S9 = LIB_S9;
 const SIN_S11 = LIB_S11;
 const SIN_S13 = LIB_S13;
 const SIN_S15 = LIB_S15;
-
-/**
- * The values the SIMD batch kernel (wasm/lfo.ts via lfo-batch.ts) needs, as one frozen exported
- * object: the hot loops above read module-local bindings (V8 folds those; exported bindings are
- * module cells).
- */
-export const LFO_CONSTANTS = Object.freeze({
-  stateSize: STATE_SIZE,
-  controlPeriod: CONTROL_PERIOD,
-  invControlPeriod: INV_CONTROL_PERIOD,
-  twoPi: TWO_PI,
-  shapeCount: LFO_SHAPES.length,
-});
 
 export class LfoKernel extends Kernel {
   readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
@@ -129,13 +104,13 @@ export class LfoKernel extends Kernel {
   }
 
   process(start: number, end: number): void {
-    const shapeParam = this.io.params[P_SHAPE];
+    const shapeParam = this.io.params[P.shape];
     // Kernel.outputCheck: the renderers add a bound of their samples' sum of squares.
     this.outputCheck[0] = 0;
     let i = start;
     while (i < end) {
       const runEnd = enumRunEnd(shapeParam, i, end);
-      const shape = enumIndexAt(shapeParam, i, 5);
+      const shape = enumIndexAt(shapeParam, i, SHAPE_COUNT);
       if (shape === SHAPE_SINE) this.renderSine(i, runEnd);
       else this.renderOther(i, runEnd, shape);
       i = runEnd;
@@ -147,9 +122,9 @@ export class LfoKernel extends Kernel {
     const st = this.state;
     const out = this.io.outputs[0];
     const params = this.io.params;
-    const rate = params[P_RATE];
-    const depth = params[P_DEPTH];
-    const offset = params[P_OFFSET];
+    const rate = params[P.rate];
+    const depth = params[P.depth];
+    const offset = params[P.offset];
     const rateConstant = rate.isConstant;
     const rateValue = rate.value;
     const rateBuffer = rate.buffer;
@@ -286,9 +261,9 @@ export class LfoKernel extends Kernel {
     this.outputCheck[0] = Number.POSITIVE_INFINITY;
     const out = this.io.outputs[0];
     const params = this.io.params;
-    const rate = params[P_RATE];
-    const depth = params[P_DEPTH];
-    const offset = params[P_OFFSET];
+    const rate = params[P.rate];
+    const depth = params[P.depth];
+    const offset = params[P.offset];
     const rateConstant = rate.isConstant;
     const rateValue = rate.value;
     const rateBuffer = rate.buffer;
@@ -362,4 +337,4 @@ export class LfoKernel extends Kernel {
   }
 }
 
-export const lfoModule: ModuleDefinition = { spec: lfoSpec, kernel: LfoKernel };
+export const lfoModule = lfoDecl.withKernel(LfoKernel);

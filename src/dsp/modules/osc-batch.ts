@@ -20,37 +20,13 @@ import type { Kernel } from '../kernel.js';
 import { BLAMP_TABLE, BLEP_TABLE } from '../lib/blep.js';
 import { enumIndexAt } from '../lib/enum-param.js';
 import type { WasmArena } from '../lib/wasm-arena.js';
-import { OSC_CONSTANTS } from './osc.js';
+import { oscDecl } from './osc.js';
+import {
+  K_BLAMP, K_BLEP, K_COUNT, K_INV_SAMPLE_RATE, LANE_DETUNE, LANE_DT, LANE_F, LANE_FACTOR, LANE_GAIN, LANE_PW, LANE_WAVE,
+  S_DETUNE, S_FACTOR, WAVE_SINE, WAVE_SQUARE,
+} from './osc.layout.js';
 
-// osc.ts's state indices used here, restated (checked against OSC_CONSTANTS at load).
-const S_DETUNE = 4;
-const S_FACTOR = 5;
-if (
-  OSC_CONSTANTS.stateSize !== 26 || OSC_CONSTANTS.statePhase !== 0 || OSC_CONSTANTS.statePhaseB !== 1 ||
-  OSC_CONSTANTS.statePwPrev !== 2 || OSC_CONSTANTS.stateWave !== 3 || OSC_CONSTANTS.stateDetune !== S_DETUNE ||
-  OSC_CONSTANTS.stateFactor !== S_FACTOR || OSC_CONSTANTS.statePos !== 6 || OSC_CONSTANTS.stateDt !== 7 ||
-  OSC_CONSTANTS.stateEvent !== 8 || OSC_CONSTANTS.stateRing !== 10 || OSC_CONSTANTS.ringHalf !== 8 ||
-  OSC_CONSTANTS.ringTaps !== 16 || OSC_CONSTANTS.tablePhases !== 32
-) {
-  throw new Error('osc batch: osc.ts state layout out of sync with wasm/osc.ts');
-}
-
-// Per-lane params: the layout of wasm/osc.ts (P_*).
-const P_WAVE = 0;
-const P_DT = 1;
-const P_F = 2;
-const P_GAIN = 3;
-const P_PW = 4;
-const P_DETUNE = 5;
-const P_FACTOR = 6;
-// osc's params and input (spec order).
-const PARAM_WAVEFORM = 0;
-const PARAM_FREQ = 1;
-const PARAM_DETUNE = 2;
-const PARAM_GAIN = 3;
-const PARAM_PW = 4;
-const WAVE_SINE = 0;
-const WAVE_SQUARE = 2;
+const P = oscDecl.param;
 
 class OscBatch extends WasmBatchKernel {
   constructor(
@@ -65,11 +41,11 @@ class OscBatch extends WasmBatchKernel {
 
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    const waveform = p[PARAM_WAVEFORM]!;
+    const waveform = p[P.waveform]!;
     if (!waveform.isConstant) return false;
     const wave = enumIndexAt(waveform, 0, 4);
-    if (wave === WAVE_SINE || (wave === WAVE_SQUARE && !p[PARAM_PW]!.isConstant)) return false;
-    return p[PARAM_FREQ]!.isConstant && p[PARAM_DETUNE]!.isConstant && p[PARAM_GAIN]!.isConstant;
+    if (wave === WAVE_SINE || (wave === WAVE_SQUARE && !p[P.pw]!.isConstant)) return false;
+    return p[P.freq]!.isConstant && p[P.detune]!.isConstant && p[P.gain]!.isConstant;
   }
 
   /**
@@ -85,22 +61,22 @@ class OscBatch extends WasmBatchKernel {
     const p = kernel.io.params;
     const st = kernel.state;
     // osc.ts computeIncrements, its expressions and caching.
-    const detune = p[PARAM_DETUNE]!.value;
+    const detune = p[P.detune]!.value;
     let lastDetune = st[S_DETUNE]!;
     let factor = st[S_FACTOR]!;
     if (detune !== lastDetune) {
       lastDetune = detune;
       factor = Math.pow(2, detune / 1200);
     }
-    const f = p[PARAM_FREQ]!.value * factor;
+    const f = p[P.freq]!.value * factor;
     const dt = f * this.inv;
-    d[at + P_WAVE] = enumIndexAt(p[PARAM_WAVEFORM]!, 0, 4);
-    d[at + P_DT] = dt > 0.5 ? 0.5 : dt < -0.5 ? -0.5 : dt === dt ? dt : 0;
-    d[at + P_F] = f;
-    d[at + P_GAIN] = p[PARAM_GAIN]!.value;
-    d[at + P_PW] = p[PARAM_PW]!.value;
-    d[at + P_DETUNE] = lastDetune;
-    d[at + P_FACTOR] = factor;
+    d[at + LANE_WAVE] = enumIndexAt(p[P.waveform]!, 0, 4);
+    d[at + LANE_DT] = dt > 0.5 ? 0.5 : dt < -0.5 ? -0.5 : dt === dt ? dt : 0;
+    d[at + LANE_F] = f;
+    d[at + LANE_GAIN] = p[P.gain]!.value;
+    d[at + LANE_PW] = p[P.pw]!.value;
+    d[at + LANE_DETUNE] = lastDetune;
+    d[at + LANE_FACTOR] = factor;
   }
 }
 
@@ -109,11 +85,12 @@ export function createOscBatch(arena: WasmArena, sampleRate: number): BatchKerne
   const entry = arena.exports['oscRun'] as BatchEntry | undefined;
   const constCount = arena.exports['oscConstCount'] as (() => number) | undefined;
   if (entry === undefined || constCount === undefined) return undefined;
+  if (constCount() !== K_COUNT) throw new Error(`osc batch: ${K_COUNT} constants, the wasm expects ${constCount()}`);
   const inv = 1 / sampleRate;
-  const values = [...BLEP_TABLE, ...BLAMP_TABLE, inv];
-  if (values.length !== constCount()) throw new Error(`osc batch: ${values.length} constants, the wasm expects ${constCount()}`);
-  const consts = arena.f64(values.length);
+  const consts = arena.f64(K_COUNT);
   if (!arena.holds(consts)) return undefined;
-  consts.set(values);
+  consts.set(BLEP_TABLE, K_BLEP);
+  consts.set(BLAMP_TABLE, K_BLAMP);
+  consts[K_INV_SAMPLE_RATE] = inv;
   return new OscBatch(arena, entry, consts, inv);
 }

@@ -9,95 +9,50 @@
 // `gain` is applied at the ring output (no latency).
 
 import { Kernel, stateArray } from '../kernel.js';
-import type { KernelContext, KernelIo, ModuleDefinition } from '../kernel.js';
-import type { ModuleSpec } from '../spec.js';
-import { addResidual, BLAMP_TABLE, BLEP_HALF, BLEP_MASK, BLEP_TABLE, BLEP_TAPS } from '../lib/blep.js';
+import type { KernelContext, KernelIo } from '../kernel.js';
+import { defineModule } from '../define.js';
+import { addResidual, BLAMP_TABLE, BLEP_TABLE } from '../lib/blep.js';
+import * as blepLayout from '../lib/blep.layout.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
+import * as layout from './osc.layout.js';
 
 export const OSC_WAVEFORMS = ['sine', 'saw', 'square', 'triangle'] as const;
 
-export const oscSpec: ModuleSpec = {
+export const oscDecl = defineModule({
   type: 'osc',
   doc:
     'Band-limited oscillator: sine, saw, square (pulse width `pw`) and triangle, with linear FM. ' +
     'Output is delayed by 8 samples (band-limiting kernel latency).',
   params: [
-    { id: 'waveform', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, scale: 'linear', labels: OSC_WAVEFORMS, modulatable: false, doc: 'Waveform.' },
+    { id: 'waveform', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, labels: OSC_WAVEFORMS, modulatable: false, doc: 'Waveform.' },
     { id: 'freq', unit: 'Hz', min: 0.1, max: 20000, default: 440, smoothingMs: 5, scale: 'exp', aliases: ['frequency'], doc: 'Frequency before detune and FM.' },
-    { id: 'detune', unit: 'cents', min: -1200, max: 1200, default: 0, smoothingMs: 5, scale: 'linear', doc: 'Pitch offset: frequency × 2^(detune/1200).' },
-    { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, scale: 'linear', aliases: ['amp', 'amplitude'], doc: 'Output level (peak of the naive waveform).' },
-    { id: 'pw', unit: 'ratio', min: 0.05, max: 0.95, default: 0.5, smoothingMs: 5, scale: 'linear', doc: 'Pulse width of the square wave (fraction of the cycle spent high).' },
+    { id: 'detune', unit: 'cents', min: -1200, max: 1200, default: 0, smoothingMs: 5, doc: 'Pitch offset: frequency × 2^(detune/1200).' },
+    { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, aliases: ['amp', 'amplitude'], doc: 'Output level (peak of the naive waveform).' },
+    { id: 'pw', unit: 'ratio', min: 0.05, max: 0.95, default: 0.5, smoothingMs: 5, doc: 'Pulse width of the square wave (fraction of the cycle spent high).' },
   ],
   inputs: [{ id: 'fm', doc: 'Linear FM in Hz, added to the detuned frequency (may make it negative).' }],
   outputs: [{ id: 'out', doc: 'Audio, within about ±gain.' }],
-  gate: false,
-  blockSizeInvariant: true,
   silentInSilentOut: false,
-};
+});
 
-const P_WAVEFORM = 0;
-const P_FREQ = 1;
-const P_DETUNE = 2;
-const P_GAIN = 3;
-const P_PW = 4;
-const IN_FM = 0;
+const P = oscDecl.param;
+const IN = oscDecl.input;
 
-const WAVE_SINE = 0;
-const WAVE_SAW = 1;
-const WAVE_SQUARE = 2;
-
-// State layout.
-const S_PHASE = 0; // main phase in [0, 1)
-const S_PHASE_B = 1; // pulse: phase of the subtracted saw, tracks p - pw (mod 1)
-const S_PW_PREV = 2; // pulse: pw of the previous sample
-const S_WAVE = 3; // waveform of the previous run (-1 before the first sample)
-const S_DETUNE = 4; // detune value the cached factor belongs to
-const S_FACTOR = 5; // 2^(detune/1200) for S_DETUNE
-const S_POS = 6; // ring slot of the next sample to generate
-const S_DT = 7; // phase increment of the current call when it is constant (scratch)
-const S_EVENT = 8; // tau, amount of the event being added (scratch for addResidual)
-const S_RING = 10; // BLEP_TAPS slots: output accumulated ahead of time
-const STATE_SIZE = S_RING + BLEP_TAPS;
+// The state layout, waveform indices and ring geometry live in osc.layout.ts and
+// lib/blep.layout.ts (shared with the batch kernel wasm/osc.ts). They are copied into
+// module-local constants here: V8 constant-folds those in hot loops, not imported bindings
+// (measured: ~1.5 ns/sample slower when the ring geometry was read from an import).
+const { S_PHASE, S_PHASE_B, S_PW_PREV, S_WAVE, S_DETUNE, S_FACTOR, S_POS, S_DT, S_EVENT, S_RING, WAVE_SINE, WAVE_SAW, WAVE_SQUARE } = layout;
+const { BLEP_HALF: HALF, BLEP_MASK: MASK, BLEP_TAPS: TAPS, BLEP_PHASES: PHASES } = blepLayout;
+const STATE_SIZE = S_RING + TAPS;
 
 const TWO_PI = 2 * Math.PI;
-
-// Ring geometry as module-local literals: V8 does not constant-fold imported bindings inside hot
-// loops (measured: ~1.5 ns/sample slower), so they are restated here and checked at load.
-const HALF = 8;
-const MASK = 15;
-const TAPS = 16;
-/** BLEP table rows per sample of tau (lib/blep.ts PHASES): the table has PHASES + 1 rows. */
-const PHASES = 32;
-if (HALF !== BLEP_HALF || MASK !== BLEP_MASK || TAPS !== BLEP_TAPS || BLEP_TABLE.length !== (PHASES + 1) * TAPS) {
-  throw new Error('osc: ring geometry out of sync with lib/blep.ts');
-}
 
 // Calling convention inside the kernel: no double crosses a call boundary, as argument or
 // result, because a call the JIT does not inline (it may run out of inlining budget when the
 // engine's render loop inlines kernels) boxes it: a heap allocation on the render thread.
 // Doubles travel through `state` instead, e.g. an event's tau and amount are written to
 // state[S_EVENT], state[S_EVENT + 1] for addResidual.
-
-/**
- * osc.ts's state layout and ring geometry, for its SIMD batch kernel (osc-batch.ts, wasm/osc.ts),
- * which restates them and checks them against this object at load.
- */
-export const OSC_CONSTANTS = Object.freeze({
-  stateSize: STATE_SIZE,
-  statePhase: S_PHASE,
-  statePhaseB: S_PHASE_B,
-  statePwPrev: S_PW_PREV,
-  stateWave: S_WAVE,
-  stateDetune: S_DETUNE,
-  stateFactor: S_FACTOR,
-  statePos: S_POS,
-  stateDt: S_DT,
-  stateEvent: S_EVENT,
-  stateRing: S_RING,
-  ringHalf: HALF,
-  ringTaps: TAPS,
-  tablePhases: PHASES,
-});
 
 export class OscKernel extends Kernel {
   readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
@@ -122,7 +77,7 @@ export class OscKernel extends Kernel {
     // Kernel.outputCheck: each renderer adds the sum of squares of the samples it wrote.
     this.outputCheck[0] = 0;
     const perSample = this.computeIncrements(start, end);
-    const waveform = this.io.params[P_WAVEFORM];
+    const waveform = this.io.params[P.waveform];
     const st = this.state;
     let i = start;
     while (i < end) {
@@ -148,9 +103,9 @@ export class OscKernel extends Kernel {
    */
   private computeIncrements(start: number, end: number): boolean {
     const st = this.state;
-    const freq = this.io.params[P_FREQ];
-    const detune = this.io.params[P_DETUNE];
-    const fm = this.io.inputs[IN_FM];
+    const freq = this.io.params[P.freq];
+    const detune = this.io.params[P.detune];
+    const fm = this.io.inputs[IN.fm];
     const inv = this.invSampleRate;
     let lastDetune = st[S_DETUNE];
     let factor = st[S_FACTOR];
@@ -192,7 +147,7 @@ export class OscKernel extends Kernel {
   /** Aligns the second saw of the pulse with the main phase when the square wave starts. */
   private startPulse(i: number): void {
     const st = this.state;
-    const pwParam = this.io.params[P_PW];
+    const pwParam = this.io.params[P.pw];
     const pw = pwParam.isConstant ? pwParam.value : pwParam.buffer[i];
     let b = st[S_PHASE] - pw;
     if (b < 0) b += 1;
@@ -212,7 +167,7 @@ export class OscKernel extends Kernel {
   private renderSine(from: number, to: number, perSample: boolean): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
@@ -246,7 +201,7 @@ export class OscKernel extends Kernel {
   private renderSaw(from: number, to: number, perSample: boolean): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
@@ -333,11 +288,11 @@ export class OscKernel extends Kernel {
   private renderPulse(from: number, to: number, perSample: boolean): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
-    const pwParam = this.io.params[P_PW];
+    const pwParam = this.io.params[P.pw];
     const pwConstant = pwParam.isConstant;
     const pwValue = pwParam.value;
     const pwBuffer = pwParam.buffer;
@@ -400,7 +355,7 @@ export class OscKernel extends Kernel {
   private renderTriangle(from: number, to: number, perSample: boolean): void {
     const st = this.state;
     const out = this.io.outputs[0];
-    const gain = this.io.params[P_GAIN];
+    const gain = this.io.params[P.gain];
     const gainConstant = gain.isConstant;
     const gainValue = gain.value;
     const gainBuffer = gain.buffer;
@@ -444,4 +399,4 @@ export class OscKernel extends Kernel {
   }
 }
 
-export const oscModule: ModuleDefinition = { spec: oscSpec, kernel: OscKernel };
+export const oscModule = oscDecl.withKernel(OscKernel);
