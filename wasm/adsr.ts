@@ -436,6 +436,12 @@ export function adsrRun(desc: usize, lanes: i32, start: i32, end: i32): void {
   constPtr = constsOf(desc);
   workPtr = workOf(desc);
   endEps = kc(K_END_EPS);
+  if (end <= start) {
+    // adsr.ts renders no sample and rebuilds no segment (a pending rebuild waits for the next
+    // sample): the state stays as it is, the sum of y² is 0.
+    for (let l = 0; l < 4; l++) setSumSquares(rec(l), 0);
+    return;
+  }
   let anyUnconnected = false;
   for (let l = 0; l < 4; l++) {
     begin(l, start);

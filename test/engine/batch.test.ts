@@ -1,7 +1,11 @@
 // SIMD batch groups in the engine (EngineOptions.batch): with batching on, the plan regroups
-// filters 4 at a time and renders them with the wasm batch kernel where it accepts them; the
-// result must be identical bit for bit to the JS-only engine (batch off, the patch's own order):
-// every output sample AND every state value of every instance after every block.
+// instances of a batched type 4 at a time and renders them with the wasm batch kernel where it
+// accepts them; the result must be identical bit for bit to the JS-only engine (batch off, the
+// patch's own order): every output sample AND every state value of every instance after every
+// block (engine twins and stateDifference: test/helpers/batch-conformance.ts; each kernel's own
+// conformance: test/dsp/<type>-batch.test.ts). This file keeps the engine's cases: random filter
+// patches (its lane generator), W2, snapshot/restore across the two paths, the group order and
+// per-instance fault containment.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,22 +19,10 @@ import { buildW2, W2 } from '../fixtures/w2.js';
 import type { TimedCommand } from '../../src/control/score.js';
 import { TestRandom } from '../helpers/random.js';
 import { differingValues } from '../helpers/bits.js';
+import { engineTwins, stateDifference } from '../helpers/batch-conformance.js';
 
 const registry = createRegistry();
 const MAX_BLOCK = 128;
-
-/** Every state array of every instance of `a` equals `b`'s (matched by id). Returns the first difference. */
-function stateDifference(a: Engine, b: Engine): string | undefined {
-  for (const m of b.instances()) {
-    const other = a.instance(m.id);
-    if (other === undefined) return `${m.id} missing`;
-    const x = m.kernel.stateArrays();
-    const y = other.kernel.stateArrays();
-    for (let k = 0; k < x.length; k++) if (differingValues(x[k]!, y[k]!) > 0) return `${m.id} state array ${k}`;
-    if (m.fault !== other.fault) return `${m.id} fault ${m.fault} vs ${other.fault}`;
-  }
-  return undefined;
-}
 
 interface RandomPatch {
   readonly patch: ResolvedPatch;
@@ -88,14 +80,7 @@ function randomPatch(rng: TestRandom, voices: number): RandomPatch {
   return { patch: result.patch, filters, oscs };
 }
 
-function engines(patch: ResolvedPatch, sampleRate = 48000): [Engine, Engine] {
-  const on = new Engine({ sampleRate, maxBlock: MAX_BLOCK, seed: 7, batch: true });
-  const off = new Engine({ sampleRate, maxBlock: MAX_BLOCK, seed: 7, batch: false });
-  assert.equal(on.batchStatus, 'on');
-  on.applyPatch(patch);
-  off.applyPatch(patch);
-  return [on, off];
-}
+const engines = (patch: ResolvedPatch, sampleRate = 48000): [Engine, Engine] => engineTwins(patch, sampleRate, MAX_BLOCK);
 
 for (const block of [37, 128]) {
   test(`random filter patches, block ${block}: batch on = batch off, outputs and every state after every block`, () => {
