@@ -11,7 +11,7 @@
 // a structure-of-arrays copy in the work area, gathered at entry and scattered at exit) and
 // stores each lane's sum of y². Runs on the render thread; allocates nothing.
 //
-// How bit-identity is kept (the recipes of proto/simd-w2, README there):
+// How bit-identity is kept (the recipes in docs/batch-kernels.md, "Bit identity"):
 //   - every f64 expression in filter.ts's operation order (WASM never fuses a·b + c);
 //   - control points (once per 16 samples per lane: fm → cutoff, clamps, tan, divisions,
 //     denormal flush) run in scalar code per lane, a transcription of filter.ts; lanes may sit

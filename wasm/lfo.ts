@@ -10,7 +10,7 @@
 // state and output [start, end) in place and stores each lane's outputCheck value. Runs on the
 // render thread; allocates nothing.
 //
-// How bit-identity is kept (the recipes of proto/simd-w2, README there):
+// How bit-identity is kept (the recipes in docs/batch-kernels.md, "Bit identity"):
 //   - every f64 expression in lfo.ts's operation order (WASM never fuses a·b + c);
 //   - sinTurnsApprox (lib/fast-math.ts): Math.round = nearest, then + 1 on an exact .5 tie; the
 //     fold and every branch are masks + bitselect (never f64x2.min/max);

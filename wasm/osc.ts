@@ -15,7 +15,7 @@
 // state and output [start, end) in place and stores each lane's sum of y². Render thread;
 // allocates nothing.
 //
-// How bit-identity is kept (the recipes of proto/simd-w2, README there):
+// How bit-identity is kept (the recipes in docs/batch-kernels.md, "Bit identity"):
 //   - every f64 expression in osc.ts's operation order (WASM never fuses a·b + c);
 //   - the ring: each lane's 16 ring slots are copied into the work area at entry, rotated by
 //     the lane's ring position (work slot r = state slot (pos + r) & 15), so all lanes share

@@ -1,5 +1,5 @@
 // f64x2 helpers the batch kernels share (AssemblyScript; inlined at every use). The bit-identity
-// recipes behind them: proto/simd-w2/README.md.
+// recipes behind them: docs/batch-kernels.md ("Bit identity").
 
 /** The vector (a, b). */
 @inline export function vec(a: f64, b: f64): v128 {
