@@ -74,6 +74,10 @@ function parseMod(id: string, name: string, args: readonly unknown[], lookup: Mo
     return fail('E_UNKNOWN_PARAM', `module '${id}' (${spec.type}) has no param '${name}'; params: ${spec.params.map((p) => p.id).join(', ')}`);
   }
   if (args.length !== 1) return fail('E_BAD_ARGS', `/mod/${id}/${name} takes one value, got ${args.length}`);
+  if (param.tempoSync === true && typeof args[0] === 'string') {
+    // A note value must follow the transport: that is a patch value (the engine keeps it synced).
+    return fail('E_BAD_ARGS', `/mod/${id}/${name} takes ms; a note value (${JSON.stringify(args[0])}) follows the tempo only as a patch value: /patch/set ${id} ${param.id} ${String(args[0])}, then /patch/commit`);
+  }
   const value = paramValueFromInput(param, args[0]);
   if (value === undefined) {
     const expected = param.unit === 'enum' ? `one of ${param.labels?.join('|')} or an index` : 'a number';

@@ -11,6 +11,7 @@ import { noteValueBeats, paramValueFromInput } from '../../src/dsp/spec.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { PatchModule, ResolvedPatch } from '../../src/patch/document.js';
 import { validatePatch } from '../../src/patch/validate.js';
+import { parseModuleCommand } from '../../src/control/address.js';
 
 const RATE = 48000;
 
@@ -122,4 +123,15 @@ test('a patch applied after a tempo change starts its synced params at the curre
   engine.applyPatch(resolve([{ id: 'p', type: 'timeprobe', params: { time: '1/2', plain: 60 } }]));
   const series = probeSeries(engine, 256);
   assert.equal(series[0], 2000);
+});
+
+test('/mod refuses a note value with the way to set one (a /mod value does not follow the tempo)', () => {
+  const spec = registry.get('timeprobe')!.spec;
+  const result = parseModuleCommand('/mod/p/time', ['1/8.'], (id) => (id === 'p' ? spec : undefined));
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.equal(result.error.code, 'E_BAD_ARGS');
+  assert.match(result.error.message, /\/patch\/set p time 1\/8\./);
+  const ms = parseModuleCommand('/mod/p/time', [250], (id) => (id === 'p' ? spec : undefined));
+  assert.ok(ms.ok);
 });
