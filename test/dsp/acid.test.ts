@@ -2,6 +2,7 @@
 // slide, legato does not retrigger, accent level (+6·accent dB), the filter envelope (decay to
 // −60 dB at `decay`, accent: at most 200 ms plus the accent sweep), release and idle.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acidModule } from '../../src/dsp/modules/acid.js';
@@ -201,4 +202,8 @@ test(`gate off releases linearly to exact zero in ${RELEASE_MS} ms; the voice th
   assert.ok(Math.abs(y[off + releaseSamples - 20]!) > 0, 'still sounding just before the end of the release');
   for (let i = off + releaseSamples + 1; i < second; i++) assert.equal(y[i], 0, `sample ${i}`);
   assert.deepEqual(y.subarray(second, second + 12000), y.subarray(0, 12000));
+});
+
+test("the registry resolves 'acid' to this module", () => {
+  assert.equal(registryForName().get('acid')?.kernel, acidModule.kernel);
 });

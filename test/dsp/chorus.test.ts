@@ -1,3 +1,4 @@
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chorusModule } from '../../src/dsp/modules/chorus.js';
@@ -106,4 +107,8 @@ test('chorus: an unconnected right input takes the left; spread 0 gives identica
   const [l2, r2] = chorus({ voices: 3, spread: 0.5, mix: 0.5 }).render(10000, { inputs: { left } });
   assert.notDeepEqual(r2, l2);
   assert.deepEqual(l2, l, 'spread moves the right side only');
+});
+
+test("the registry resolves 'chorus' to this module", () => {
+  assert.equal(registryForName().get('chorus')?.kernel, chorusModule.kernel);
 });

@@ -1,6 +1,7 @@
 // clap: burst count and spacing (onsets found from the envelope, ±0.1 ms), the tail's −60 dB
 // time, the noise band's centre; plus the drum contract (test/helpers/drums.ts).
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clapModule } from '../../src/dsp/modules/clap.js';
@@ -115,4 +116,8 @@ drumContractTests({
   silentAfter: ms(220),
   longParams: { tail: 1500 },
   unevenParams: [{ count: 8, spacing: 50, tail: 10 }, { count: 2, spacing: 1, tail: 2000 }],
+});
+
+test("the registry resolves 'clap' to this module", () => {
+  assert.equal(registryForName().get('clap')?.kernel, clapModule.kernel);
 });

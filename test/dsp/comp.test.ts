@@ -2,6 +2,7 @@
 // 2012), attack and release time constants (1 − 1/e) fitted from level steps, ratio 1 = input ×
 // makeup, the sidechain ducking a pad by the curve's gain, and the stereo link.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compModule } from '../../src/dsp/modules/comp.js';
@@ -236,4 +237,8 @@ test('a quiet passage after compression returns to exact unity gain (the detecto
   const [out] = h.render(frames, { inputs: { left: x, right: x } });
   assert.equal(h.kernel.state[0], 0, 'detector state (state[0], y_L) snapped to exactly 0');
   for (let i = frames - FS / 2; i < frames; i++) assert.equal(out![i], x[i], `sample ${i}`);
+});
+
+test("the registry resolves 'comp' to this module", () => {
+  assert.equal(registryForName().get('comp')?.kernel, compModule.kernel);
 });

@@ -1,6 +1,7 @@
 // crush: level count and grid of the quantiser, hold runs of the sample-rate reduction, 24-bit
 // transparency, mix.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crushModule } from '../../src/dsp/modules/crush.js';
@@ -137,4 +138,8 @@ test('mix 0 is the dry input exactly; mix ½ is the mean of dry and crushed', ()
   const wet = render(crush({ bits: 3, rate: 4000 }), x);
   const half = render(crush({ bits: 3, rate: 4000, mix: 0.5 }), x);
   for (let i = 0; i < x.length; i++) assert.ok(Math.abs(half[i]! - 0.5 * (x[i]! + wet[i]!)) < 1e-6, `sample ${i}`);
+});
+
+test("the registry resolves 'crush' to this module", () => {
+  assert.equal(registryForName().get('crush')?.kernel, crushModule.kernel);
 });

@@ -1,3 +1,4 @@
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DELAY_CONSTANTS, delayModule, DelayKernel } from '../../src/dsp/modules/delay.js';
@@ -361,4 +362,8 @@ test('delay: identical output for any block size (1, 47, 48, 49, 128), chunked i
   for (const block of [1, 47, 48, 49, 100]) {
     assert.deepEqual(delay(params).render(frames, { block, inputs: { left, right } }), reference, `block ${block}`);
   }
+});
+
+test("the registry resolves 'delay' to this module", () => {
+  assert.equal(registryForName().get('delay')?.kernel, delayModule.kernel);
 });

@@ -3,6 +3,7 @@
 // suppression against the naive curve, peak normalisation, tone low-pass, mix, silence under
 // bias modulation.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DRIVE_MODES, DRIVE_OVERSAMPLING, driveModule } from '../../src/dsp/modules/drive.js';
@@ -260,4 +261,8 @@ test('ill-conditioned steps (|Δe| < 1e-5) use the midpoint: a DC input at 1e-7 
       assert.ok(Math.abs(y[i]! - expected) < 1e-6, `${mode} sample ${i}: ${y[i]} vs ${expected}`);
     }
   }
+});
+
+test("the registry resolves 'drive' to this module", () => {
+  assert.equal(registryForName().get('drive')?.kernel, driveModule.kernel);
 });

@@ -2,6 +2,7 @@
 // cookbook biquads computed independently here, the bands in series, exact pass-through when
 // flat, and block-size invariance while the coefficients move.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eqModule } from '../../src/dsp/modules/eq.js';
@@ -204,4 +205,8 @@ test('a band moving in from flat does not click: every band ramped in over 20 ms
     const during = largestStep(y, 2990, 7000);
     assert.ok(during <= bound, `${id}: largest step ${during.toFixed(5)} while moving in, ${bound.toFixed(5)} allowed`);
   }
+});
+
+test("the registry resolves 'eq' to this module", () => {
+  assert.equal(registryForName().get('eq')?.kernel, eqModule.kernel);
 });

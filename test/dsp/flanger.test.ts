@@ -1,3 +1,4 @@
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flangerModule } from '../../src/dsp/modules/flanger.js';
@@ -112,4 +113,8 @@ test('flanger: feedback ±0.95 with a loud swept input stays bounded and its tai
     for (let n = frames - FS / 2; n < frames; n++) assert.equal(left![n], 0, `fb ${fb}: tail at ${n}`);
     for (const arr of h.kernel.stateArrays()) for (const v of arr) assert.ok(v === 0 || Math.abs(v) >= 1e-30);
   }
+});
+
+test("the registry resolves 'flanger' to this module", () => {
+  assert.equal(registryForName().get('flanger')?.kernel, flangerModule.kernel);
 });

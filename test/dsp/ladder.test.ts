@@ -3,6 +3,7 @@
 // self-oscillation at the cutoff, stability under random per-sample cutoff modulation at max
 // res, and the tanh approximation of lib/ladder.ts.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ladderModule } from '../../src/dsp/modules/ladder.js';
@@ -210,4 +211,8 @@ test('tanhRatio: v·T(v) within 1.4e-3 of tanh(v), continuous at the edge, odd-s
   const edge = Math.sqrt(13.298702382666672);
   assert.ok(Math.abs(tanhRatio(edge * (1 - 1e-12)) - tanhRatio(edge * (1 + 1e-12))) < 1e-9);
   assert.equal(tanhRatio(0), 1);
+});
+
+test("the registry resolves 'ladder' to this module", () => {
+  assert.equal(registryForName().get('ladder')?.kernel, ladderModule.kernel);
 });

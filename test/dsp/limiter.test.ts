@@ -2,6 +2,7 @@
 // (round(ms·fs/1000) samples) as the spec reports; below the ceiling an exact delayed copy;
 // peaks land on the ceiling; release time constant; the lookahead ramp starts D samples early.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { limiterModule, LimiterKernel, LIMITER_MAX_LOOKAHEAD_MS } from '../../src/dsp/modules/limiter.js';
@@ -213,4 +214,8 @@ test('a lone peak: the gain ramps down over exactly the D samples before it and 
     const peakDb = toDb(Math.abs(out![at + d]!));
     assert.ok(peakDb <= ceiling && peakDb > ceiling - PEAK_AT_CEILING_DB, `lookahead ${lookahead}: peak out at ${peakDb} dBFS, ceiling ${ceiling}`);
   }
+});
+
+test("the registry resolves 'limiter' to this module", () => {
+  assert.equal(registryForName().get('limiter')?.kernel, limiterModule.kernel);
 });

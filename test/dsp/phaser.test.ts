@@ -1,3 +1,4 @@
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { phaserModule } from '../../src/dsp/modules/phaser.js';
@@ -136,4 +137,8 @@ test('phaser: feedback ±0.95 with a loud swept input stays bounded and its tail
     for (let n = frames - FS / 2; n < frames; n++) assert.equal(left![n], 0, `fb ${fb}: tail at ${n}`);
     for (const v of h.kernel.state) assert.ok(v === 0 || Math.abs(v) >= 1e-30 || Number.isInteger(v));
   }
+});
+
+test("the registry resolves 'phaser' to this module", () => {
+  assert.equal(registryForName().get('phaser')?.kernel, phaserModule.kernel);
 });

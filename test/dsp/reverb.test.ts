@@ -4,6 +4,7 @@
 // ISO 3382-1). Band RT60s through 4th-order band filters (two cascaded RBJ biquads; their own
 // ring-down is a few ms, far below the decays measured).
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reverbModule, type ReverbKernel } from '../../src/dsp/modules/reverb.js';
@@ -284,4 +285,8 @@ test('reverb: line lengths are distinct primes (mutually prime), scaled by size'
       }
     }
   }
+});
+
+test("the registry resolves 'reverb' to this module", () => {
+  assert.equal(registryForName().get('reverb')?.kernel, reverbModule.kernel);
 });

@@ -1,6 +1,7 @@
 // ringmod: sum and difference frequencies at −6.02 dB each, no carrier leak, with an external
 // or the internal carrier; mix.
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ringmodModule } from '../../src/dsp/modules/ringmod.js';
@@ -77,4 +78,8 @@ test('internal carrier: identical output for any block cutting and for constant 
   const reference = render(128, false);
   for (const block of [1, 7, 100]) assert.deepEqual(render(block, false), reference, `block ${block}`);
   assert.deepEqual(render(33, true), reference);
+});
+
+test("the registry resolves 'ringmod' to this module", () => {
+  assert.equal(registryForName().get('ringmod')?.kernel, ringmodModule.kernel);
 });

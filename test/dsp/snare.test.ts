@@ -1,6 +1,7 @@
 // snare: body spectral peaks at the membrane mode ratios, snappy 0 leaves no noise in the noise
 // band, the body's and the noise's −60 dB times; plus the drum contract (test/helpers/drums.ts).
 
+import { createRegistry as registryForName } from '../../src/dsp/modules/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SNARE_MODE_RATIOS, snareModule } from '../../src/dsp/modules/snare.js';
@@ -126,4 +127,8 @@ drumContractTests({
   silentAfter: ms(200),
   longParams: { decay: 1500, noise_decay: 1500 },
   unevenParams: [{ decay: 20, noise_decay: 2000 }, { decay: 2000, noise_decay: 20 }],
+});
+
+test("the registry resolves 'snare' to this module", () => {
+  assert.equal(registryForName().get('snare')?.kernel, snareModule.kernel);
 });
