@@ -93,6 +93,13 @@ const IDLE_LEVEL = PLUCK_IDLE_LEVEL;
 const GAMMA = 0x9e3779b9; // lib/random.ts Weyl increment
 const TWO_POW_M31 = 1 / 2147483648;
 const LOG2_10 = Math.log2(10);
+/** Taylor coefficients of sin: (−1)^k/(2k+1)!, k = 1 … 6. */
+const T3 = -1 / 6;
+const T5 = 1 / 120;
+const T7 = -1 / 5040;
+const T9 = 1 / 362880;
+const T11 = -1 / 39916800;
+const T13 = 1 / 6227020800;
 
 // State layout.
 const S_WRITE = 0; // line index of y(n)
@@ -347,15 +354,34 @@ export class PluckKernel extends Kernel {
     const period = fs / f;
     const n = Math.floor(period - 1.5);
     const d = period - 1 - n;
-    const w0 = (2 * Math.PI) / period;
-    const eta = Math.sin(((1 - d) * w0) / 2) / Math.sin(((1 + d) * w0) / 2);
+    // sin by its Taylor series to x^13 (|x| < 2 here: error < 3e-8 relative), 2^x as
+    // lib/fast-math.ts exp2Approx: Math.sin/pow cost several times more, and a string whose
+    // pitch input moves every sample retunes every sample.
+    const half = Math.PI / period; // ω0/2
+    let x = (1 - d) * half;
+    let y = x * x;
+    const num = x * (1 + y * (T3 + y * (T5 + y * (T7 + y * (T9 + y * (T11 + y * T13))))));
+    x = (1 + d) * half;
+    y = x * x;
+    const den = x * (1 + y * (T3 + y * (T5 + y * (T7 + y * (T9 + y * (T11 + y * T13))))));
+    const eta = num / den;
+    y = half * half;
+    const sinHalf = half * (1 + y * (T3 + y * (T5 + y * (T7 + y * (T9 + y * (T11 + y * T13))))));
     const dampRaw = st[S_KEY_DAMP];
     const a = 0.25 * (dampRaw > 0 ? (dampRaw < 1 ? dampRaw : 1) : 0);
-    const lossAtF0 = 1 - 2 * a * (1 - Math.cos(w0));
+    const lossAtF0 = 1 - 4 * a * sinHalf * sinHalf; // 1 − 2a(1 − cos ω0)
     const decayRaw = st[S_KEY_DECAY];
     const decay = decayRaw > 0.001 ? decayRaw : 0.001;
-    let rho = Math.pow(2, (-3 * LOG2_10) / (decay * f)) / lossAtF0;
-    const cap = Math.pow(2, (-3 * LOG2_10) / (MAX_T60 * f));
+    // ρ = 10^(−3/(decay·f)) / |Hd(ω0)|, capped at 10^(−3/(MAX_T60·f)).
+    let e = (-3 * LOG2_10) / (decay * f);
+    if (!(e > -RANGE)) e = -RANGE;
+    let k = Math.round(e);
+    let r = e - k;
+    let rho = ((1 + r * (C1 + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * C7))))))) * EXP2_INT[k + RANGE]) / lossAtF0;
+    e = (-3 * LOG2_10) / (MAX_T60 * f);
+    k = Math.round(e);
+    r = e - k;
+    const cap = (1 + r * (C1 + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * C7))))))) * EXP2_INT[k + RANGE];
     rho = rho < cap ? rho : cap;
     st[S_PERIOD] = period;
     st[S_N] = n;

@@ -38,7 +38,7 @@ import {
   EXP2_C1 as LIB_C1, EXP2_C2 as LIB_C2, EXP2_C3 as LIB_C3, EXP2_C4 as LIB_C4, EXP2_C5 as LIB_C5,
   EXP2_C6 as LIB_C6, EXP2_C7 as LIB_C7, EXP2_INT, EXP2_RANGE, HIGH_WORD,
 } from '../lib/fast-math.js';
-import { enumIndexAt } from '../lib/enum-param.js';
+import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
 
 export const WAVETABLE_SHAPES = ['sine', 'saw', 'square', 'triangle', 'formant'] as const;
 export const WAVETABLE_SIZE = 4096;
@@ -193,9 +193,20 @@ export class WavetableKernel extends Kernel {
   }
 
   process(start: number, end: number): void {
+    this.outputCheck[0] = 0;
+    const tableP = this.io.params[P.table];
+    let i = start;
+    while (i < end) {
+      const runEnd = enumRunEnd(tableP, i, end);
+      this.render(i, runEnd, enumIndexAt(tableP, i, SHAPES));
+      i = runEnd;
+    }
+  }
+
+  /** Renders [from, to) from table `shape` (constant over the run). */
+  private render(from: number, to: number, shape: number): void {
     const st = this.state;
     const params = this.io.params;
-    const tableP = params[P.table];
     const posP = params[P.position];
     const posC = posP.isConstant;
     const posV = posP.value;
@@ -224,9 +235,11 @@ export class WavetableKernel extends Kernel {
     const inv = 1 / this.ctx.sampleRate;
     const bitsF = this.bitsF64;
     const bitsI = this.bitsI32;
+    const shapeBase = shape * LEVELS * STRIDE;
+    const nextBase = (shape === SHAPES - 1 ? 0 : shape + 1) * LEVELS * STRIDE;
     let phase = st[S_PHASE];
     let sq = 0; // Kernel.outputCheck: sum of squares written
-    for (let i = start; i < end; i++) {
+    for (let i = from; i < to; i++) {
       const oct = (pitchC ? pitchB[i] : 0) + (trC ? trV : trB[i]) / 12 + (fineC ? fineV : fineB[i]) / 1200;
       let factor = st[S_FACTOR];
       if (oct !== st[S_OCT]) {
@@ -266,8 +279,6 @@ export class WavetableKernel extends Kernel {
         st[S_LEVEL] = level * STRIDE;
         st[S_FADE] = fade;
       }
-      const shape = enumIndexAt(tableP, i, SHAPES);
-      const next = shape === SHAPES - 1 ? 0 : shape + 1;
       const morph = posC ? posV : posB[i];
       const u = morph > 0 ? (morph < 1 ? morph : 1) : 0;
       const levelOffset = st[S_LEVEL];
@@ -275,7 +286,7 @@ export class WavetableKernel extends Kernel {
       const idx = phase * SIZE;
       const i0 = idx | 0;
       const frac = idx - i0;
-      let base = shape * LEVELS * STRIDE + levelOffset + i0;
+      let base = shapeBase + levelOffset + i0;
       let a = tables[base];
       let v = a + frac * (tables[base + 1] - a);
       if (fade > 0) {
@@ -283,7 +294,7 @@ export class WavetableKernel extends Kernel {
         v += fade * (a + frac * (tables[base + STRIDE + 1] - a) - v);
       }
       if (u > 0) {
-        base = next * LEVELS * STRIDE + levelOffset + i0;
+        base = nextBase + levelOffset + i0;
         a = tables[base];
         let vn = a + frac * (tables[base + 1] - a);
         if (fade > 0) {
@@ -300,7 +311,7 @@ export class WavetableKernel extends Kernel {
       phase = p;
     }
     st[S_PHASE] = phase;
-    this.outputCheck[0] = sq;
+    this.outputCheck[0] += sq;
   }
 }
 
