@@ -12,8 +12,9 @@
 // (Bessel functions of the first kind; negative frequencies fold back with a sign change).
 // The feedback term averages the last two modulator outputs, as the DX7 does (a one-sample
 // average that tames the self-oscillation of Tomisawa's loop at high β); feedback 1 (β = π) is
-// the DX7's top feedback level 7, each DX7 level below halves β. Feedback is noisy beyond
-// about 0.6, as on the DX7.
+// the DX7's top feedback level 7, each DX7 level below halves β. The modulator goes from a sine
+// towards a saw as feedback rises and turns chaotic (noise) above about 0.7 (β ≈ 2.2; measured
+// at 220 Hz: non-harmonic power −40 dB at 0.65, −11 dB at 0.7).
 // The module runs free (no gate): give it its envelope with an adsr into a vca, and move
 // `index` with a modulation connection for the usual FM brightness envelope.
 // Not band-limited: partials beyond fs/2 alias (about index + 1 sidebands matter, Carson's
