@@ -12,7 +12,9 @@
 // (Bessel functions of the first kind; negative frequencies fold back with a sign change).
 // The feedback term averages the last two modulator outputs, as the DX7 does (a one-sample
 // average that tames the self-oscillation of Tomisawa's loop at high β); feedback 1 (β = π) is
-// the DX7's top feedback level 7, each DX7 level below halves β. The modulator goes from a sine
+// the DX7's top feedback level 7, each DX7 level below halves β (the DX7 as emulated in
+// R. Levien's "music-synthesizer-for-android" engine, 2012, used by Dexed: scaled_fb =
+// (y0 + y) >> (fb_shift + 1), fb_shift = 8 − level, phase in cycles: β = π·2^(level − 7)). The modulator goes from a sine
 // towards a saw as feedback rises and turns chaotic (noise) above about 0.7 (β ≈ 2.2; measured
 // at 220 Hz: non-harmonic power −40 dB at 0.65, −11 dB at 0.7).
 // The module runs free (no gate): give it its envelope with an adsr into a vca, and move

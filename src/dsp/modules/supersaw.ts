@@ -75,7 +75,7 @@ const decl = defineModule({
     { id: 'freq', unit: 'Hz', min: 1, max: 20000, default: 220, smoothingMs: 5, scale: 'exp', doc: 'Frequency of the centre voice before `pitch`, transpose and fine.' },
     { id: 'transpose', unit: 'semitones', min: -48, max: 48, default: 0, smoothingMs: 0, doc: 'Pitch offset in semitones.' },
     { id: 'fine', unit: 'cents', min: -100, max: 100, default: 0, smoothingMs: 5, doc: 'Pitch offset in cents.' },
-    { id: 'detune', unit: 'ratio', min: 0, max: 1, default: 0.5, smoothingMs: 10, doc: 'Detune knob, mapped through the JP-8000 curve (1: outer voices about ±1.8 semitones). 0 = one saw.' },
+    { id: 'detune', unit: 'ratio', min: 0, max: 1, default: 0.5, smoothingMs: 10, doc: 'Detune knob, mapped through the JP-8000 curve (at 1 the outer pair of 7 voices sits about −2 and +1.8 semitones off). 0 = one saw.' },
     { id: 'mix', unit: 'ratio', min: 0, max: 1, default: 0.5, smoothingMs: 10, doc: 'Side voices against the centre voice (Szabo\'s JP-8000 mix curves).' },
     { id: 'spread', unit: 'ratio', min: 0, max: 1, default: 0.5, smoothingMs: 10, doc: 'Stereo width: 0 = all voices centred (left = right), 1 = outer pair hard left/right.' },
     { id: 'voices', unit: 'ratio', min: 1, max: SUPERSAW_MAX_VOICES, default: 7, smoothingMs: 0, modulatable: false, doc: 'Number of saws (1-9, rounded): the centre, then pairs from the inside out.' },
