@@ -1,9 +1,13 @@
-// wavetable: mip-mapped band-limited wavetable oscillator with a morph between built-in tables.
+// wavetable: mip-mapped band-limited wavetable oscillator with a morph between built-in tables
+// (R. Bristow-Johnson, "Wavetable Synthesis 101, A Fundamental Perspective", AES 101st
+// Convention, 1996: tables of band-limited harmonics, interpolation, one table per pitch range;
+// P. Burk, "Band Limited Oscillators Using Wave Table Synthesis", Audio Anecdotes II, 2004:
+// octave-spaced tables whose top harmonic stays below Nyquist, crossfaded between octaves).
 //
 // Tables (built by the first construction on a thread, shared by every instance after it; they
-// do not depend on the sample rate, so one set serves every rate). Each shape has LEVELS = 11 mip levels of TABLE_SIZE = 4096 points
-// (+1 guard point for interpolation); level m holds harmonics 1 … K_m, K_m = 1024/2^m (level 0:
-// 1024 harmonics, 2× oversampled; level 10: the fundamental alone). Fourier series (θ = 2π·phase),
+// do not depend on the sample rate, so one set serves every rate). Each shape has LEVELS = 11
+// mip levels of SIZE = 4096 points (+1 guard point for interpolation); level m holds harmonics
+// 1 … K_m, K_m = 1024/2^m (level 0: 1024 harmonics, 2× oversampled; level 10: the fundamental). Fourier series (θ = 2π·phase),
 // matching osc's waveforms:
 //   sine      sin θ
 //   saw       −(2/π) Σ sin(kθ)/k                 (2·phase − 1, rising)
@@ -13,8 +17,9 @@
 //             scaled to peak 1 at level 0: a bright 1/k base with two resonances at the 5th and
 //             12th harmonics (on a 150 Hz note, 750 Hz and 1.8 kHz: an "ah"-like vowel)
 // (the truncated series of the first four overshoot like osc's band-limited ones, Gibbs).
-// Built by adding each harmonic once, from level 10 down to 0, with sines read exactly from a
-// 4096-point table ((k·n) mod 4096): 12.6 M multiply-adds, some 20-40 ms of one core, paid by
+// Built by adding each harmonic once, from level 10 down to 0, over half of each table (the
+// rest by symmetry), with sines read exactly from a 4096-point table ((k·n) mod 4096): 6.3 M
+// multiply-adds, measured 35-50 ms of CPU on the (heavily loaded) 2-core build machine, paid by
 // the first patch that adds a wavetable on a thread (not at module load, so processes that never
 // play one, such as the CLI, do not pay it).
 // Level choice and crossfade: with x = f·2048/fs, level m is alias-free iff x ≤ 2^m (its top
@@ -28,8 +33,9 @@
 // (sine → saw → square → triangle → formant → sine): 0 = `table`, 1 = the next one.
 // f = freq·2^(pitch + transpose/12 + fine/1200), limited to [0, 0.49·fs]; phase in [0, 1) starts at 0.
 //
-// Render thread; no allocation after module load (tables) and construction. No double crosses a
-// call; the level and crossfade are recomputed only when the phase increment changes.
+// Render thread; the first construction on a thread builds the tables (allocates); process and
+// reset allocate nothing. No double crosses a call; the level and crossfade are recomputed only
+// when the phase increment changes.
 
 import { Kernel } from '../kernel.js';
 import type { KernelContext, KernelIo } from '../kernel.js';
@@ -67,49 +73,104 @@ function harmonic(shape: number, k: number): { amp: number; cos: boolean } {
   }
 }
 
-/** acc[n] += amp·sin(2π·(k·n + offset)/SIZE), the sine read exactly from `sine` (construction). */
-function addHarmonic(acc: Float64Array, sine: Float64Array, amp: number, k: number, offset: number): void {
-  let index = offset;
-  for (let n = 0; n < SIZE; n++) {
-    acc[n] += amp * sine[index]!;
-    index = (index + k) & SIZE_MASK;
+const HALF = SIZE / 2;
+
+/**
+ * acc[n] += Σ_j amps[j]·sin(2π·(ks[j]·n + offsets[j])/SIZE), j < 4, for n in [0, SIZE/2] (the other
+ * half follows by symmetry), the sines read exactly from `sine`: four harmonics per pass over
+ * acc. Construction time.
+ */
+function addHarmonics(acc: Float64Array, sine: Float64Array, amps: Float64Array, ks: Int32Array, offsets: Int32Array): void {
+  const a0 = amps[0]!;
+  const a1 = amps[1]!;
+  const a2 = amps[2]!;
+  const a3 = amps[3]!;
+  const k0 = ks[0]!;
+  const k1 = ks[1]!;
+  const k2 = ks[2]!;
+  const k3 = ks[3]!;
+  let i0 = offsets[0]!;
+  let i1 = offsets[1]!;
+  let i2 = offsets[2]!;
+  let i3 = offsets[3]!;
+  for (let n = 0; n <= HALF; n++) {
+    acc[n] += a0 * sine[i0]! + a1 * sine[i1]! + a2 * sine[i2]! + a3 * sine[i3]!;
+    i0 = (i0 + k0) & SIZE_MASK;
+    i1 = (i1 + k1) & SIZE_MASK;
+    i2 = (i2 + k2) & SIZE_MASK;
+    i3 = (i3 + k3) & SIZE_MASK;
   }
 }
 
-/** All tables: shape s, level m at offset (s·LEVELS + m)·STRIDE. Module load, any thread. */
+/**
+ * All tables: shape s, level m at offset (s·LEVELS + m)·STRIDE. First construction on a thread.
+ * Sine series are odd about phase 0 (t(SIZE − n) = −t(n)), the triangle's cosine series even:
+ * half of each table is summed, the rest mirrored.
+ */
 function buildTables(): Float32Array {
   const tables = new Float32Array(SHAPES * LEVELS * STRIDE);
   const sine = new Float64Array(SIZE);
   for (let n = 0; n < SIZE; n++) sine[n] = Math.sin((2 * Math.PI * n) / SIZE);
-  const acc = new Float64Array(SIZE);
-  const levelsOfShape = new Float64Array(LEVELS * SIZE);
+  const acc = new Float64Array(HALF + 1);
+  const levelsOfShape = new Float64Array(LEVELS * (HALF + 1));
+  const amps = new Float64Array(4);
+  const ks = new Int32Array(4);
+  const offsets = new Int32Array(4);
   for (let s = 0; s < SHAPES; s++) {
     acc.fill(0);
+    const even = harmonic(s, 1).cos;
     let done = 0; // harmonics 1 … done are in acc
     for (let m = TOP_LEVEL; m >= 0; m--) {
       const top = wavetableHarmonics(m);
+      let batch = 0; // harmonics queued in amps/ks/offsets
       for (let k = done + 1; k <= top; k++) {
         const { amp, cos } = harmonic(s, k);
         if (amp === 0) continue;
-        addHarmonic(acc, sine, amp, k, cos ? SIZE / 4 : 0);
+        amps[batch] = amp;
+        ks[batch] = k;
+        offsets[batch] = cos ? SIZE / 4 : 0;
+        if (++batch === 4 || k === top) {
+          amps.fill(0, batch); // unused slots add 0·sin(0)
+          ks.fill(0, batch);
+          offsets.fill(0, batch);
+          addHarmonics(acc, sine, amps, ks, offsets);
+          batch = 0;
+        }
+      }
+      if (batch > 0) {
+        amps.fill(0, batch);
+        ks.fill(0, batch);
+        offsets.fill(0, batch);
+        addHarmonics(acc, sine, amps, ks, offsets);
       }
       done = top;
-      levelsOfShape.set(acc, m * SIZE);
+      levelsOfShape.set(acc, m * (HALF + 1));
     }
     // The formant recipe is scaled to peak 1 at level 0; the others keep their series' scale.
     let scale = 1;
     if (s === 4) {
       let peak = 0;
-      for (let n = 0; n < SIZE; n++) peak = Math.max(peak, Math.abs(levelsOfShape[n]!));
+      for (let n = 0; n <= HALF; n++) peak = Math.max(peak, Math.abs(levelsOfShape[n]!));
       scale = 1 / peak;
     }
-    for (let m = 0; m < LEVELS; m++) {
-      const base = (s * LEVELS + m) * STRIDE;
-      for (let n = 0; n < SIZE; n++) tables[base + n] = levelsOfShape[m * SIZE + n]! * scale;
-      tables[base + SIZE] = tables[base]!;
-    }
+    for (let m = 0; m < LEVELS; m++) storeLevel(tables, (s * LEVELS + m) * STRIDE, levelsOfShape, m * (HALF + 1), scale, even);
   }
   return tables;
+}
+
+/**
+ * Writes one table: half[from … from + SIZE/2] × scale, mirrored (even: t(SIZE − n) = t(n),
+ * else −t(n) with exact zeros at 0 and SIZE/2), and the guard point. Construction time.
+ */
+function storeLevel(tables: Float32Array, base: number, half: Float64Array, from: number, scale: number, even: boolean): void {
+  for (let n = 0; n <= HALF; n++) tables[base + n] = half[from + n]! * scale;
+  const sign = even ? 1 : -1;
+  for (let n = HALF + 1; n < SIZE; n++) tables[base + n] = sign * tables[base + SIZE - n]!;
+  if (!even) {
+    tables[base] = 0;
+    tables[base + HALF] = 0;
+  }
+  tables[base + SIZE] = tables[base]!;
 }
 
 let sharedTables: Float32Array | undefined;
