@@ -88,8 +88,7 @@ const MIN_FREQ = 20;
 /** T60 cap of the loop gain (see the header). */
 const MAX_T60 = 60;
 /** −120 dB: below this the string counts as silent (see the header). */
-export const PLUCK_IDLE_LEVEL = 1e-6;
-const IDLE_LEVEL = PLUCK_IDLE_LEVEL;
+const IDLE_LEVEL = 1e-6;
 const GAMMA = 0x9e3779b9; // lib/random.ts Weyl increment
 const TWO_POW_M31 = 1 / 2147483648;
 const LOG2_10 = Math.log2(10);

@@ -55,15 +55,6 @@ const DETUNE_POLY = [
   -53046.9642751875, 17019.951858008, -3425.0836591318, 404.2703938388, -24.1878824391, 0.6717417634,
   0.0030115596,
 ] as const;
-/** Below this detune the side voices fade in (see the header). */
-export const SUPERSAW_UNISON_DETUNE = 0.05;
-
-/** A(x): the detune amount for knob x ∈ [0, 1] (see the header). Construction-time and tests. */
-export function supersawDetuneAmount(x: number): number {
-  let p = 0;
-  for (const c of DETUNE_POLY) p = p * x + c;
-  return p - DETUNE_POLY[11] * (1 - x);
-}
 
 const decl = defineModule({
   type: 'supersaw',
@@ -103,6 +94,7 @@ if (HALF !== BLEP_HALF || MASK !== BLEP_MASK || TAPS !== BLEP_TAPS || BLEP_TABLE
   throw new Error('supersaw: ring geometry out of sync with lib/blep.ts');
 }
 const MAX_VOICES = 9;
+/** Below this detune the side voices fade in (see the header). */
 const X_UNISON = 0.05;
 const C1 = LIB_C1;
 const C2 = LIB_C2;
