@@ -38,6 +38,10 @@ const SETTINGS: Readonly<Record<string, readonly Readonly<Record<string, number 
   eq: [{ lowcut: 40, low_gain: 3, mid_gain: -4, high_gain: 2, highcut: 15000 }],
   ladder: [{ mode: 'diode' }, { mode: 'moog', res: 1.1, drive: 12 }],
   acid: [{ waveform: 'square', res: 1, accent: 1 }],
+  supersaw: [{ voices: 9, detune: 1, spread: 1 }, { voices: 1 }],
+  fm: [{ feedback: 0.5, index: 4, ratio: 3.5 }],
+  pluck: [{ freq: 55, decay: 10 }, { freq: 1760, damp: 1 }],
+  wavetable: [{ table: 'formant', position: 0.5 }],
 };
 
 interface Row {

@@ -15,6 +15,7 @@ import { driveModule } from './drive.js';
 import { eqModule } from './eq.js';
 import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
+import { fmModule } from './fm.js';
 import { hatModule } from './hat.js';
 import { kickModule } from './kick.js';
 import { ladderModule } from './ladder.js';
@@ -26,10 +27,13 @@ import { oscModule } from './osc.js';
 import { outModule } from './out.js';
 import { panModule } from './pan.js';
 import { phaserModule } from './phaser.js';
+import { pluckModule } from './pluck.js';
 import { ringmodModule } from './ringmod.js';
 import { reverbModule } from './reverb.js';
 import { snareModule } from './snare.js';
+import { supersawModule } from './supersaw.js';
 import { vcaModule } from './vca.js';
+import { wavetableModule } from './wavetable.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   oscModule,
@@ -58,6 +62,10 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   clapModule,
   ladderModule,
   acidModule,
+  supersawModule,
+  fmModule,
+  pluckModule,
+  wavetableModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
