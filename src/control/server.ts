@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ModuleRegistry } from '../dsp/registry.js';
 import { specForSchema } from '../dsp/spec.js';
-import { EVENT_GATE, EVENT_PARAM, EVENT_RESET } from '../engine/event-queue.js';
 import type { PatchDocument } from '../patch/document.js';
 import { patchJsonSchema } from '../patch/schema.js';
 import { validatePatchText } from '../patch/validate.js';
@@ -281,16 +280,18 @@ export class ChronusServer implements ServerContext {
 
   sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined {
     const requested = frame ?? 0;
+    const handle = this.supervisor.handleOf(command.id);
+    if (handle === undefined) return undefined;
     let seq: number | undefined;
-    if (command.kind === 'param') seq = this.supervisor.sendEvent(EVENT_PARAM, command.id, command.param, command.value, requested);
-    else if (command.kind === 'gate') seq = this.supervisor.sendEvent(EVENT_GATE, command.id, 0, command.on ? 1 : 0, requested);
-    else seq = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, requested);
+    if (command.kind === 'param') seq = this.supervisor.send({ kind: 'param', handle, index: command.param, value: command.value }, requested);
+    else if (command.kind === 'gate') seq = this.supervisor.send({ kind: 'gate', handle, on: command.on }, requested);
+    else seq = this.supervisor.send({ kind: 'reset', handle }, requested);
     if (seq !== undefined && frame === undefined) this.latencyProbe.track(seq, this.sinkFrameNow());
     return seq;
   }
 
   sendControl(op: ControlOp, frame: number | undefined): number | undefined {
-    const seq = this.supervisor.sendControl(op, frame ?? 0);
+    const seq = this.supervisor.send({ kind: 'control', op }, frame ?? 0);
     if (seq !== undefined) this.sequencers.apply(op);
     return seq;
   }

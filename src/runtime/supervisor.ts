@@ -21,11 +21,12 @@ import { validatePatch } from '../patch/validate.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
-import { CMD_APPLY_PATCH, CMD_CONTROL, pendingCommands, pushCommand } from './command-ring.js';
+import { CommandRingWriter, pendingCommands } from './command-ring.js';
+import { CMD_CONTROL, decodeCommand, encodeCommand, type EncodedCommand, type EngineCommand } from './engine-command.js';
 import { stagedCommitAheadMs } from './staged-commit.js';
 import { histogramQuantile, round, sortedQuantile } from './stats.js';
 import { EngineHost, type HostSnapshot, type PatchPayload } from './engine-host.js';
-import { Journal, backlogRecords, type JournalEntry } from './journal.js';
+import { Journal, journalEntry, type JournalEntry } from './journal.js';
 import { Recorder } from './recorder.js';
 import { replayJournal } from './replay.js';
 import {
@@ -128,6 +129,8 @@ const JOIN_MATCH_BLOCKS = 3;
 /** A rejoin that has not reached lockstep after this long is abandoned and retried, ms. */
 const JOIN_TIMEOUT_MS = 5000;
 const SNAPSHOT_TIMEOUT_MS = 1000;
+/** The command ring's payload area: patch texts (about 100-150 bytes per module) and control ops. */
+const PAYLOAD_BYTES = 32 << 20;
 
 export class Supervisor {
   readonly config: RuntimeConfig;
@@ -149,13 +152,12 @@ export class Supervisor {
   private readonly store: StateStore | undefined;
   private outputWorker: Worker | undefined;
   private readonly handles = new Map<string, { type: string; handle: number }>();
+  private readonly ring: CommandRingWriter;
   /** Requested frame of the last staged commit (0: none). */
   private stagedFrame = 0;
   /** Requested frames of recent commands (seq → frame; 0 is not kept): see decidedFrame. */
   private readonly raisedFrames = new Map<number, number>();
   private nextHandle = 1;
-  private nextPatchId = 1;
-  private nextControlId = 1;
   private seq = 0;
   private divergences = 0;
   private commits = 0;
@@ -188,10 +190,12 @@ export class Supervisor {
       ringBlocks: RING_BLOCKS,
       hashHistory: 1024,
       commandCapacity: 8192,
+      payloadBytes: PAYLOAD_BYTES,
       recordBlocks: 1 << Math.ceil(Math.log2((2 * options.sampleRate) / options.blockSize)),
     };
     this.periodMs = (1000 * options.blockSize) / options.sampleRate;
     this.shared = createSharedState(this.config);
+    this.ring = new CommandRingWriter(this.shared);
     this.recorder = new Recorder(this.shared);
     this.pool = new SlotPool(this.config, this.shared.buffer, options.seed, options.spare ?? true);
     this.workers = new Array<SlotWorkerHandle | undefined>(options.slots).fill(undefined);
@@ -268,15 +272,19 @@ export class Supervisor {
     for (const w of this.waiters.splice(0)) w.resolve();
   }
 
+  /** The handle of live module `id` (what engine commands name it by), or undefined. */
+  handleOf(id: string): number | undefined {
+    return this.handles.get(id)?.handle;
+  }
+
   /**
-   * Sends one engine event (EVENT_* kind) for module `id` to every slot, to apply at
-   * `requestedFrame` or as soon as possible (0). Returns the command's sequence number (see
-   * `decidedFrame`), or undefined if the module has no handle or the command ring is full.
+   * Sends a param, gate or reset command (handles from `handleOf`) or a control op to every
+   * slot, to apply at `requestedFrame` or as soon as possible (0). Returns the command's
+   * sequence number (see `decidedFrame`), or undefined if the command ring is full.
+   * Patches go through `commitPatch`.
    */
-  sendEvent(kind: number, id: string, index: number, value: number, requestedFrame = 0): number | undefined {
-    const handle = this.handles.get(id)?.handle;
-    if (handle === undefined) return undefined;
-    return this.broadcast(requestedFrame, kind, handle, index, value, {});
+  send(command: Exclude<EngineCommand, { kind: 'patch' }>, requestedFrame = 0): number | undefined {
+    return this.broadcast(requestedFrame, encodeCommand(command));
   }
 
   /**
@@ -300,9 +308,8 @@ export class Supervisor {
    */
   commitPatch(doc: PatchDocument, crossfadeMs = 20): number | undefined {
     if (!this.canSend()) return undefined;
-    const id = this.nextPatchId++;
     // A private copy: the caller's document keeps changing (/mod values are recorded in it),
-    // and the journal must hold exactly what the slots applied.
+    // and the journal holds exactly what the slots applied (the encoded text).
     const frozen = structuredClone(doc);
     const firstNew = this.nextHandle;
     const handles = this.assignHandles(frozen);
@@ -314,26 +321,13 @@ export class Supervisor {
     const aheadMs = stagedCommitAheadMs(created, handles.length - created, handles.length);
     const block = this.config.blockSize;
     const requested = aheadMs > 0 ? Math.ceil((this.earliestFrame() + (aheadMs * this.config.sampleRate) / 1000) / block) * block : 0;
-    for (const handle of this.workers) handle?.port.postMessage({ type: 'patch', id, payload });
-    const seq = this.broadcast(requested, CMD_APPLY_PATCH, 0, 0, id, { patch: payload });
+    const seq = this.broadcast(requested, encodeCommand({ kind: 'patch', patch: payload }));
     if (seq !== undefined) {
       this.commits++;
       this.committedPatch = frozen;
       if (requested > this.stagedFrame) this.stagedFrame = requested;
     }
     return seq;
-  }
-
-  /**
-   * Sends a validated control op (sequencer, transport) to every slot, to apply at
-   * `requestedFrame` (exact sample) or as soon as possible (0): a structured-clone message plus
-   * a CMD_CONTROL ring record, like patches. Returns the command's sequence number.
-   */
-  sendControl(op: ControlOp, requestedFrame = 0): number | undefined {
-    if (!this.canSend()) return undefined;
-    const id = this.nextControlId++;
-    for (const handle of this.workers) handle?.port.postMessage({ type: 'control', id, op });
-    return this.broadcast(requestedFrame, CMD_CONTROL, 0, 0, id, { control: op });
   }
 
   /**
@@ -509,7 +503,7 @@ export class Supervisor {
       const block = host.frame / this.config.blockSize;
       this.resumed = {
         block, entries: entries.length, skippedLines: loaded.skippedLines, ms: round(performance.now() - began), savedAtMs: base.savedAtMs,
-        extra: base.extra, controls: entries.flatMap((e) => (e.control === undefined ? [] : [e.control])), params,
+        extra: base.extra, controls: entries.flatMap((e) => (e.kind === CMD_CONTROL ? [decodeCommand(e)] : [])).flatMap((c) => (c.kind === 'control' ? [c.op] : [])), params,
       };
       return { start: { kind: 'snapshot', snapshot }, snapshot, block };
     }
@@ -532,14 +526,10 @@ export class Supervisor {
   private adopt(worker: Worker, slot: number, start: SlotStart, backlog: readonly JournalEntry[], faultAt: number): SlotWorkerHandle {
     this.health.restart(slot, performance.now());
     this.joinStartedAt[slot] = faultAt;
-    const payloads = backlog.flatMap((e): Array<[number, PatchPayload]> => (e.patch === undefined ? [] : [[e.value, e.patch]]));
-    const controls = backlog.flatMap((e): Array<[number, ControlOp]> => (e.control === undefined ? [] : [[e.value, e.control]]));
     const handle: SlotWorkerHandle = this.pool.adopt(worker, {
       slot,
       start,
-      backlog: backlogRecords(backlog),
-      payloads,
-      controls,
+      backlog,
       onReport: (m) => this.onReport(slot, m),
       onEnd: (reason) => {
         if (this.workers[slot] === handle) this.fail(slot, reason);
@@ -786,23 +776,23 @@ export class Supervisor {
   }
 
   /** Writes one command to the shared ring and the journal. Returns its sequence number. */
-  private broadcast(frame: number, kind: number, handle: number, index: number, value: number, payload: { patch?: PatchPayload; control?: ControlOp }): number | undefined {
+  private broadcast(frame: number, command: EncodedCommand): number | undefined {
     if (!this.canSend()) return undefined;
     // While a staged commit is pending, every later command applies no earlier than it: commands
     // keep their order (an event may name a module the commit creates), and journal frames stay
     // in sequence order, which replay relies on. Only for the few hundred ms of a big commit.
     if (this.stagedFrame > frame && this.stagedFrame > this.earliestFrame()) frame = this.stagedFrame;
     const seq = this.seq;
-    this.seq = (this.seq + 1) | 0;
-    // canSend guarantees the command that used this entry was decided and journalled.
+    // canSend guarantees the command that used this decision entry was decided and journalled.
     Atomics.store(this.shared.decisions, seq & (this.config.commandCapacity - 1), UNDECIDED);
-    this.journal.append({ seq, requested: frame, kind, handle, index, value, ...payload, frame: undefined });
+    if (!this.ring.push(seq, frame, command)) return undefined;
+    this.seq = (this.seq + 1) | 0;
+    this.journal.append(journalEntry(seq, frame, command));
     if (frame > 0) {
       // For decidedFrame (its callers pass the frame they asked for). Forget the oldest.
       this.raisedFrames.set(seq, frame);
       if (this.raisedFrames.size > 1024) this.raisedFrames.delete(this.raisedFrames.keys().next().value!);
     }
-    pushCommand(this.shared, seq, frame, kind, handle, index, value);
     return seq;
   }
 
