@@ -21,19 +21,18 @@ import { validatePatch } from '../patch/validate.js';
 import { AdaptiveLead, type AdaptiveLeadOptions } from './adaptive-lead.js';
 import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
-import { CommandRingWriter, pendingCommands } from './command-ring.js';
-import { CMD_CONTROL, decodeCommand, encodeCommand, type EncodedCommand, type EngineCommand } from './engine-command.js';
-import { stagedCommitAheadMs } from './staged-commit.js';
+import { CommandBus, type CommittedPatch } from './command-bus.js';
+import { CMD_CONTROL, decodeCommand, type EngineCommand } from './engine-command.js';
 import { histogramQuantile, round, sortedQuantile } from './stats.js';
 import { EngineHost, type HostSnapshot, type PatchPayload } from './engine-host.js';
-import { Journal, journalEntry, type JournalEntry } from './journal.js';
+import type { JournalEntry } from './journal.js';
 import { Recorder } from './recorder.js';
 import { replayJournal } from './replay.js';
 import {
   CLOCK_MAX_LATE_MS, CTL_ACTIVE, CTL_CONSUMED, CTL_DEVICE_GAPS, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS, CTL_RECORD_DROPS, CTL_RUNNING,
   CTL_TAKEN_FROM_OTHER, CTL_UNDERRUNS, HIST_BUCKET_MS, SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_HEARTBEAT,
   SLOT_JOINING, SLOT_LATE_COMMANDS, SLOT_LOCKSTEP, SLOT_MODULE_FAULTS, SLOT_PRODUCED, SLOT_STATE, STAT_RENDER_COUNT,
-  STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, UNDECIDED, createSharedState, type RuntimeConfig, type SharedViews,
+  STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, createSharedState, type RuntimeConfig, type SharedViews,
 } from './shared-state.js';
 import { DEFAULT_HEALTH, SlotHealth, type HealthOptions } from './slot-health.js';
 import { SlotPool, type SlotWorkerHandle } from './slot-pool.js';
@@ -137,7 +136,8 @@ export class Supervisor {
   readonly shared: SharedViews;
   readonly recorder: Recorder;
   readonly startedAt = Date.now();
-  readonly journal = new Journal();
+  /** Stamps, encodes, journals and writes every engine command (command-bus.ts). */
+  readonly bus: CommandBus;
   private readonly periodMs: number;
   private readonly pool: SlotPool;
   private readonly workers: Array<SlotWorkerHandle | undefined>;
@@ -151,16 +151,7 @@ export class Supervisor {
   private readonly health: SlotHealth;
   private readonly store: StateStore | undefined;
   private outputWorker: Worker | undefined;
-  private readonly handles = new Map<string, { type: string; handle: number }>();
-  private readonly ring: CommandRingWriter;
-  /** Requested frame of the last staged commit (0: none). */
-  private stagedFrame = 0;
-  /** Requested frames of recent commands (seq → frame; 0 is not kept): see decidedFrame. */
-  private readonly raisedFrames = new Map<number, number>();
-  private nextHandle = 1;
-  private seq = 0;
   private divergences = 0;
-  private commits = 0;
   private failovers = 0;
   private readonly failoverReasons = new Map<string, number>();
   private readonly faults: FaultRecord[] = [];
@@ -176,6 +167,8 @@ export class Supervisor {
   private readonly waiters: Array<{ frame: number; resolve: () => void }> = [];
   private stopped = false;
   private readonly adaptive: AdaptiveLead | undefined;
+  /** The initial patch with its handles: where a fresh server's slots start. */
+  private readonly initial: PatchPayload;
   /** Set when the server resumed from its state folder. */
   resumed: ResumeInfo | undefined;
   /** The patch committed last (the initial one, or the resumed one): the editor starts from it. */
@@ -195,7 +188,10 @@ export class Supervisor {
     };
     this.periodMs = (1000 * options.blockSize) / options.sampleRate;
     this.shared = createSharedState(this.config);
-    this.ring = new CommandRingWriter(this.shared);
+    this.bus = new CommandBus(this.shared);
+    // Handles from the start, so commands can be validated before the slots run (a resumed
+    // server replaces them with its snapshot's).
+    this.initial = this.bus.initialPayload(options.initialPatch);
     this.recorder = new Recorder(this.shared);
     this.pool = new SlotPool(this.config, this.shared.buffer, options.seed, options.spare ?? true);
     this.workers = new Array<SlotWorkerHandle | undefined>(options.slots).fill(undefined);
@@ -274,105 +270,40 @@ export class Supervisor {
 
   /** The handle of live module `id` (what engine commands name it by), or undefined. */
   handleOf(id: string): number | undefined {
-    return this.handles.get(id)?.handle;
+    return this.bus.handleOf(id);
   }
 
-  /**
-   * Sends a param, gate or reset command (handles from `handleOf`) or a control op to every
-   * slot, to apply at `requestedFrame` or as soon as possible (0). Returns the command's
-   * sequence number (see `decidedFrame`), or undefined if the command ring is full.
-   * Patches go through `commitPatch`.
-   */
+  /** See CommandBus.send. */
   send(command: Exclude<EngineCommand, { kind: 'patch' }>, requestedFrame = 0): number | undefined {
-    return this.broadcast(requestedFrame, encodeCommand(command));
+    return this.bus.send(command, requestedFrame);
   }
 
-  /**
-   * True when the command ring has room for one more record, and the decision entry the next
-   * command reuses belongs to a command a slot has decided (so the journal has its frame).
-   */
   canSend(): boolean {
-    if (pendingCommands(this.shared) >= this.config.commandCapacity) return false;
-    const oldest = this.journal.oldestUndecided;
-    if (oldest !== undefined && ((this.seq - oldest) | 0) >= this.config.commandCapacity) {
-      this.settleJournal();
-      const still = this.journal.oldestUndecided;
-      return still === undefined || ((this.seq - still) | 0) < this.config.commandCapacity;
-    }
-    return true;
+    return this.bus.canSend();
   }
 
-  /**
-   * Commits a validated patch document to every slot at one block boundary, crossfading over
-   * `crossfadeMs` where the topology changed. Returns the command's sequence number.
-   */
-  commitPatch(doc: PatchDocument, crossfadeMs = 20): number | undefined {
-    if (!this.canSend()) return undefined;
-    // A private copy: the caller's document keeps changing (/mod values are recorded in it),
-    // and the journal holds exactly what the slots applied (the encoded text).
-    const frozen = structuredClone(doc);
-    const firstNew = this.nextHandle;
-    const handles = this.assignHandles(frozen);
-    const payload: PatchPayload = { doc: frozen, handles, crossfadeFrames: Math.round((crossfadeMs * this.config.sampleRate) / 1000) };
-    // Staged commits (staged-commit.ts): a big commit applies far enough ahead for both slots
-    // to prepare it in turn (every command sent before that frame then applies with it, see
-    // broadcast).
-    const created = handles.filter(([, h]) => h >= firstNew).length;
-    const aheadMs = stagedCommitAheadMs(created, handles.length - created, handles.length);
-    const block = this.config.blockSize;
-    const requested = aheadMs > 0 ? Math.ceil((this.earliestFrame() + (aheadMs * this.config.sampleRate) / 1000) / block) * block : 0;
-    const seq = this.broadcast(requested, encodeCommand({ kind: 'patch', patch: payload }));
-    if (seq !== undefined) {
-      this.commits++;
-      this.committedPatch = frozen;
-      if (requested > this.stagedFrame) this.stagedFrame = requested;
-    }
-    return seq;
+  /** See CommandBus.commitPatch; the committed document becomes `committedPatch`. */
+  commitPatch(doc: PatchDocument, crossfadeMs = 20): CommittedPatch | undefined | 'too-big' {
+    const committed = this.bus.commitPatch(doc, crossfadeMs);
+    if (typeof committed === 'object') this.committedPatch = this.bus.lastCommitted!;
+    return committed;
   }
 
-  /**
-   * A lower bound of the frame a command sent now can apply at: past every block a running
-   * slot has rendered or is rendering (decideFrame never goes below it). For dropping late bundles.
-   */
   earliestFrame(): number {
-    let block = Atomics.load(this.shared.ctl, CTL_CONSUMED);
-    for (const s of this.shared.slots) {
-      if (Atomics.load(s.ints, SLOT_STATE) === SLOT_DOWN) continue;
-      const past = Atomics.load(s.ints, SLOT_PRODUCED) + Atomics.load(s.ints, SLOT_BUSY);
-      if (past > block) block = past;
-    }
-    return block * this.config.blockSize;
+    return this.bus.earliestFrame();
   }
 
-  /**
-   * The frame at which command `seq` applies, once a slot has drained it (normally within a
-   * block period); undefined if no slot drains it within `timeoutMs`.
-   */
-  async decidedFrame(seq: number, requestedFrame = 0, timeoutMs = 2000): Promise<number | undefined> {
-    const raised = this.raisedFrames.get(seq);
-    if (raised !== undefined && raised > requestedFrame) requestedFrame = raised;
-    const decisions = this.shared.decisions;
-    const entry = seq & (decisions.length - 1);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const block = Atomics.load(decisions, entry);
-      if (block !== UNDECIDED) return Math.max(requestedFrame, block * this.config.blockSize);
-      const left = deadline - Date.now();
-      if (left <= 0 || this.stopped) return undefined;
-      const wait = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync(decisions, entry, UNDECIDED, Math.min(left, 50));
-      if (wait.async) await wait.value;
-    }
+  decidedFrame(seq: number, requestedFrame = 0, timeoutMs = 2000): Promise<number | undefined> {
+    return this.bus.decidedFrame(seq, requestedFrame, timeoutMs, () => this.stopped);
   }
 
-  /** The decided frame of command `seq` if a slot has decided it, else undefined. */
   decidedFrameNow(seq: number): number | undefined {
-    const block = Atomics.load(this.shared.decisions, seq & (this.shared.decisions.length - 1));
-    return block === UNDECIDED ? undefined : block * this.config.blockSize;
+    return this.bus.decidedFrameNow(seq);
   }
 
   /** Sequence number of the last command sent (for /sync). */
   get lastSequence(): number {
-    return this.seq - 1;
+    return this.bus.lastSequence;
   }
 
   /** Makes another slot in lockstep active at the next block (a planned, gapless switch). */
@@ -438,12 +369,12 @@ export class Supervisor {
       recentFaults: this.faults.slice(-10).map((f) => ({ slot: f.slot, reason: f.reason, block: f.block, rejoinMs: f.rejoinMs === undefined ? null : round(f.rejoinMs) })),
       outages: this.outages.map((o) => ({ startBlock: o.startBlock, gapBlocks: o.gapBlocks ?? null, gapMs: o.gapMs === undefined ? null : round(o.gapMs) })),
       spareWorker: this.pool.spareReady,
-      journalEntries: this.journal.size,
+      journalEntries: this.bus.journal.size,
       lastSnapshotAgeMs: round(performance.now() - this.lastSnapshotAt),
       stateDir: this.store?.dir ?? null,
       resumed: this.resumed ?? null,
       divergences: this.divergences,
-      commits: this.commits,
+      commits: this.bus.commits,
       uptimeSeconds: round((Date.now() - this.startedAt) / 1000),
       slotHealth: this.shared.slots.map((_, slot) => this.slotStatus(slot)),
       moduleCosts: (this.moduleCosts[Atomics.load(ctl, CTL_ACTIVE)] ?? []).map((c) => ({ id: c.id, type: c.type, meanUs: round(c.meanUs), maxUs: round(c.maxUs), share: round(c.share) })),
@@ -491,12 +422,7 @@ export class Supervisor {
       const right = new Float32Array(this.config.blockSize);
       while (!host.canSnapshot) host.renderBlock(left, right, this.config.blockSize);
       const snapshot = host.snapshot();
-      for (const [id, handle] of snapshot.live.handles) {
-        const type = snapshot.live.doc.modules.find((m) => m.id === id)?.type ?? '';
-        this.handles.set(id, { type, handle });
-      }
-      for (const p of snapshot.pending) for (const [, h] of p.handles) this.nextHandle = Math.max(this.nextHandle, h + 1);
-      this.nextHandle = Math.max(this.nextHandle, snapshot.engine.nextHandle, ...[...this.handles.values()].map((h) => h.handle + 1));
+      this.bus.restore(snapshot);
       const pending = snapshot.pending.length > 0;
       this.committedPatch = pending ? snapshot.pending[snapshot.pending.length - 1]!.doc : snapshot.live.doc;
       const params = pending ? [] : liveParamChanges(snapshot.live.doc, host, registry);
@@ -507,7 +433,7 @@ export class Supervisor {
       };
       return { start: { kind: 'snapshot', snapshot }, snapshot, block };
     }
-    const live: PatchPayload = { doc: this.options.initialPatch, handles: this.assignHandles(this.options.initialPatch), crossfadeFrames: 0 };
+    const live = this.initial;
     const snapshot = EngineHost.fresh(settings, registry, live).snapshot();
     return { start: { kind: 'fresh', live }, snapshot, block: 0 };
   }
@@ -614,8 +540,8 @@ export class Supervisor {
       void worker.terminate();
       return;
     }
-    const backlog = this.journal.since(start.cmdRead);
-    this.prepareSlot(slot, start.block, this.seq, SLOT_JOINING);
+    const backlog = this.bus.journal.since(start.cmdRead);
+    this.prepareSlot(slot, start.block, this.bus.nextSequence, SLOT_JOINING);
     this.lastCompared[slot] = start.block;
     this.adopt(worker, slot, { kind: 'snapshot', snapshot: start.snapshot }, backlog, record.atMs);
     this.replacing[slot] = false;
@@ -746,7 +672,7 @@ export class Supervisor {
         const read = Atomics.load(this.shared.slots[s]!.ints, SLOT_CMD_READ);
         if (((read - keepFrom) | 0) < 0) keepFrom = read;
       }
-      this.journal.trimBefore(keepFrom);
+      this.bus.journal.trimBefore(keepFrom);
       this.writeBase(checkpoint);
     });
   }
@@ -760,52 +686,12 @@ export class Supervisor {
       block: checkpoint.block, seq: checkpoint.cmdRead, host: checkpoint.snapshot, savedAtMs: Date.now(),
       extra: this.options.saveExtra?.(),
     };
-    this.store.writeBase(base, this.journal.since(checkpoint.cmdRead).filter((e) => e.frame !== undefined));
+    this.store.writeBase(base, this.bus.journal.since(checkpoint.cmdRead).filter((e) => e.frame !== undefined));
   }
 
   /** Records the frames slots have decided into the journal (and the state folder). */
   private settleJournal(): void {
-    const decisions = this.shared.decisions;
-    const mask = decisions.length - 1;
-    const block = this.config.blockSize;
-    const decided = this.journal.settle((e) => {
-      const b = Atomics.load(decisions, e.seq & mask);
-      return b === UNDECIDED ? undefined : Math.max(e.requested, b * block);
-    });
-    this.store?.append(decided);
-  }
-
-  /** Writes one command to the shared ring and the journal. Returns its sequence number. */
-  private broadcast(frame: number, command: EncodedCommand): number | undefined {
-    if (!this.canSend()) return undefined;
-    // While a staged commit is pending, every later command applies no earlier than it: commands
-    // keep their order (an event may name a module the commit creates), and journal frames stay
-    // in sequence order, which replay relies on. Only for the few hundred ms of a big commit.
-    if (this.stagedFrame > frame && this.stagedFrame > this.earliestFrame()) frame = this.stagedFrame;
-    const seq = this.seq;
-    // canSend guarantees the command that used this decision entry was decided and journalled.
-    Atomics.store(this.shared.decisions, seq & (this.config.commandCapacity - 1), UNDECIDED);
-    if (!this.ring.push(seq, frame, command)) return undefined;
-    this.seq = (this.seq + 1) | 0;
-    this.journal.append(journalEntry(seq, frame, command));
-    if (frame > 0) {
-      // For decidedFrame (its callers pass the frame they asked for). Forget the oldest.
-      this.raisedFrames.set(seq, frame);
-      if (this.raisedFrames.size > 1024) this.raisedFrames.delete(this.raisedFrames.keys().next().value!);
-    }
-    return seq;
-  }
-
-  /** Handles for a patch: kept when id and type stay the same, fresh otherwise. */
-  private assignHandles(doc: PatchDocument): Array<[string, number]> {
-    const next = new Map<string, { type: string; handle: number }>();
-    for (const m of doc.modules) {
-      const old = this.handles.get(m.id);
-      next.set(m.id, old !== undefined && old.type === m.type ? old : { type: m.type, handle: this.nextHandle++ });
-    }
-    this.handles.clear();
-    for (const [id, h] of next) this.handles.set(id, h);
-    return [...next].map(([id, h]) => [id, h.handle]);
+    this.store?.append(this.bus.settle());
   }
 
   private tick(): void {
