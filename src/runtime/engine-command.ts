@@ -103,23 +103,19 @@ function payloadOf(encoded: EncodedCommand): string {
 export function applyCommand(
   host: EngineHost, frame: number, kind: number, handle: number, index: number, value: number, payload: string | undefined, seq: number | undefined,
 ): boolean {
-  const engine = host.engine;
-  switch (kind) {
-    case CMD_PARAM:
-      return engine.scheduleParam(frame, handle, index, value);
-    case CMD_GATE:
-      return engine.scheduleGate(frame, handle, value !== 0, value);
-    case CMD_RESET:
-      return engine.scheduleReset(frame, handle);
-    case CMD_PATCH:
-      if (payload === undefined) throw new Error(`patch command ${seq ?? ''} without its payload`);
-      host.schedulePatch(frame, JSON.parse(payload) as PatchPayload, seq);
-      return true;
-    case CMD_CONTROL:
-      if (payload === undefined) throw new Error(`control command ${seq ?? ''} without its payload`);
-      engine.scheduleControl(frame, JSON.parse(payload) as ControlOp);
-      return true;
-    default:
-      throw new Error(`unknown engine command kind ${kind}`);
-  }
+  // Kept small, so V8 can inline it (and the engine's schedule calls) into the slot's loop:
+  // a double crossing a call that is not inlined is boxed (see the allocation probe).
+  if (kind === CMD_PARAM) return host.engine.scheduleParam(frame, handle, index, value);
+  if (kind === CMD_GATE) return host.engine.scheduleGate(frame, handle, value !== 0, value);
+  if (kind === CMD_RESET) return host.engine.scheduleReset(frame, handle);
+  applyPayloadCommand(host, frame, kind, payload, seq);
+  return true;
+}
+
+/** A patch or a control op: decoded from its text (allocates; between blocks, rare). */
+function applyPayloadCommand(host: EngineHost, frame: number, kind: number, payload: string | undefined, seq: number | undefined): void {
+  if (kind !== CMD_PATCH && kind !== CMD_CONTROL) throw new Error(`unknown engine command kind ${kind}`);
+  if (payload === undefined) throw new Error(`engine command ${seq ?? ''} (kind ${kind}) without its payload`);
+  if (kind === CMD_PATCH) host.schedulePatch(frame, JSON.parse(payload) as PatchPayload, seq);
+  else host.engine.scheduleControl(frame, JSON.parse(payload) as ControlOp);
 }

@@ -17,14 +17,12 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createRegistry } from '../dsp/modules/index.js';
 import { FAULT_NAMES } from '../engine/instance.js';
-import { decideFrame, drainCommands, payloadText } from './command-ring.js';
-import { applyCommand, hasPayload } from './engine-command.js';
 import { EngineHost } from './engine-host.js';
-import type { JournalEntry } from './journal.js';
+import { SlotCommands } from './slot-commands.js';
 import { warmUp } from './warm-up.js';
 import { mayPrepare } from './staged-commit.js';
 import {
-  CLOCK_T0, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
+  CLOCK_T0, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
   SLOT_PREPARED_SEQ, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
 } from './shared-state.js';
@@ -61,6 +59,8 @@ const host = adoption.start.kind === 'fresh'
   ? EngineHost.fresh(settings, registry, adoption.start.live)
   : EngineHost.fromSnapshot(settings, registry, adoption.start.snapshot);
 const engine = host.engine;
+/** The command ring (and the adoption backlog), applied to the host: slot-commands.ts. */
+const commands = new SlotCommands(views, slot, host);
 if (engine.frame !== Atomics.load(me.ints, SLOT_PRODUCED) * block) {
   throw new Error(`slot ${slot}: start frame ${engine.frame} does not match block ${Atomics.load(me.ints, SLOT_PRODUCED)}`);
 }
@@ -121,12 +121,10 @@ function pollMessages(): void {
  * built there, in one go (correct; audible if large).
  */
 const PREPARE_SLICE_MS = 20;
-/** Sequence number of the last command drained. */
-let lastSeq = -1;
 
 /** Publishes how far this slot has prepared (SLOT_PREPARED_SEQ). No allocation. */
 function publishPrepared(pending: number | null | undefined): void {
-  if (pending === undefined) Atomics.store(me.ints, SLOT_PREPARED_SEQ, lastSeq);
+  if (pending === undefined) Atomics.store(me.ints, SLOT_PREPARED_SEQ, commands.lastSeq);
   else if (pending !== null) Atomics.store(me.ints, SLOT_PREPARED_SEQ, (pending - 1) | 0);
 }
 
@@ -145,30 +143,6 @@ function prepareSlice(): boolean {
   }
   publishPrepared(pending);
   return more;
-}
-
-/**
- * Applies one command at the frame decided for it (decideFrame: the same in every slot).
- * Per-block path for the numeric kinds: no allocation (a patch's or control op's text is read
- * and parsed, rare).
- */
-function applyRecord(c: Float64Array, at: number): void {
-  const kind = c[at + CMD_KIND]!;
-  const seq = c[at + CMD_SEQ]! | 0;
-  lastSeq = seq;
-  const frame = decideFrame(views, slot, seq, c[at + CMD_FRAME]!, Atomics.load(me.ints, SLOT_PRODUCED));
-  // decideFrame never returns a frame this slot has rendered; count it if that ever changes.
-  if (frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-  const payload = hasPayload(kind) ? payloadText(views, c, at) : undefined;
-  applyCommand(host, frame, kind, c[at + CMD_HANDLE]! | 0, c[at + CMD_INDEX]! | 0, c[at + CMD_VALUE]!, payload, seq);
-}
-
-/** Applies a backlog entry (a journal entry the start snapshot does not contain) like a ring record. */
-function applyBacklogEntry(e: JournalEntry): void {
-  lastSeq = e.seq;
-  const frame = decideFrame(views, slot, e.seq, e.requested, Atomics.load(me.ints, SLOT_PRODUCED));
-  if (frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-  applyCommand(host, frame, e.kind, e.handle, e.index, e.value, e.payload, e.seq);
 }
 
 function renderBlock(produced: number): void {
@@ -236,14 +210,14 @@ function targetBlock(consumed: number): number {
 }
 
 // Commands the snapshot does not contain and the ring may no longer hold (see SlotAdoption).
-for (const entry of adoption.backlog) applyBacklogEntry(entry);
+for (const entry of adoption.backlog) commands.applyBacklog(entry);
 report({ type: 'ready' });
 while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   Atomics.add(me.ints, SLOT_HEARTBEAT, 1);
   // Busy before draining, asleep only after the last drain: see decideFrame (command-ring.ts).
   Atomics.store(me.ints, SLOT_BUSY, 1);
   pollMessages();
-  drainCommands(views, me, applyRecord);
+  commands.drain();
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
   answerSnapshots(produced);
   const preparing = prepareSlice();
