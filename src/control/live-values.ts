@@ -23,7 +23,7 @@ export interface LiveEntry {
 
 export class LiveValues {
   readonly entries = new Map<string, LiveEntry>();
-  /** Per value slot (module, param): the latest recorded value, whether it awaits a drain, and its owner. */
+  /** Per cell (one param of one module): the latest recorded value, whether it awaits a drain, and its owner. */
   private readonly values: Float64Array;
   private readonly marked: Uint8Array;
   private readonly markedList: Int32Array;
@@ -32,17 +32,17 @@ export class LiveValues {
   private readonly param: Int32Array;
 
   constructor(modules: readonly ResolvedModule[], handles: Iterable<readonly [string, number]> = []) {
-    let slots = 0;
+    let cells = 0;
     for (const module of modules) {
-      const entry: LiveEntry = { module, spec: module.definition.spec, handle: -1, first: slots };
+      const entry: LiveEntry = { module, spec: module.definition.spec, handle: -1, first: cells };
       this.entries.set(module.id, entry);
       for (let p = 0; p < module.params.length; p++) this.owner.push(entry);
-      slots += module.params.length;
+      cells += module.params.length;
     }
-    this.values = new Float64Array(slots);
-    this.marked = new Uint8Array(slots);
-    this.markedList = new Int32Array(slots);
-    this.param = new Int32Array(slots);
+    this.values = new Float64Array(cells);
+    this.marked = new Uint8Array(cells);
+    this.markedList = new Int32Array(cells);
+    this.param = new Int32Array(cells);
     for (const entry of this.entries.values()) for (let p = 0; p < entry.module.params.length; p++) this.param[entry.first + p] = p;
     this.setHandles(handles);
   }
@@ -57,20 +57,20 @@ export class LiveValues {
 
   /** Records param `index` of `entry` = `value`. No allocation. */
   record(entry: LiveEntry, index: number, value: number): void {
-    const slot = entry.first + index;
-    this.values[slot] = value;
-    if (this.marked[slot] === 0) {
-      this.marked[slot] = 1;
-      this.markedList[this.markedCount++] = slot;
+    const cell = entry.first + index;
+    this.values[cell] = value;
+    if (this.marked[cell] === 0) {
+      this.marked[cell] = 1;
+      this.markedList[this.markedCount++] = cell;
     }
   }
 
   /** Hands every value recorded since the last drain to `write` (latest value per param), then forgets them. */
   drain(write: (module: ResolvedModule, paramIndex: number, value: number) => void): void {
     for (let k = 0; k < this.markedCount; k++) {
-      const slot = this.markedList[k]!;
-      this.marked[slot] = 0;
-      write(this.owner[slot]!.module, this.param[slot]!, this.values[slot]!);
+      const cell = this.markedList[k]!;
+      this.marked[cell] = 0;
+      write(this.owner[cell]!.module, this.param[cell]!, this.values[cell]!);
     }
     this.markedCount = 0;
   }

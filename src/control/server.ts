@@ -101,12 +101,12 @@ export class ChronusServer implements ServerContext {
     this.editor.setHandles(this.supervisor.bus.handles.all());
     this.dispatcher = new CommandDispatcher(this, {
       frameForTime: (unixMs) => this.frameForTime(unixMs),
-      earliestFrame: () => this.supervisor.earliestFrame(),
-      decidedFrame: (seq, requested) => this.supervisor.decidedFrame(seq, requested),
+      earliestFrame: () => this.supervisor.bus.earliestFrame(),
+      decidedFrame: (seq, requested) => this.supervisor.bus.decidedFrame(seq, requested),
     }, options.sampleRate);
     this.transport = new OscTransport((messages, client, reply) => this.onMessages(messages, client, reply), options.allowFrom);
     this.quitPromise = new Promise((resolveQuit) => (this.quitRequested = resolveQuit));
-    this.latencyProbe = new LatencyProbe(this.supervisor, this.latency, options.sampleRate);
+    this.latencyProbe = new LatencyProbe(this.supervisor.bus, this.latency, options.sampleRate);
     this.probeTimer = setInterval(() => this.latencyProbe.resolve(), 20);
     this.probeTimer.unref();
     mkdirSync(join(options.dataDir, 'recordings'), { recursive: true });
@@ -117,7 +117,7 @@ export class ChronusServer implements ServerContext {
     await this.supervisor.start();
     const resumed = this.supervisor.resumed;
     if (resumed !== undefined) {
-      this.editor.resume(this.supervisor.committedPatch, this.supervisor.bus.handles.all());
+      this.editor.resume(this.supervisor.startPatch, this.supervisor.bus.handles.all());
       for (const p of resumed.params) {
         const module = this.editor.liveModule(p.id);
         const index = module?.spec.params.findIndex((q) => q.id === p.paramId) ?? -1;
@@ -199,18 +199,18 @@ export class ChronusServer implements ServerContext {
   // ------------------------------------------------------------------ ServerContext
 
   send(command: Exclude<EngineCommand, { kind: 'patch' }>, frame: number | undefined): number | undefined {
-    const seq = this.supervisor.send(command, frame ?? 0);
+    const seq = this.supervisor.bus.send(command, frame ?? 0);
     // Arrival → effect latency of immediate module commands.
     if (seq !== undefined && frame === undefined && command.kind !== 'control') this.latencyProbe.track(seq, this.sinkFrameNow());
     return seq;
   }
 
   canSend(): boolean {
-    return this.supervisor.canSend();
+    return this.supervisor.bus.canSend();
   }
 
   sendPatch(doc: PatchDocument, crossfadeMs: number): SentPatch | undefined | 'too-big' {
-    return this.supervisor.commitPatch(doc, crossfadeMs);
+    return this.supervisor.bus.commitPatch(doc, crossfadeMs);
   }
 
   setLatePolicy(client: string, policy: 'apply' | 'drop'): void {
@@ -294,9 +294,9 @@ export class ChronusServer implements ServerContext {
   }
 
   async sync(): Promise<void> {
-    const last = this.supervisor.lastSequence;
+    const last = this.supervisor.bus.lastSequence;
     if (last < 0) return;
-    const frame = await this.supervisor.decidedFrame(last);
+    const frame = await this.supervisor.bus.decidedFrame(last);
     if (frame !== undefined) await this.supervisor.whenRendered(frame);
   }
 

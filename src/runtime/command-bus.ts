@@ -32,17 +32,18 @@ export class CommandBus {
   readonly handles = new ModuleHandles();
   /** Patches committed so far. */
   commits = 0;
-  /** The document of the last commit, as the slots got it (a private copy). */
-  lastCommitted: PatchDocument | undefined;
   private readonly ring: CommandRingWriter;
   private readonly config: SharedViews['config'];
   private seq = 0;
+  /** Set once the server stops: nothing waits for decisions any more. */
+  private closed = false;
   /** Requested frame of the last staged commit (0: none). */
   private stagedFrame = 0;
   /** Requested frames of recent commands (seq → frame; 0 is not kept): see decidedFrame. */
   private readonly raisedFrames = new Map<number, number>();
 
-  constructor(private readonly shared: SharedViews) {
+  /** `onSettled` receives the journal entries as slots decide their frames (the state folder appends them). */
+  constructor(private readonly shared: SharedViews, private readonly onSettled: (entries: readonly JournalEntry[]) => void = () => undefined) {
     this.config = shared.config;
     this.ring = new CommandRingWriter(shared);
   }
@@ -123,7 +124,6 @@ export class CommandBus {
     if (seq === undefined) return undefined;
     plan.commit();
     this.commits++;
-    this.lastCommitted = frozen;
     if (requested > this.stagedFrame) this.stagedFrame = requested;
     return { seq, handles: plan.handles };
   }
@@ -142,11 +142,16 @@ export class CommandBus {
     return block * this.config.blockSize;
   }
 
+  /** The server stops: waits for decided frames end (undefined). */
+  close(): void {
+    this.closed = true;
+  }
+
   /**
    * The frame at which command `seq` applies, once a slot has drained it (normally within a
-   * block period); undefined if no slot drains it within `timeoutMs` or `stopped()` says so.
+   * block period); undefined if no slot drains it within `timeoutMs` or the bus is closed.
    */
-  async decidedFrame(seq: number, requestedFrame = 0, timeoutMs = 2000, stopped: () => boolean = () => false): Promise<number | undefined> {
+  async decidedFrame(seq: number, requestedFrame = 0, timeoutMs = 2000): Promise<number | undefined> {
     const raised = this.raisedFrames.get(seq);
     if (raised !== undefined && raised > requestedFrame) requestedFrame = raised;
     const decisions = this.shared.decisions;
@@ -156,7 +161,7 @@ export class CommandBus {
       const block = Atomics.load(decisions, entry);
       if (block !== UNDECIDED) return Math.max(requestedFrame, block * this.config.blockSize);
       const left = deadline - Date.now();
-      if (left <= 0 || stopped()) return undefined;
+      if (left <= 0 || this.closed) return undefined;
       const wait = (Atomics as unknown as { waitAsync: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string } }).waitAsync(decisions, entry, UNDECIDED, Math.min(left, 50));
       if (wait.async) await wait.value;
     }
@@ -168,15 +173,16 @@ export class CommandBus {
     return block === UNDECIDED ? undefined : block * this.config.blockSize;
   }
 
-  /** Records the frames slots have decided into the journal; returns the entries decided now. */
-  settle(): JournalEntry[] {
+  /** Records the frames slots have decided into the journal, and hands the entries decided now to `onSettled`. */
+  settle(): void {
     const decisions = this.shared.decisions;
     const mask = decisions.length - 1;
     const block = this.config.blockSize;
-    return this.journal.settle((e) => {
+    const decided = this.journal.settle((e) => {
       const b = Atomics.load(decisions, e.seq & mask);
       return b === UNDECIDED ? undefined : Math.max(e.requested, b * block);
     });
+    if (decided.length > 0) this.onSettled(decided);
   }
 
   /** Writes one command to the shared ring and the journal. Returns its sequence number. */
