@@ -7,7 +7,9 @@
 // It drives the real server's dispatcher (ChronusServer.dispatcher) on a server that is
 // constructed but not started: no slot workers, no sockets. Between timed batches it plays
 // the slots' part (marks the ring read and the commands decided) and trims the journal as
-// periodic snapshots do; that work is not timed. OSC decoding is not timed either.
+// periodic snapshots do; that work is not timed. OSC decoding is not timed either. The two
+// patches take turns batch by batch, so both see the same machine; the reported ratio is the
+// median of the rounds' ratios.
 // Time is the process's CPU time (process.cpuUsage: user + system), not the wall clock: on a
 // shared 2-vCPU machine the main thread loses the CPU to other processes for milliseconds at a
 // time, which a wall clock would count. The process runs no other thread here (V8's GC helpers
@@ -69,22 +71,29 @@ function drain(r: Rig): void {
   bus.journal.trimBefore(bus.nextSequence);
 }
 
-/** Dispatches `count` /mod messages (rounded up to whole batches); returns CPU nanoseconds per message. */
-function run(r: Rig, count: number): number {
+/** Dispatches one batch of /mod messages starting at message `done`; returns its CPU microseconds. */
+function batch(r: Rig, done: number): number {
   const dispatcher = r.server.dispatcher;
-  const reply = (): void => undefined;
   const messages = r.messages;
-  let cpuUs = 0;
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < BATCH; i++) dispatcher.dispatch(messages[(done + i) & 1023]!, 'bench', reply);
+  const used = process.cpuUsage(t0);
+  drain(r);
+  return used.user + used.system;
+}
+
+const reply = (): void => undefined;
+
+/**
+ * Dispatches `count` messages (whole batches) to each rig, the rigs taking turns batch by batch
+ * so both see the same machine (the load on a shared VM changes within a second); returns CPU
+ * nanoseconds per message for each.
+ */
+function run(rigs: readonly Rig[], count: number): number[] {
+  const cpuUs = rigs.map(() => 0);
   let done = 0;
-  while (done < count) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < BATCH; i++) dispatcher.dispatch(messages[(done + i) & 1023]!, 'bench', reply);
-    const used = process.cpuUsage(t0);
-    cpuUs += used.user + used.system;
-    done += BATCH;
-    drain(r);
-  }
-  return (cpuUs * 1000) / done;
+  for (; done < count; done += BATCH) rigs.forEach((r, i) => (cpuUs[i]! += batch(r, done)));
+  return cpuUs.map((us) => (us * 1000) / done);
 }
 
 /** The work is real: no message failed, and the last ring record is that message's param set. */
@@ -112,15 +121,14 @@ export async function controlBench(args: readonly string[]): Promise<void> {
   try {
     process.stdout.write(`control: main-thread CPU time per /mod (dispatch → command ring), ${messages} messages × ${rounds} rounds per patch, median\n`);
     // Warm-up: both rigs, so the JIT state is the same for both when timing starts.
-    for (let w = 0; w < 3; w++) for (const r of rigs) run(r, 50_000);
+    for (let w = 0; w < 3; w++) run(rigs, 50_000);
     const times = rigs.map(() => [] as number[]);
-    // The ratio is taken per round, from two runs back to back (the machine's load changes
-    // between rounds more than within one), and its median reported.
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      // Alternate the order per round, so drift hits both alike.
+      // Alternate which rig goes first, so any cost of going second hits both alike.
       const order = round % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) times[i]!.push(run(rigs[i]!, messages));
+      const measured = run(order.map((i) => rigs[i]!), messages);
+      order.forEach((i, k) => times[i]!.push(measured[k]!));
       ratios.push(times[1]![round]! / times[0]![round]!);
     }
     for (const r of rigs) check(r);
