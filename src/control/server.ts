@@ -20,7 +20,7 @@ import type { FaultKind } from '../runtime/slot-protocol.js';
 import { Supervisor } from '../runtime/supervisor.js';
 import { done, failure, type OscValue, type Reply } from './command-table.js';
 import { CommandDispatcher, MAX_SCHEDULE_AHEAD_S, type ServerCounters } from './dispatcher.js';
-import { OscTransport } from './osc-transport.js';
+import { OscTransport, type IncomingMessage } from './osc-transport.js';
 import { LatencyProbe, LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
 import type { SentPatch, ServerContext } from './server-context.js';
@@ -151,7 +151,7 @@ export class ChronusServer implements ServerContext {
 
   // ------------------------------------------------------------------ dispatch
 
-  private onMessages(messages: Parameters<CommandDispatcher['onMessages']>[0], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
+  private onMessages(messages: readonly IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
     // A reply that cannot be encoded or sent must never take the server down.
     const safeReply = (address: string, args: readonly OscValue[]): void => {
       try {
