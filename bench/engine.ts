@@ -17,10 +17,9 @@ import { arch, cpus, loadavg, platform, release } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { performance } from 'node:perf_hooks';
-import { Engine } from '../src/engine/engine.js';
 import { OutKernel } from '../src/dsp/modules/out.js';
-import { scheduleModuleCommand } from '../src/control/schedule.js';
-import { renderToArrays } from '../src/control/offline-render.js';
+import { encodeScore, offlineHost, renderToArrays } from '../src/control/offline-render.js';
+import { replayCommands } from '../src/runtime/replay.js';
 import { buildW2, W2, type W2Build } from '../test/fixtures/w2.js';
 import { round, spread } from '../src/runtime/stats.js';
 import { W2Reference, compareOutputs, renderReferenceToArrays } from './w2-reference.js';
@@ -85,19 +84,11 @@ interface RunResult {
   readonly faults: number;
 }
 
-/** Engine, driven like renderOffline (score fed per block), with an event queue sized for N. */
+/** The engine in the live slots' host, driven like renderOffline (score fed per block), with an event queue sized for N. */
 function runEngine(build: W2Build, block: number, capture: Float32Array, batch: boolean): RunResult {
-  const engine = new Engine({
-    sampleRate: W2.sampleRate,
-    maxBlock: block,
-    seed: 1,
-    eventCapacity: Math.max(4096, 2 * build.voices.count + 64),
-    batch,
-  });
-  engine.applyPatch(build.patch);
-  const left = new Float32Array(block);
-  const right = new Float32Array(block);
-  const score = build.score;
+  const host = offlineHost({ patch: build.patch, sampleRate: W2.sampleRate, blockSize: block, seed: 1, eventCapacity: Math.max(4096, 2 * build.voices.count + 64), batch });
+  const engine = host.engine;
+  const score = encodeScore(build.score);
   const frames = build.frames;
   let faults = 0;
   const onFault = (): void => {
@@ -105,19 +96,15 @@ function runEngine(build: W2Build, block: number, capture: Float32Array, batch: 
   };
   forceGc();
   const t0 = performance.now();
-  let next = 0;
-  for (let done = 0; done < frames; ) {
-    const n = Math.min(block, frames - done);
-    while (next < score.length && score[next]!.frame < done + n) {
-      const timed = score[next]!;
-      if (!scheduleModuleCommand(engine, timed.frame, timed.command)) throw new Error('engine event queue full');
-      next++;
-    }
-    engine.render(left, right, n);
-    for (let i = 0; i < n; i++) capture[done + i] = left[i]!;
-    engine.drainFaults(onFault);
-    done += n;
-  }
+  replayCommands(host, score, frames, {
+    onBlock: (left, _right, n, done) => {
+      for (let i = 0; i < n; i++) capture[done + i] = left[i]!;
+      engine.drainFaults(onFault);
+    },
+    onRefused: () => {
+      throw new Error('engine event queue full');
+    },
+  });
   const wallS = (performance.now() - t0) / 1000;
   const out = engine.instance('out')?.kernel;
   const limited = out instanceof OutKernel ? out.limitedSamples : Number.NaN;

@@ -7,7 +7,8 @@ import { FAILOVER_USAGE, SOAK_USAGE, failoverBench, soakBench } from './failover
 import { BIGCOMMIT_USAGE, bigcommitBench } from './bigcommit-bench.js';
 import { MODULES_USAGE, modulesBench } from './modules.js';
 import { DRUMS_USAGE, drumsBench } from './drums.js';
-import { COMMIT_USAGE, CONTROL_USAGE, LATENCY_USAGE, commitBench, controlBench, latencyBench } from './server-benches.js';
+import { CONTROL_USAGE, controlBench } from './control-bench.js';
+import { COMMIT_USAGE, FLOOD_USAGE, LATENCY_USAGE, commitBench, floodBench, latencyBench } from './server-benches.js';
 
 interface Bench {
   readonly run: (args: readonly string[]) => Promise<void>;
@@ -20,6 +21,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   drums: { run: drumsBench, usage: DRUMS_USAGE },
   latency: { run: latencyBench, usage: LATENCY_USAGE },
   control: { run: controlBench, usage: CONTROL_USAGE },
+  flood: { run: floodBench, usage: FLOOD_USAGE },
   commit: { run: commitBench, usage: COMMIT_USAGE },
   bigcommit: { run: bigcommitBench, usage: BIGCOMMIT_USAGE },
   timing: { run: timingBench, usage: TIMING_USAGE },

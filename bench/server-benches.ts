@@ -1,7 +1,7 @@
 // Live-server benchmarks, each against a real `chronus serve` process over real UDP:
 //   latency  – arrival → effect latency of commands (from frame counters) and underrun rate,
 //              for leads 2, 4, 8 at 128 frames and the default, with 1 and 2 slots;
-//   control  – 10,000 parameter messages/s for 30 s: none lost, underruns, latency spread;
+//   flood    – 10,000 parameter messages/s for 30 s: none lost, underruns, latency spread;
 //   commit   – commit round trip for 4-, 16- and 64-module patches.
 // Figures are printed as tables plus one JSON line per benchmark.
 
@@ -68,9 +68,9 @@ export async function latencyBench(args: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify({ bench: 'latency', seconds, rate, rows })}\n`);
 }
 
-export const CONTROL_USAGE = 'control [--seconds 30] [--rate 10000]   parameter flood: none lost, underruns, latency spread';
+export const FLOOD_USAGE = 'flood [--seconds 30] [--rate 10000]   parameter flood through a live server: none lost, underruns, latency spread';
 
-export async function controlBench(args: readonly string[]): Promise<void> {
+export async function floodBench(args: readonly string[]): Promise<void> {
   const seconds = option(args, '--seconds', 30);
   const rate = option(args, '--rate', 10000);
   const server = await startServer();
@@ -87,12 +87,12 @@ export async function controlBench(args: readonly string[]): Promise<void> {
     const lat = after['control']['latencyMs'] as { p50: number; p99: number; max: number };
     const blockMs = (1000 * 128) / 48000;
     const result = {
-      bench: 'control', seconds, targetRate: rate, achievedRate: Math.round(sent / elapsed), sent, received,
+      bench: 'flood', seconds, targetRate: rate, achievedRate: Math.round(sent / elapsed), sent, received,
       lost: sent - received, synced: synced.address === '/synced',
       underruns: after['underruns'] - before['underruns'], lateCycles: after['lateCycles'] - before['lateCycles'],
       latencyMs: lat, p99MinusP50Blocks: round((lat.p99 - lat.p50) / blockMs, 2),
     };
-    process.stdout.write(`control: sent ${sent} /mod messages in ${elapsed.toFixed(1)} s (${result.achievedRate}/s); server received ${received} (lost ${result.lost}); underruns ${result.underruns}; latency p50 ${lat.p50} ms, p99 ${lat.p99} ms (p99 − p50 = ${result.p99MinusP50Blocks} blocks), max ${lat.max} ms\n`);
+    process.stdout.write(`flood: sent ${sent} /mod messages in ${elapsed.toFixed(1)} s (${result.achievedRate}/s); server received ${received} (lost ${result.lost}); underruns ${result.underruns}; latency p50 ${lat.p50} ms, p99 ${lat.p99} ms (p99 − p50 = ${result.p99MinusP50Blocks} blocks), max ${lat.max} ms\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await server.stop();

@@ -1,6 +1,6 @@
 // `chronus render PATCH.json [--score SCORE.json] --seconds S --out FILE.wav ...`
 // Validates patch and score completely before rendering (every error at once), renders
-// through the live engine and streams the result to a WAV file.
+// through the live slots' host and streams the result to a WAV file.
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -53,7 +53,7 @@ export function runRender(options: RenderCommandOptions, log: (line: string) => 
   if (!patchResult.ok) throw new UsageError(`the patch is invalid (${patchResult.errors.length} errors):\n${describe(patchResult.errors, options.patchPath)}`);
   let score: Parameters<typeof renderOffline>[0]['score'] = [];
   if (options.scorePath !== undefined) {
-    const scoreResult = parseScore(readJson(options.scorePath, 'score'), patchResult.patch, options.rate);
+    const scoreResult = parseScore(readJson(options.scorePath, 'score'), patchResult.document, options.rate, registry);
     if (!scoreResult.ok) throw new UsageError(`the score is invalid (${scoreResult.errors.length} errors):\n${describe(scoreResult.errors, options.scorePath)}`);
     score = scoreResult.commands;
   }
@@ -63,7 +63,7 @@ export function runRender(options: RenderCommandOptions, log: (line: string) => 
   let bar: cliProgress.SingleBar | undefined;
   try {
     const result = renderOffline({
-      patch: patchResult.patch,
+      patch: patchResult.document,
       score,
       frames,
       sampleRate: options.rate,

@@ -1,25 +1,30 @@
-// Parses the module-control addresses of the command language (`/mod/<id>/<param> <value>`,
+// Parses the arguments of the module-control commands (`/mod/<id>/<param> <value>`,
 // `/gate/<id> <value>`, `/module/reset <id>`) into engine commands, validated against the
-// live patch. Shared by the offline renderer (scores) and the live server.
+// live patch. The address has been parsed once already, by the command table's lookup: these
+// functions take its path segments. Modules are found by id (a map lookup), never by scanning
+// the patch. Shared by the live server and scores (the offline renderer).
 //
 // Threading: main thread / offline; allocates.
 
 import { findParam, paramValueFromInput, type ModuleSpec } from '../dsp/spec.js';
-
-export type ModuleCommand =
-  | { readonly kind: 'param'; readonly id: string; readonly param: number; readonly value: number }
-  | { readonly kind: 'gate'; readonly id: string; readonly on: boolean }
-  | { readonly kind: 'reset'; readonly id: string };
+import type { EngineCommand } from '../runtime/engine-command.js';
+import type { LiveEntry } from './live-values.js';
 
 export interface CommandError {
   readonly code: string;
   readonly message: string;
 }
 
-export type CommandResult = { ok: true; command: ModuleCommand } | { ok: false; error: CommandError };
+/** A module command for the engine, and the live module it names. */
+export type CommandResult = { ok: true; command: EngineCommand; module: LiveEntry } | { ok: false; error: CommandError };
 
 /** Finds the spec of a live module by id. */
 export type ModuleLookup = (id: string) => ModuleSpec | undefined;
+
+/** Where live modules are found by id (one map lookup): the patch editor. */
+export interface LiveModules {
+  liveModule(id: string): LiveEntry | undefined;
+}
 
 export const COMMAND_ERRORS = {
   E_UNKNOWN_ADDRESS: 'No command at this address.',
@@ -51,24 +56,11 @@ export function parseGate(value: unknown): boolean | undefined {
   return undefined;
 }
 
-export function parseModuleCommand(address: string, args: readonly unknown[], lookup: ModuleLookup): CommandResult {
-  const parts = address.split('/');
-  // parts[0] is '' for a leading slash.
-  if (parts[0] !== '') return fail('E_UNKNOWN_ADDRESS', `address must start with '/': ${address}`);
-  if (parts[1] === 'mod' && parts.length === 4) return parseMod(parts[2]!, parts[3]!, args, lookup);
-  if (parts[1] === 'gate' && parts.length === 3) return parseGateCommand(parts[2]!, args, lookup);
-  if (address === '/module/reset') {
-    const id = args[0];
-    if (args.length !== 1 || typeof id !== 'string') return fail('E_BAD_ARGS', '/module/reset takes one module id');
-    if (lookup(id) === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
-    return { ok: true, command: { kind: 'reset', id } };
-  }
-  return fail('E_UNKNOWN_ADDRESS', `unknown address ${address}`);
-}
-
-function parseMod(id: string, name: string, args: readonly unknown[], lookup: ModuleLookup): CommandResult {
-  const spec = lookup(id);
-  if (spec === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
+/** `/mod/<id>/<param> <value>`: a smoothed param change. */
+export function parseParamSet(id: string, name: string, args: readonly unknown[], modules: LiveModules): CommandResult {
+  const module = modules.liveModule(id);
+  if (module === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
+  const spec = module.spec;
   const param = findParam(spec, name);
   if (param === undefined) {
     return fail('E_UNKNOWN_PARAM', `module '${id}' (${spec.type}) has no param '${name}'; params: ${spec.params.map((p) => p.id).join(', ')}`);
@@ -86,15 +78,25 @@ function parseMod(id: string, name: string, args: readonly unknown[], lookup: Mo
   if (value < param.min || value > param.max || (param.unit === 'enum' && !Number.isInteger(value))) {
     return fail('E_PARAM_RANGE', `${id}.${param.id} must be within [${param.min}, ${param.max}] ${param.unit}, got ${value}`);
   }
-  return { ok: true, command: { kind: 'param', id, param: spec.params.indexOf(param), value } };
+  return { ok: true, command: { kind: 'param', handle: module.handle, index: spec.params.indexOf(param), value }, module };
 }
 
-function parseGateCommand(id: string, args: readonly unknown[], lookup: ModuleLookup): CommandResult {
-  const spec = lookup(id);
-  if (spec === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
-  if (!spec.gate) return fail('E_NO_GATE', `module '${id}' (${spec.type}) does not take gates`);
+/** `/gate/<id> <value>`. */
+export function parseGateCommand(id: string, args: readonly unknown[], modules: LiveModules): CommandResult {
+  const module = modules.liveModule(id);
+  if (module === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
+  if (!module.spec.gate) return fail('E_NO_GATE', `module '${id}' (${module.spec.type}) does not take gates`);
   if (args.length !== 1) return fail('E_BAD_ARGS', `/gate/${id} takes one value (1/0, true/false, on/off)`);
   const on = parseGate(args[0]);
   if (on === undefined) return fail('E_BAD_ARGS', `/gate/${id}: cannot read ${JSON.stringify(args[0])} as on/off`);
-  return { ok: true, command: { kind: 'gate', id, on } };
+  return { ok: true, command: { kind: 'gate', handle: module.handle, on }, module };
+}
+
+/** `/module/reset <id>`. */
+export function parseResetCommand(args: readonly unknown[], modules: LiveModules): CommandResult {
+  const id = args[0];
+  if (args.length !== 1 || typeof id !== 'string') return fail('E_BAD_ARGS', '/module/reset takes one module id');
+  const module = modules.liveModule(id);
+  if (module === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
+  return { ok: true, command: { kind: 'reset', handle: module.handle }, module };
 }

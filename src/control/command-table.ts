@@ -2,12 +2,18 @@
 // line and its handler. `docs/osc.md` is generated from this table (a test keeps it current).
 // Handlers never throw to the transport: the dispatcher turns exceptions into /fail E_INTERNAL.
 //
-// Threading: main thread.
+// Two scopes. A 'session' command (module, patch and sequencer commands) only needs a
+// SessionContext and runs synchronously: the live server runs it, and so does a score
+// (score.ts), through the same handler. A 'server' command needs the running server.
+// A handler that sent an engine command returns `Sent`; the dispatcher then replies with the
+// frame the command applies at, once a slot has decided it (or skips the wait when nobody
+// listens, the high-rate /mod path).
+//
+// Threading: main thread (or offline, for scores).
 
-import type { ModuleSpec } from '../dsp/spec.js';
-import { parseModuleCommand } from './address.js';
+import { parseGateCommand, parseParamSet, parseResetCommand, type CommandResult } from './address.js';
 import { parseSeqCommand } from './seq-commands.js';
-import type { ServerContext } from './server-context.js';
+import type { ServerContext, SessionContext } from './server-context.js';
 import { FAULT_KINDS, type FaultKind } from '../runtime/slot-protocol.js';
 
 export type OscValue = number | string | boolean | null;
@@ -16,26 +22,45 @@ export type Reply =
   | { readonly ok: true; readonly args?: readonly OscValue[]; readonly lateSeconds?: number }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
+/**
+ * An engine command was sent as command `sent`: the reply is `/done <address> <frame>` with the
+ * frame it applies at (and `/late` when `timed` and later than `requested`), or E_NO_SLOT
+ * naming `what` when no slot decides it in time.
+ */
+export interface Sent {
+  readonly sent: number;
+  readonly requested: number;
+  readonly timed: boolean;
+  readonly what: 'command' | 'patch';
+}
+
+/** What a handler returns: a reply, or a sent command whose reply waits for its frame. */
+export type Outcome = Reply | Sent;
+
+export function isSent(outcome: Outcome): outcome is Sent {
+  return 'sent' in outcome;
+}
+
 export interface ArgSpec {
   readonly name: string;
   readonly type: 'string' | 'number' | 'value';
   readonly optional?: boolean;
 }
 
-export interface CommandCall {
-  readonly ctx: ServerContext;
+export interface CommandCall<C extends SessionContext> {
+  readonly ctx: C;
   readonly address: string;
   /** Address segments after the command's prefix (for `/mod/<id>/<param>`, `/gate/<id>`). */
   readonly path: readonly string[];
   readonly args: readonly OscValue[];
   readonly client: string;
-  /** Frame from a bundle timetag, when the message came in a timed bundle. */
+  /** Frame from a bundle timetag (or a score's time), when the message is timed. */
   readonly frame: number | undefined;
   /** False for opt-in commands from clients that did not subscribe: skip work for the reply. */
   readonly wantsReply: boolean;
 }
 
-export interface CommandEntry {
+interface EntryFields {
   /** Exact address, or a prefix ending in '/' for addresses with path parameters. */
   readonly address: string;
   /** Shown in docs, e.g. `/mod/<id>/<param>`. */
@@ -50,11 +75,25 @@ export interface CommandEntry {
   readonly pathSegments?: number;
   /** Success replies go to this address with the reply args alone (instead of /done <address> ...). */
   readonly replyAddress?: string;
-  readonly handler: (call: CommandCall) => Reply | Promise<Reply>;
 }
+
+/** A command a score may hold too: synchronous, needs only a session. */
+export interface SessionEntry extends EntryFields {
+  readonly scope: 'session';
+  readonly handler: (call: CommandCall<SessionContext>) => Outcome;
+}
+
+/** A command of the running server only. */
+export interface ServerEntry extends EntryFields {
+  readonly scope: 'server';
+  readonly handler: (call: CommandCall<ServerContext>) => Outcome | Promise<Outcome>;
+}
+
+export type CommandEntry = SessionEntry | ServerEntry;
 
 export const done = (...args: OscValue[]): Reply => ({ ok: true, args });
 export const failure = (code: string, message: string): Reply => ({ ok: false, code, message });
+const busy = (): Reply => failure('E_BUSY', 'command ring full; try again');
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
@@ -66,37 +105,52 @@ export function checkName(name: string): Reply | undefined {
   return undefined;
 }
 
-async function moduleCommand(call: CommandCall, address: string): Promise<Reply> {
-  const lookup = (id: string): ModuleSpec | undefined => call.ctx.editor.resolved.modules.find((m) => m.id === id)?.definition.spec;
-  const parsed = parseModuleCommand(address, call.args, lookup);
-  if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
-  const seq = call.ctx.sendModuleCommand(parsed.command, call.frame);
-  if (seq === undefined) return failure('E_BUSY', 'command ring full; try again');
-  if (parsed.command.kind === 'param') {
-    const spec = lookup(parsed.command.id)!;
-    call.ctx.editor.recordParam(parsed.command.id, spec.params[parsed.command.param]!.id, parsed.command.value);
-  }
-  // High-rate path: nobody listens for the reply and it is not timed, so do not wait for it.
-  if (!call.wantsReply && call.frame === undefined) return done();
-  const requested = call.frame ?? 0;
-  const frame = await call.ctx.decidedFrame(seq, requested);
-  if (frame === undefined) return failure('E_NO_SLOT', 'no slot took the command in time');
-  const late = call.frame !== undefined && frame > requested ? (frame - requested) / call.ctx.sampleRate : 0;
-  return { ok: true, args: [frame], ...(late > 0 ? { lateSeconds: late } : {}) };
+function sent(seq: number, call: CommandCall<SessionContext>, what: Sent['what'] = 'command'): Sent {
+  return { sent: seq, requested: call.frame ?? 0, timed: call.frame !== undefined, what };
 }
 
-/** `/seq/*`: validate into a control op, send it to every slot, reply with its frame. */
-async function seqCommand(call: CommandCall): Promise<Reply> {
-  const lookup = (id: string): ModuleSpec | undefined => call.ctx.editor.resolved.modules.find((m) => m.id === id)?.definition.spec;
-  const parsed = parseSeqCommand(call.address, call.args, call.ctx.sequencers, lookup);
+/** `/mod`, `/gate`, `/module/reset`, parsed (from the lookup's path segments): send, record a param set. */
+function moduleCommand(call: CommandCall<SessionContext>, parsed: CommandResult): Outcome {
+  const ctx = call.ctx;
   if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
-  const seq = call.ctx.sendControl(parsed.op, call.frame);
-  if (seq === undefined) return failure('E_BUSY', 'command ring full; try again');
-  const requested = call.frame ?? 0;
-  const frame = await call.ctx.decidedFrame(seq, requested);
-  if (frame === undefined) return failure('E_NO_SLOT', 'no slot took the command in time');
-  const late = call.frame !== undefined && frame > requested ? (frame - requested) / call.ctx.sampleRate : 0;
-  return { ok: true, args: [frame], ...(late > 0 ? { lateSeconds: late } : {}) };
+  const command = parsed.command;
+  if (command.kind === 'patch') throw new Error('a module command cannot carry a patch');
+  const seq = ctx.send(command, call.frame);
+  if (seq === undefined) return busy();
+  // /mod values are recorded in the live and staged documents (/patch/get shows what plays).
+  if (command.kind === 'param') ctx.editor.recordParam(parsed.module, command.index, command.value);
+  return sent(seq, call);
+}
+
+/** `/seq/*`: validate into a control op against the mirror, send it, update the mirror. */
+function seqCommand(call: CommandCall<SessionContext>): Outcome {
+  const ctx = call.ctx;
+  const parsed = parseSeqCommand(call.address, call.args, ctx.sequencers, (id) => ctx.editor.module(id)?.definition.spec);
+  if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
+  const seq = ctx.send({ kind: 'control', op: parsed.op }, call.frame);
+  if (seq === undefined) return busy();
+  ctx.sequencers.apply(parsed.op);
+  return sent(seq, call);
+}
+
+/**
+ * Validates the staged patch and sends it; it becomes the live patch only once it is in the
+ * command ring (a validated patch reaches the engine or stays staged).
+ */
+export function commitStaged(call: CommandCall<SessionContext>, crossfadeMs = 20): Outcome {
+  const ctx = call.ctx;
+  if (!(crossfadeMs >= 0 && crossfadeMs <= 1000)) return failure('E_BAD_ARGS', 'crossfade must be within [0, 1000] ms');
+  if (!ctx.canSend()) return busy();
+  const result = ctx.editor.validateStaged();
+  if (!result.ok) {
+    const detail = result.errors.map((e) => `${e.path === '' ? '' : `${e.path}: `}${e.code}: ${e.message}`).join('; ');
+    return failure('E_PATCH_INVALID', `${result.errors.length} error(s): ${detail}`);
+  }
+  const sentPatch = ctx.sendPatch(result.validated.document, crossfadeMs);
+  if (sentPatch === 'too-big') return failure('E_BUSY', 'the patch is larger than the command ring can ever hold');
+  if (sentPatch === undefined) return busy();
+  ctx.editor.adopt(result.validated, sentPatch.handles);
+  return { sent: sentPatch.seq, requested: 0, timed: false, what: 'patch' };
 }
 
 const id: ArgSpec = { name: 'id', type: 'string' };
@@ -118,70 +172,70 @@ const SEQ_COMMANDS: readonly CommandEntry[] = ([
   { address: '/seq/reset', usage: '/seq/reset', args: [id], doc: `Back to step 0 at the next bar (at once when stopped); the steps before the bar still play. ${SEQ_REPLY}` },
   { address: '/seq/reset_all', usage: '/seq/reset_all', args: [], doc: `/seq/reset for every sequencer: all restart together at the next bar. ${SEQ_REPLY}` },
   { address: '/seq/delete', usage: '/seq/delete', args: [id], doc: `Remove a sequencer (its held gate is released). ${SEQ_REPLY}` },
-] satisfies ReadonlyArray<Omit<CommandEntry, 'reply' | 'handler'>>).map((e): CommandEntry => ({ ...e, reply: 'always', handler: seqCommand }));
+] satisfies ReadonlyArray<Omit<SessionEntry, 'scope' | 'reply' | 'handler'>>).map((e): CommandEntry => ({ ...e, scope: 'session', reply: 'always', handler: seqCommand }));
 
 export const COMMANDS: readonly CommandEntry[] = [
   {
-    address: '/mod/', usage: '/mod/<id>/<param>', pathSegments: 2, reply: 'opt-in',
+    address: '/mod/', usage: '/mod/<id>/<param>', pathSegments: 2, reply: 'opt-in', scope: 'session',
     args: [{ name: 'value', type: 'value' }],
     doc: 'Set a param of a live module (smoothed per sample). Old names `frequency`, `resonance`, `filter_mode` are aliases. Replies `/done <address> <frame>` only to /notify subscribers; errors always.',
-    handler: (call) => moduleCommand(call, call.address),
+    handler: (call) => moduleCommand(call, parseParamSet(call.path[0]!, call.path[1]!, call.args, call.ctx.editor)),
   },
   {
-    address: '/gate/', usage: '/gate/<id>', pathSegments: 1, reply: 'always',
+    address: '/gate/', usage: '/gate/<id>', pathSegments: 1, reply: 'always', scope: 'session',
     args: [{ name: 'on', type: 'value' }],
     doc: 'Gate an envelope: 1/0, true/false, "on"/"off". Replies `/done <address> <frame>`.',
-    handler: (call) => moduleCommand(call, call.address),
+    handler: (call) => moduleCommand(call, parseGateCommand(call.path[0]!, call.args, call.ctx.editor)),
   },
   {
-    address: '/module/reset', usage: '/module/reset', reply: 'always',
+    address: '/module/reset', usage: '/module/reset', reply: 'always', scope: 'session',
     args: [{ name: 'id', type: 'string' }],
     doc: 'Bring a module muted by a fault (threw, NaN/Inf) back with fresh state.',
-    handler: (call) => moduleCommand(call, '/module/reset'),
+    handler: (call) => moduleCommand(call, parseResetCommand(call.args, call.ctx.editor)),
   },
   {
-    address: '/patch/create', usage: '/patch/create', reply: 'always',
+    address: '/patch/create', usage: '/patch/create', reply: 'always', scope: 'session',
     args: [{ name: 'id', type: 'string' }, { name: 'type', type: 'string' }],
     doc: 'Add a module to the staged patch. Re-creating an existing id with the same type keeps it.',
     handler: ({ ctx, args }) => editReply(ctx.editor.create(args[0] as string, args[1] as string)),
   },
   {
-    address: '/patch/connect', usage: '/patch/connect', reply: 'always',
+    address: '/patch/connect', usage: '/patch/connect', reply: 'always', scope: 'session',
     args: [{ name: 'from', type: 'string' }, { name: 'to', type: 'string' }, { name: 'amount', type: 'number', optional: true }],
     doc: 'Connect `<id>[.<output>]` to `<id>[.<input>]` or `<id>.<param>` in the staged patch (amount: gain, or modulation depth in the param unit).',
     handler: ({ ctx, args }) => editReply(ctx.editor.connect(args[0] as string, args[1] as string, args[2] as number | undefined)),
   },
   {
-    address: '/patch/disconnect', usage: '/patch/disconnect', reply: 'always',
+    address: '/patch/disconnect', usage: '/patch/disconnect', reply: 'always', scope: 'session',
     args: [{ name: 'from', type: 'string' }, { name: 'to', type: 'string' }],
     doc: 'Remove a connection from the staged patch.',
     handler: ({ ctx, args }) => editReply(ctx.editor.disconnect(args[0] as string, args[1] as string)),
   },
   {
-    address: '/patch/delete', usage: '/patch/delete', reply: 'always',
+    address: '/patch/delete', usage: '/patch/delete', reply: 'always', scope: 'session',
     args: [{ name: 'id', type: 'string' }],
     doc: 'Remove a module and its connections from the staged patch.',
     handler: ({ ctx, args }) => editReply(ctx.editor.delete(args[0] as string)),
   },
   {
-    address: '/patch/set', usage: '/patch/set', reply: 'always',
+    address: '/patch/set', usage: '/patch/set', reply: 'always', scope: 'session',
     args: [{ name: 'id', type: 'string' }, { name: 'param', type: 'string' }, { name: 'value', type: 'value' }],
     doc: 'Set a param in the staged patch (takes effect at commit).',
     handler: ({ ctx, args }) => editReply(ctx.editor.set(args[0] as string, args[1] as string, args[2] as number | string | boolean)),
   },
   {
-    address: '/patch/clear', usage: '/patch/clear', reply: 'always', args: [],
+    address: '/patch/clear', usage: '/patch/clear', reply: 'always', scope: 'session', args: [],
     doc: 'Empty the staged patch (only the master `out` remains).',
     handler: ({ ctx }) => editReply(ctx.editor.clear()),
   },
   {
-    address: '/patch/commit', usage: '/patch/commit', reply: 'always',
+    address: '/patch/commit', usage: '/patch/commit', reply: 'always', scope: 'session',
     args: [{ name: 'crossfade_ms', type: 'number', optional: true }],
     doc: 'Validate the whole staged patch and apply it to every slot at one block boundary; unchanged modules keep their state; where the topology changed the old graph crossfades into the new one (default 20 ms). Replies `/done /patch/commit <frame>`, or `/fail /patch/commit E_PATCH_INVALID <every error>` (nothing changes).',
-    handler: ({ ctx, args }) => ctx.commit(args[0] as number | undefined),
+    handler: (call) => commitStaged(call, call.args[0] as number | undefined),
   },
   {
-    address: '/patch/abort', usage: '/patch/abort', reply: 'always', args: [],
+    address: '/patch/abort', usage: '/patch/abort', reply: 'always', scope: 'session', args: [],
     doc: 'Drop the staged changes (the staged patch becomes a copy of the live one).',
     handler: ({ ctx }) => {
       ctx.editor.abort();
@@ -189,7 +243,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/patch/get', usage: '/patch/get', reply: 'always',
+    address: '/patch/get', usage: '/patch/get', reply: 'always', scope: 'server',
     args: [{ name: 'which', type: 'string', optional: true }],
     doc: 'Reply `/done /patch/get <json>` with the live patch (or the staged one with argument "staged").',
     handler: ({ ctx, args }) => {
@@ -198,19 +252,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/patch/save', usage: '/patch/save', reply: 'always',
+    address: '/patch/save', usage: '/patch/save', reply: 'always', scope: 'server',
     args: [{ name: 'name', type: 'string' }],
     doc: 'Save the live patch as `<data-dir>/patches/<name>.json` (atomic write). Replies with the path.',
     handler: ({ ctx, args }) => checkName(args[0] as string) ?? ctx.savePatch(args[0] as string),
   },
   {
-    address: '/patch/load', usage: '/patch/load', reply: 'always',
+    address: '/patch/load', usage: '/patch/load', reply: 'always', scope: 'server',
     args: [{ name: 'name', type: 'string' }],
     doc: 'Load `<data-dir>/patches/<name>.json`, validate it and commit it (replies like /patch/commit).',
-    handler: ({ ctx, args }) => checkName(args[0] as string) ?? ctx.loadPatch(args[0] as string),
+    handler: (call) => checkName(call.args[0] as string) ?? call.ctx.stagePatchFile(call.args[0] as string) ?? commitStaged(call),
   },
   {
-    address: '/record/start', usage: '/record/start', reply: 'always',
+    address: '/record/start', usage: '/record/start', reply: 'always', scope: 'server',
     args: [{ name: 'name', type: 'string', optional: true }, { name: 'format', type: 'string', optional: true }],
     doc: 'Record what the sink plays to `<data-dir>/recordings/<name>.wav` (stereo; default name from the date). `format`: `s16` (default) or `f32` (the exact samples, for analysis). Replies with the path.',
     handler: ({ ctx, args }) => {
@@ -220,12 +274,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/record/stop', usage: '/record/stop', reply: 'always', args: [],
+    address: '/record/stop', usage: '/record/stop', reply: 'always', scope: 'server', args: [],
     doc: 'Stop recording and finalise the file. Replies `/done /record/stop <path> <seconds> <first frame>` (the engine frame of the file\'s first sample).',
     handler: ({ ctx }) => ctx.stopRecording(),
   },
   {
-    address: '/record/status', usage: '/record/status', reply: 'always', args: [],
+    address: '/record/status', usage: '/record/status', reply: 'always', scope: 'server', args: [],
     doc: 'Reply `/done /record/status <recording 0|1> <seconds> <bytes> <path>`.',
     handler: ({ ctx }) => {
       const s = ctx.recordingStatus();
@@ -234,7 +288,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   ...SEQ_COMMANDS,
   {
-    address: '/seq/get', usage: '/seq/get', reply: 'always', args: [id],
+    address: '/seq/get', usage: '/seq/get', reply: 'always', scope: 'server', args: [id],
     doc: 'Reply `/done /seq/get <json>`: the sequencer\'s configuration as commanded (steps, division, pattern, targets, lanes, gate_len, accent, running) and the transport (bpm, swing).',
     handler: ({ ctx, args }) => {
       const described = ctx.sequencers.describe(args[0] as string);
@@ -242,7 +296,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/client/late', usage: '/client/late', reply: 'always', args: [{ name: 'policy', type: 'string' }],
+    address: '/client/late', usage: '/client/late', reply: 'always', scope: 'server', args: [{ name: 'policy', type: 'string' }],
     doc: 'For this client: "apply" (default) applies a late timetagged bundle at the earliest safe frame and answers `/late <seconds> <address>`; "drop" answers `/late` and `/fail <address> E_LATE_DROPPED` instead. Counts are in /engine/status (control.late, control.lateDropped).',
     handler: ({ ctx, args, client }) => {
       if (args[0] !== 'apply' && args[0] !== 'drop') return failure('E_BAD_ARGS', 'policy must be "apply" or "drop"');
@@ -251,22 +305,22 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/engine/status', usage: '/engine/status', reply: 'always', args: [], replyAddress: '/engine/status.reply',
+    address: '/engine/status', usage: '/engine/status', reply: 'always', scope: 'server', args: [], replyAddress: '/engine/status.reply',
     doc: 'Reply `/engine/status.reply <json>`: rate, block, lead, sink, active slot, per-slot health, underruns, late cycles, failovers, divergences, commits, uptime, per-module cost, and `batch` (SIMD batch kernels: status on/off/unavailable, sub-blocks they rendered and the JS fallbacks, wasm arena use).',
     handler: ({ ctx }) => ({ ok: true, args: [JSON.stringify(ctx.status())] }),
   },
   {
-    address: '/engine/schema', usage: '/engine/schema', reply: 'always', args: [],
+    address: '/engine/schema', usage: '/engine/schema', reply: 'always', scope: 'server', args: [],
     doc: 'Reply `/done /engine/schema <json>`: every module spec (params, units, ranges, ports) and type alias.',
     handler: ({ ctx }) => done(JSON.stringify(ctx.schema())),
   },
   {
-    address: '/engine/switch', usage: '/engine/switch', reply: 'always', args: [],
+    address: '/engine/switch', usage: '/engine/switch', reply: 'always', scope: 'server', args: [],
     doc: 'Make the other slot active at the next block (gapless: the slots render in lockstep). Replies with the new active slot.',
     handler: ({ ctx }) => done(ctx.switchActive()),
   },
   {
-    address: '/debug/fault', usage: '/debug/fault', reply: 'always',
+    address: '/debug/fault', usage: '/debug/fault', reply: 'always', scope: 'server',
     args: [{ name: 'slot', type: 'number' }, { name: 'kind', type: 'string' }, { name: 'ms', type: 'number', optional: true }],
     doc: `Inject a fault into a slot's worker, to test and demonstrate failover; refused (E_FORBIDDEN) unless the server runs with --allow-fault-injection. Kinds: ${FAULT_KINDS.join(', ')}. \`slow <ms>\`: every block takes that long for 2 s; \`stall <ms>\`: one pause of that long. Subscribed clients get \`/engine/failover <from> <to> <reason>\`, \`/engine/rejoin <slot> <ms>\` and \`/engine/outage begin|end ...\`.`,
     handler: ({ ctx, args }) => {
@@ -278,7 +332,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/sync', usage: '/sync', reply: 'always', replyAddress: '/synced',
+    address: '/sync', usage: '/sync', reply: 'always', scope: 'server', replyAddress: '/synced',
     args: [{ name: 'id', type: 'value' }],
     doc: 'Reply `/synced <id>` once every command sent before it has been applied by every slot.',
     handler: async ({ ctx, args }) => {
@@ -287,7 +341,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/notify', usage: '/notify', reply: 'always',
+    address: '/notify', usage: '/notify', reply: 'always', scope: 'server',
     args: [{ name: 'on', type: 'value', optional: true }],
     doc: 'Subscribe this client (1, default) or unsubscribe it (0) to /mod replies and server notifications.',
     handler: ({ ctx, args, client }) => {
@@ -297,7 +351,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   {
-    address: '/quit', usage: '/quit', reply: 'always', args: [],
+    address: '/quit', usage: '/quit', reply: 'always', scope: 'server', args: [],
     doc: 'Shut the server down cleanly (recording finalised, workers joined).',
     handler: ({ ctx }) => {
       ctx.requestQuit();
@@ -310,22 +364,30 @@ function editReply(result: { ok: true } | { ok: false; code: string; message: st
   return result.ok ? done() : failure(result.code, result.message);
 }
 
-/** Finds the entry for an address and the path segments after its prefix. */
+const EXACT = new Map(COMMANDS.filter((e) => e.pathSegments === undefined).map((e) => [e.address, e] as const));
+const PREFIXED = new Map(COMMANDS.filter((e) => e.pathSegments !== undefined).map((e) => [e.address, e] as const));
+
+/**
+ * Finds the entry for an address and the path segments after its prefix: the one place an
+ * address is parsed (two map lookups and a split, whatever the table or the patch holds).
+ */
 export function lookupCommand(address: string): { entry: CommandEntry; path: string[] } | undefined {
-  for (const entry of COMMANDS) {
-    if (entry.pathSegments === undefined) {
-      if (entry.address === address) return { entry, path: [] };
-    } else if (address.startsWith(entry.address)) {
-      const path = address.slice(entry.address.length).split('/');
-      if (path.length === entry.pathSegments && path.every((p) => p.length > 0)) return { entry, path };
-    }
-  }
-  return undefined;
+  const exact = EXACT.get(address);
+  if (exact !== undefined) return { entry: exact, path: [] };
+  const second = address.indexOf('/', 1);
+  if (second < 0 || address.charCodeAt(0) !== 47 /* '/' */) return undefined;
+  const entry = PREFIXED.get(address.slice(0, second + 1));
+  if (entry === undefined) return undefined;
+  const path = address.slice(second + 1).split('/');
+  if (path.length !== entry.pathSegments) return undefined;
+  for (const segment of path) if (segment.length === 0) return undefined;
+  return { entry, path };
 }
 
 /** Checks arguments against the entry's schema; returns a /fail reply or undefined. */
 export function checkArgs(entry: CommandEntry, args: readonly OscValue[]): Reply | undefined {
-  const required = entry.args.filter((a) => a.optional !== true).length;
+  let required = 0;
+  for (const a of entry.args) if (a.optional !== true) required++;
   if (args.length < required || (args.length > entry.args.length && entry.variadic !== true)) {
     const usage = entry.args.map((a) => (a.optional === true ? `[${a.name}]` : `<${a.name}>`)).join(' ');
     return failure('E_BAD_ARGS', `${entry.usage} takes ${usage || 'no arguments'}; got ${args.length}`);

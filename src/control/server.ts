@@ -9,22 +9,21 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ModuleRegistry } from '../dsp/registry.js';
 import { specForSchema } from '../dsp/spec.js';
-import { EVENT_GATE, EVENT_PARAM, EVENT_RESET } from '../engine/event-queue.js';
 import type { PatchDocument } from '../patch/document.js';
 import { patchJsonSchema } from '../patch/schema.js';
 import { validatePatchText } from '../patch/validate.js';
 import type { RecordingStatus } from '../runtime/recorder.js';
+import type { EngineCommand } from '../runtime/engine-command.js';
 import { CLOCK_T0, CTL_CLOCK_STARTED } from '../runtime/shared-state.js';
 import { DEFAULT_ADAPTIVE_LEAD } from '../runtime/adaptive-lead.js';
 import type { FaultKind } from '../runtime/slot-protocol.js';
 import { Supervisor } from '../runtime/supervisor.js';
-import type { ModuleCommand } from './address.js';
-import { checkArgs, done, failure, lookupCommand, type OscValue, type Reply } from './command-table.js';
+import { done, failure, type OscValue, type Reply } from './command-table.js';
+import { CommandDispatcher, MAX_SCHEDULE_AHEAD_S, type ServerCounters } from './dispatcher.js';
 import { OscTransport, type IncomingMessage } from './osc-transport.js';
 import { LatencyProbe, LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
-import type { ServerContext } from './server-context.js';
-import type { ControlOp } from '../engine/sequencer/ops.js';
+import type { SentPatch, ServerContext } from './server-context.js';
 import { SequencerMirror } from './seq-mirror.js';
 
 export interface ServerOptions {
@@ -54,9 +53,6 @@ export interface ServerOptions {
   readonly spareWorker?: boolean;
 }
 
-/** Timetags further ahead than this are refused (E_TOO_FAR): they would pin /sync and queues. */
-export const MAX_SCHEDULE_AHEAD_S = 600;
-
 /** Longest string echoed back in a reply, so a reply always fits a UDP datagram. */
 const MAX_REPLY_STRING = 1024;
 
@@ -67,29 +63,13 @@ function sanitize(value: OscValue, bounded: boolean): OscValue {
   return bounded && clean.length > MAX_REPLY_STRING ? `${clean.slice(0, MAX_REPLY_STRING)}…` : clean;
 }
 
-export interface ServerCounters {
-  messages: number;
-  unknownAddress: number;
-  badArgs: number;
-  failed: number;
-  /** Timetagged messages applied late (answered /late). */
-  late: number;
-  /** Timetagged messages dropped because late, for clients with /client/late drop. */
-  lateDropped: number;
-  internalErrors: number;
-}
-
 export class ChronusServer implements ServerContext {
   readonly editor: PatchEditor;
   readonly supervisor: Supervisor;
   readonly transport: OscTransport;
-  readonly counters: ServerCounters = { messages: 0, unknownAddress: 0, badArgs: 0, failed: 0, late: 0, lateDropped: 0, internalErrors: 0 };
+  readonly dispatcher: CommandDispatcher;
   readonly sequencers = new SequencerMirror();
-  private readonly dropLate = new Set<string>();
   port = 0;
-  private readonly subscribers = new Set<string>();
-  /** Per client: commands whose handling has not finished (replies pending). */
-  private readonly inFlight = new Map<string, Set<Promise<void>>>();
   private quitRequested: (() => void) | undefined;
   private readonly quitPromise: Promise<void>;
   /** Arrival → effect latency of immediate module commands, ms. */
@@ -117,9 +97,16 @@ export class ChronusServer implements ServerContext {
       sink: options.sink,
       ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
     });
+    // The engine handles the supervisor gave the initial patch's modules.
+    this.editor.setHandles(this.supervisor.bus.handles.all());
+    this.dispatcher = new CommandDispatcher(this, {
+      frameForTime: (unixMs) => this.frameForTime(unixMs),
+      earliestFrame: () => this.supervisor.bus.earliestFrame(),
+      decidedFrame: (seq, requested) => this.supervisor.bus.decidedFrame(seq, requested),
+    }, options.sampleRate);
     this.transport = new OscTransport((messages, client, reply) => this.onMessages(messages, client, reply), options.allowFrom);
     this.quitPromise = new Promise((resolveQuit) => (this.quitRequested = resolveQuit));
-    this.latencyProbe = new LatencyProbe(this.supervisor, this.latency, options.sampleRate);
+    this.latencyProbe = new LatencyProbe(this.supervisor.bus, this.latency, options.sampleRate);
     this.probeTimer = setInterval(() => this.latencyProbe.resolve(), 20);
     this.probeTimer.unref();
     mkdirSync(join(options.dataDir, 'recordings'), { recursive: true });
@@ -130,8 +117,12 @@ export class ChronusServer implements ServerContext {
     await this.supervisor.start();
     const resumed = this.supervisor.resumed;
     if (resumed !== undefined) {
-      this.editor.resume(this.supervisor.committedPatch);
-      for (const p of resumed.params) this.editor.recordParam(p.id, p.paramId, p.value);
+      this.editor.resume(this.supervisor.startPatch, this.supervisor.bus.handles.all());
+      for (const p of resumed.params) {
+        const module = this.editor.liveModule(p.id);
+        const index = module?.spec.params.findIndex((q) => q.id === p.paramId) ?? -1;
+        if (module !== undefined && index >= 0) this.editor.recordParam(module, index, p.value);
+      }
       this.sequencers.load((resumed.extra as { sequencers?: unknown } | undefined)?.sequencers);
       for (const op of resumed.controls) this.sequencers.apply(op);
       this.options.log(`chronus: resumed from ${this.options.stateDir}: block ${resumed.block}, ${resumed.entries} journal entries replayed in ${resumed.ms} ms`);
@@ -141,6 +132,10 @@ export class ChronusServer implements ServerContext {
 
   get sampleRate(): number {
     return this.options.sampleRate;
+  }
+
+  get counters(): ServerCounters {
+    return this.dispatcher.counters;
   }
 
   /** Resolves when a client sent /quit (or requestQuit was called). */
@@ -156,7 +151,7 @@ export class ChronusServer implements ServerContext {
 
   // ------------------------------------------------------------------ dispatch
 
-  private onMessages(messages: IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
+  private onMessages(messages: readonly IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
     // A reply that cannot be encoded or sent must never take the server down.
     const safeReply = (address: string, args: readonly OscValue[]): void => {
       try {
@@ -168,83 +163,7 @@ export class ChronusServer implements ServerContext {
         process.stderr.write(`chronus: could not send ${address} reply: ${String(error)}\n`);
       }
     };
-    for (const message of messages) {
-      this.counters.messages++;
-      // /sync answers after every earlier command of its client has been answered.
-      const earlier = message.address === '/sync' ? this.inFlight.get(client) : undefined;
-      const dispatched = earlier === undefined
-        ? this.dispatch(message, client, safeReply)
-        : Promise.allSettled([...earlier]).then(() => this.dispatch(message, client, safeReply));
-      const handled = dispatched
-        .catch((error: unknown) => {
-          this.counters.internalErrors++;
-          safeReply('/fail', [message.address, 'E_INTERNAL', String(error)]);
-        });
-      const pending = this.inFlight.get(client) ?? new Set<Promise<void>>();
-      pending.add(handled);
-      this.inFlight.set(client, pending);
-      void handled.then(() => {
-        pending.delete(handled);
-        if (pending.size === 0 && this.inFlight.get(client) === pending) this.inFlight.delete(client);
-      });
-    }
-  }
-
-  private async dispatch(message: IncomingMessage, client: string, reply: (address: string, args: readonly OscValue[]) => void): Promise<void> {
-    const { address, args } = message;
-    const found = lookupCommand(address);
-    if (found === undefined) {
-      this.counters.unknownAddress++;
-      reply('/fail', [address, 'E_UNKNOWN_ADDRESS', `no command at ${address}; see /engine/schema and docs/osc.md`]);
-      return;
-    }
-    const { entry, path } = found;
-    const bad = checkArgs(entry, args);
-    if (bad !== undefined && !bad.ok) {
-      this.counters.badArgs++;
-      reply('/fail', [address, bad.code, bad.message]);
-      return;
-    }
-    let frame: number | undefined;
-    if (message.timeMs !== undefined) {
-      const timed = this.frameForTime(message.timeMs);
-      if (timed === 'too-far') {
-        this.counters.failed++;
-        reply('/fail', [address, 'E_TOO_FAR', `timetag more than ${MAX_SCHEDULE_AHEAD_S} s ahead`]);
-        return;
-      }
-      frame = timed;
-      if (this.dropLate.has(client)) {
-        const earliest = this.supervisor.earliestFrame();
-        if (frame < earliest) {
-          this.counters.lateDropped++;
-          reply('/late', [(earliest - frame) / this.options.sampleRate, address]);
-          reply('/fail', [address, 'E_LATE_DROPPED', 'the bundle arrived after its time; dropped (/client/late drop)']);
-          return;
-        }
-      }
-    }
-    const wantsReply = entry.reply === 'always' || this.subscribers.has(client);
-    let result: Reply;
-    try {
-      result = await entry.handler({ ctx: this, address, path, args, client, frame, wantsReply });
-    } catch (error) {
-      this.counters.internalErrors++;
-      result = failure('E_INTERNAL', String(error));
-    }
-    if (!result.ok) {
-      this.counters.failed++;
-      reply('/fail', [address, result.code, result.message]);
-      return;
-    }
-    if (result.lateSeconds !== undefined && result.lateSeconds > 0) {
-      this.counters.late++;
-      reply('/late', [result.lateSeconds, address]);
-    }
-    if (wantsReply) {
-      if (entry.replyAddress !== undefined) reply(entry.replyAddress, result.args ?? []);
-      else reply('/done', [address, ...(result.args ?? [])]);
-    }
+    this.dispatcher.onMessages(messages, client, safeReply);
   }
 
   /**
@@ -274,50 +193,28 @@ export class ChronusServer implements ServerContext {
   }
 
   private notify(address: string, args: readonly OscValue[]): void {
-    for (const client of this.subscribers) this.transport.send(client, address, args);
+    for (const client of this.dispatcher.subscribers) this.transport.send(client, address, args);
   }
 
   // ------------------------------------------------------------------ ServerContext
 
-  sendModuleCommand(command: ModuleCommand, frame: number | undefined): number | undefined {
-    const requested = frame ?? 0;
-    let seq: number | undefined;
-    if (command.kind === 'param') seq = this.supervisor.sendEvent(EVENT_PARAM, command.id, command.param, command.value, requested);
-    else if (command.kind === 'gate') seq = this.supervisor.sendEvent(EVENT_GATE, command.id, 0, command.on ? 1 : 0, requested);
-    else seq = this.supervisor.sendEvent(EVENT_RESET, command.id, 0, 0, requested);
-    if (seq !== undefined && frame === undefined) this.latencyProbe.track(seq, this.sinkFrameNow());
+  send(command: Exclude<EngineCommand, { kind: 'patch' }>, frame: number | undefined): number | undefined {
+    const seq = this.supervisor.bus.send(command, frame ?? 0);
+    // Arrival → effect latency of immediate module commands.
+    if (seq !== undefined && frame === undefined && command.kind !== 'control') this.latencyProbe.track(seq, this.sinkFrameNow());
     return seq;
   }
 
-  sendControl(op: ControlOp, frame: number | undefined): number | undefined {
-    const seq = this.supervisor.sendControl(op, frame ?? 0);
-    if (seq !== undefined) this.sequencers.apply(op);
-    return seq;
+  canSend(): boolean {
+    return this.supervisor.bus.canSend();
+  }
+
+  sendPatch(doc: PatchDocument, crossfadeMs: number): SentPatch | undefined | 'too-big' {
+    return this.supervisor.bus.commitPatch(doc, crossfadeMs);
   }
 
   setLatePolicy(client: string, policy: 'apply' | 'drop'): void {
-    if (policy === 'drop') this.dropLate.add(client);
-    else this.dropLate.delete(client);
-  }
-
-  async decidedFrame(seq: number, requestedFrame: number): Promise<number | undefined> {
-    return this.supervisor.decidedFrame(seq, requestedFrame);
-  }
-
-  async commit(crossfadeMs = 20): Promise<Reply> {
-    if (!(crossfadeMs >= 0 && crossfadeMs <= 1000)) return failure('E_BAD_ARGS', 'crossfade must be within [0, 1000] ms');
-    // Check for room first: a validated patch must either reach every slot or stay staged.
-    if (!this.supervisor.canSend()) return failure('E_BUSY', 'command ring full; try again');
-    const result = this.editor.commit();
-    if (!result.ok) {
-      const detail = result.errors.map((e) => `${e.path === '' ? '' : `${e.path}: `}${e.code}: ${e.message}`).join('; ');
-      return failure('E_PATCH_INVALID', `${result.errors.length} error(s): ${detail}`);
-    }
-    const seq = this.supervisor.commitPatch(result.document, crossfadeMs);
-    if (seq === undefined) return failure('E_BUSY', 'command ring full; try again');
-    const frame = await this.supervisor.decidedFrame(seq);
-    if (frame === undefined) return failure('E_NO_SLOT', 'no slot took the patch in time');
-    return done(frame);
+    this.dispatcher.setLatePolicy(client, policy);
   }
 
   savePatch(name: string): Reply {
@@ -328,7 +225,7 @@ export class ChronusServer implements ServerContext {
     return done(resolve(path));
   }
 
-  async loadPatch(name: string): Promise<Reply> {
+  stagePatchFile(name: string): Reply | undefined {
     const path = join(this.options.dataDir, 'patches', `${name}.json`);
     let text: string;
     try {
@@ -341,7 +238,7 @@ export class ChronusServer implements ServerContext {
       return failure('E_PATCH_INVALID', result.errors.map((e) => `${e.path}: ${e.code}: ${e.message}`).join('; '));
     }
     this.editor.stage(result.document);
-    return this.commit();
+    return undefined;
   }
 
   startRecording(name: string | undefined, format: 's16' | 'f32' = 's16'): Reply {
@@ -397,15 +294,14 @@ export class ChronusServer implements ServerContext {
   }
 
   async sync(): Promise<void> {
-    const last = this.supervisor.lastSequence;
+    const last = this.supervisor.bus.lastSequence;
     if (last < 0) return;
-    const frame = await this.supervisor.decidedFrame(last);
+    const frame = await this.supervisor.bus.decidedFrame(last);
     if (frame !== undefined) await this.supervisor.whenRendered(frame);
   }
 
   setSubscribed(client: string, on: boolean): void {
-    if (on) this.subscribers.add(client);
-    else this.subscribers.delete(client);
+    this.dispatcher.setSubscribed(client, on);
   }
 
   requestQuit(): void {

@@ -1,38 +1,107 @@
-// The ring of timed engine commands in shared memory: one writer (the supervisor), one reader
-// per slot, each with its own read index. Slots drain it before rendering each block. Records
-// are float64 fields (frame, kind, handle, index, value, seq): nothing is encoded or allocated.
+// The ring of timed engine commands in shared memory: one writer (the supervisor's command
+// bus), one reader per slot, each with its own read index. Slots drain it before rendering
+// each block. A record is an EncodedCommand (engine-command.ts) with its stamps: float64
+// fields (frame, kind, handle, index, value, seq, payload offset and length); a patch's or a
+// control op's JSON text lies in the ring's payload area, written before its record. One
+// channel: nothing about a command travels beside the ring.
 // One ring for all slots matters: a command becomes visible to every slot at the same instant,
 // which decideFrame relies on (per-slot rings written one after the other let a slot keep
 // rendering past a frame another slot had already decided; measured as divergence under load).
 
+import type { EncodedCommand } from './engine-command.js';
 import {
-  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE, CTL_CONSUMED,
+  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_PAYLOAD_AT, CMD_PAYLOAD_BYTES, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE, CTL_CONSUMED,
   SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_PRODUCED, SLOT_STATE, UNDECIDED, type SharedViews, type SlotViews,
 } from './shared-state.js';
 
-/** Extra record kind beside the engine's EVENT_* kinds: apply staged patch #value at frame. */
-export const CMD_APPLY_PATCH = 100;
-/** Apply control op #value (sent as a 'control' slot message) at the record's frame (exact sample). */
-export const CMD_CONTROL = 101;
+/**
+ * Main-thread side of the ring: appends records, and the payload texts they point to, to the
+ * shared memory. The payload area is a byte ring whose space is reclaimed once every slot that
+ * is not down has read the record owning it (a text never wraps: it starts over at offset 0).
+ * Allocates (the texts are encoded into shared memory; bookkeeping per payload).
+ */
+export class CommandRingWriter {
+  private readonly capacity: number;
+  private readonly payloadCapacity: number;
+  /** Bytes written to the payload area so far (absolute; offset = position mod capacity). */
+  private payloadWrite = 0;
+  /** Payloads not yet read by every slot: ring write index of the record, absolute start. */
+  private readonly unread: Array<{ readonly record: number; readonly start: number }> = [];
+
+  constructor(private readonly shared: SharedViews) {
+    this.capacity = shared.commands.length / CMD_FIELDS;
+    this.payloadCapacity = shared.payloads.length;
+  }
+
+  /** The longest payload text (UTF-8 bytes) the ring can ever hold. */
+  get maxPayloadBytes(): number {
+    return this.payloadCapacity;
+  }
+
+  /** True when one more record, with a payload of `payloadBytes` bytes, fits now. */
+  hasRoom(payloadBytes = 0): boolean {
+    if (pendingCommands(this.shared) >= this.capacity) return false;
+    return payloadBytes === 0 || this.payloadPosition(payloadBytes) !== undefined;
+  }
+
+  /**
+   * Appends command `seq` (to apply at `frame`, 0 for as soon as possible). Every slot sees it
+   * from the same instant (one write index). Returns false, writing nothing, when the slowest
+   * slot has not made room yet.
+   */
+  push(seq: number, frame: number, command: EncodedCommand): boolean {
+    if (pendingCommands(this.shared) >= this.capacity) return false;
+    let payloadAt = 0;
+    let payloadLength = 0;
+    const write = Atomics.load(this.shared.ctl, CTL_CMD_WRITE);
+    if (command.payload !== undefined) {
+      payloadLength = Buffer.byteLength(command.payload, 'utf8');
+      const start = this.payloadPosition(payloadLength);
+      if (start === undefined) return false;
+      payloadAt = start % this.payloadCapacity;
+      this.shared.payloads.write(command.payload, payloadAt, payloadLength, 'utf8');
+      this.payloadWrite = start + payloadLength;
+      this.unread.push({ record: write, start });
+    }
+    const at = (write & (this.capacity - 1)) * CMD_FIELDS;
+    const c = this.shared.commands;
+    c[at + CMD_FRAME] = frame;
+    c[at + CMD_KIND] = command.kind;
+    c[at + CMD_HANDLE] = command.handle;
+    c[at + CMD_INDEX] = command.index;
+    c[at + CMD_VALUE] = command.value;
+    c[at + CMD_SEQ] = seq;
+    c[at + CMD_PAYLOAD_AT] = payloadAt;
+    c[at + CMD_PAYLOAD_BYTES] = payloadLength;
+    Atomics.store(this.shared.ctl, CTL_CMD_WRITE, (write + 1) | 0);
+    return true;
+  }
+
+  /** Absolute start of a payload of `bytes` bytes written now, or undefined when it does not fit. */
+  private payloadPosition(bytes: number): number | undefined {
+    if (bytes > this.payloadCapacity) return undefined;
+    // Reclaim the payloads of records every reading slot has passed.
+    const oldestRead = (Atomics.load(this.shared.ctl, CTL_CMD_WRITE) - pendingCommands(this.shared)) | 0;
+    let drop = 0;
+    while (drop < this.unread.length && ((this.unread[drop]!.record - oldestRead) | 0) < 0) drop++;
+    if (drop > 0) this.unread.splice(0, drop);
+    const tail = this.unread.length > 0 ? this.unread[0]!.start : this.payloadWrite;
+    let start = this.payloadWrite;
+    const offset = start % this.payloadCapacity;
+    if (offset + bytes > this.payloadCapacity) start += this.payloadCapacity - offset;
+    return start + bytes - tail <= this.payloadCapacity ? start : undefined;
+  }
+}
 
 /**
- * Supervisor side: appends one record to the shared ring; every slot sees it from the same
- * instant (one write index). Returns false when the slowest slot has not made room yet.
+ * Slot side: the payload text of the record at `at` (a patch's or control op's JSON), or
+ * undefined when the record has none. Allocates the string; call it only for payload kinds.
  */
-export function pushCommand(shared: SharedViews, seq: number, frame: number, kind: number, handle: number, index: number, value: number): boolean {
-  const capacity = shared.commands.length / CMD_FIELDS;
-  if (pendingCommands(shared) >= capacity) return false;
-  const write = Atomics.load(shared.ctl, CTL_CMD_WRITE);
-  const at = (write & (capacity - 1)) * CMD_FIELDS;
-  const c = shared.commands;
-  c[at + CMD_FRAME] = frame;
-  c[at + CMD_KIND] = kind;
-  c[at + CMD_HANDLE] = handle;
-  c[at + CMD_INDEX] = index;
-  c[at + CMD_VALUE] = value;
-  c[at + CMD_SEQ] = seq;
-  Atomics.store(shared.ctl, CTL_CMD_WRITE, (write + 1) | 0);
-  return true;
+export function payloadText(shared: SharedViews, commands: Float64Array, at: number): string | undefined {
+  const length = commands[at + CMD_PAYLOAD_BYTES]!;
+  if (length === 0) return undefined;
+  const start = commands[at + CMD_PAYLOAD_AT]!;
+  return shared.payloads.toString('utf8', start, start + length);
 }
 
 /**

@@ -1,10 +1,11 @@
-// An Engine plus what a slot does around it: the live patch document and its handles, patches
-// scheduled for a block boundary, and timed events. Slot workers render with it, and so does
-// journal replay (state restore after a crash, offline re-render of a journal), so both apply
-// the same commands in the same order and produce bit-identical blocks.
+// An Engine plus what a slot does around it: the live patch document and its handles, and
+// patches scheduled for a block boundary. Slot workers render with it, and so do journal
+// replay (state restore after a crash, offline re-render of a journal) and the offline
+// renderer (scores); all three apply engine commands to it with applyCommand
+// (engine-command.ts), so they produce bit-identical blocks.
 //
-// Threading: one owner thread. `event` and `renderBlock` do not allocate (apart from the
-// patch application `renderBlock` performs when one is due); `schedulePatch`, `prepare`,
+// Threading: one owner thread. `renderBlock` does not allocate (apart from the patch
+// application it performs when one is due); `schedulePatch`, `prepare`,
 // `snapshot` and `fromSnapshot` allocate and run between blocks. A scheduled patch may be
 // prepared ahead (`prepare`: resolve, build instances) to make its application cheap; the
 // output is bit-identical whether or not it was, and preparation never enters a snapshot.
@@ -13,8 +14,6 @@ import type { ModuleRegistry } from '../dsp/registry.js';
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../engine/engine.js';
 import type { PatchPreparation } from '../engine/patch-preparation.js';
-import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from '../engine/event-queue.js';
-import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { EngineSnapshot } from '../engine/snapshot.js';
 import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
 import { resolveValidatedPatch } from '../patch/validate.js';
@@ -25,6 +24,10 @@ export interface HostSettings {
   readonly seed: number;
   /** Time every module on one block in this many (0: off); see Engine.moduleCosts. */
   readonly profileEvery?: number;
+  /** Capacity of the engine's event queue (default: the engine's). */
+  readonly eventCapacity?: number;
+  /** SIMD batch kernels (default: the engine's, on). */
+  readonly batch?: boolean;
 }
 
 /** A patch as it travels between threads and into the journal: plain data. */
@@ -63,7 +66,11 @@ export class EngineHost {
   latePatches = 0;
 
   private constructor(readonly settings: HostSettings, private readonly registry: ModuleRegistry, live: PatchPayload) {
-    this.engine = new Engine({ sampleRate: settings.sampleRate, maxBlock: settings.blockSize, seed: settings.seed, profileEvery: settings.profileEvery ?? 0 });
+    this.engine = new Engine({
+      sampleRate: settings.sampleRate, maxBlock: settings.blockSize, seed: settings.seed, profileEvery: settings.profileEvery ?? 0,
+      ...(settings.eventCapacity === undefined ? {} : { eventCapacity: settings.eventCapacity }),
+      ...(settings.batch === undefined ? {} : { batch: settings.batch }),
+    });
     this.live = live;
     this.engine.applyPatch(this.resolve(live.doc), new Map(live.handles));
   }
@@ -94,31 +101,6 @@ export class EngineHost {
   /** False while a crossfade runs: its old graph is not part of a snapshot. */
   get canSnapshot(): boolean {
     return !this.engine.crossfading;
-  }
-
-  /** Schedules one engine event (EVENT_* kind) at `frame`. No allocation. */
-  event(frame: number, kind: number, handle: number, index: number, value: number): void {
-    switch (kind) {
-      case EVENT_PARAM:
-        this.engine.scheduleParam(frame, handle, index, value);
-        break;
-      case EVENT_PARAM_IMMEDIATE:
-        this.engine.scheduleParamImmediate(frame, handle, index, value);
-        break;
-      case EVENT_GATE:
-        this.engine.scheduleGate(frame, handle, value !== 0, value);
-        break;
-      case EVENT_RESET:
-        this.engine.scheduleReset(frame, handle);
-        break;
-      default:
-        throw new Error(`unknown event kind ${kind}`);
-    }
-  }
-
-  /** Schedules a control op (sequencer, transport) at its exact frame. */
-  control(frame: number, op: ControlOp): void {
-    this.engine.scheduleControl(frame, op);
   }
 
   /**

@@ -1,28 +1,26 @@
-// The journal: every accepted state change, in sequence order, with the frame it applies at
-// once a slot has decided it. It resyncs a replacement slot (the commands its snapshot does
-// not contain), restores a server from its state folder, and re-renders offline exactly what
-// the sink played (replay.ts).
+// The journal: every accepted state change, in sequence order, in the encoding the command
+// ring carries (EncodedCommand), with the frame it applies at once a slot has decided it. It
+// resyncs a replacement slot (its backlog: the entries its snapshot does not contain), restores
+// a server from its state folder, and re-renders offline exactly what the sink played
+// (replay.ts).
 //
 // Threading: main thread (supervisor). Sequence numbers are int32 and wrap: compare them by
 // subtraction.
 
-import { CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE } from './shared-state.js';
-import type { ControlOp } from '../engine/sequencer/ops.js';
-import type { PatchPayload } from './engine-host.js';
+import type { EncodedCommand } from './engine-command.js';
 
-export interface JournalEntry {
+export interface JournalEntry extends EncodedCommand {
   readonly seq: number;
-  /** Frame asked for (a timetag), 0 for "as soon as possible". */
+  /** Frame asked for (a timetag, a staged commit's frame), 0 for "as soon as possible". */
   readonly requested: number;
-  /** EVENT_* kind, CMD_APPLY_PATCH with the patch in `patch` or CMD_CONTROL with the op in `control` (value = its id). */
-  readonly kind: number;
-  readonly handle: number;
-  readonly index: number;
-  readonly value: number;
-  readonly patch?: PatchPayload;
-  readonly control?: ControlOp;
   /** The frame every slot applies it at; undefined until a slot decided it. */
   frame: number | undefined;
+}
+
+/** A journal entry for command `seq` (not decided yet). */
+export function journalEntry(seq: number, requested: number, command: EncodedCommand): JournalEntry {
+  const entry: JournalEntry = { seq, requested, kind: command.kind, handle: command.handle, index: command.index, value: command.value, frame: undefined };
+  return command.payload === undefined ? entry : { ...entry, payload: command.payload };
 }
 
 export class Journal {
@@ -72,19 +70,4 @@ export class Journal {
     this.entries = this.entries.slice(drop);
     this.firstUndecided = Math.max(0, this.firstUndecided - drop);
   }
-}
-
-/** Ring records (CMD_FIELDS float64s each) for entries, as a slot's backlog. */
-export function backlogRecords(entries: readonly JournalEntry[]): Float64Array {
-  const out = new Float64Array(entries.length * CMD_FIELDS);
-  entries.forEach((e, i) => {
-    const at = i * CMD_FIELDS;
-    out[at + CMD_FRAME] = e.requested;
-    out[at + CMD_KIND] = e.kind;
-    out[at + CMD_HANDLE] = e.handle;
-    out[at + CMD_INDEX] = e.index;
-    out[at + CMD_VALUE] = e.value;
-    out[at + CMD_SEQ] = e.seq;
-  });
-  return out;
 }

@@ -1,7 +1,7 @@
 // The shared memory of a running server: one SharedArrayBuffer holding the control block
-// (active slot, consumer position, clock anchor, counters), and per slot an audio ring, a
-// block-hash history and a command ring. Everything is keyed by slot id, which never changes;
-// "active" is one integer. Created by the supervisor, passed (not transferred) to workers.
+// (active slot, consumer position, clock anchor, counters), per slot an audio ring and a
+// block-hash history, and the command ring all slots read (records plus payload bytes).
+// Everything per slot is keyed by slot id, which never changes; "active" is one integer. Created by the supervisor, passed (not transferred) to workers.
 //
 // Threading: every field has one writer (noted per field); readers use Atomics.load.
 // Block indices are int32 and may wrap after ~66 days at 128 frames/48 kHz: compare them
@@ -15,8 +15,10 @@ export interface RuntimeConfig {
   readonly ringBlocks: number;
   /** Entries in each slot's block-hash history. */
   readonly hashHistory: number;
-  /** Records in each slot's command ring. */
+  /** Records in the shared command ring. */
   readonly commandCapacity: number;
+  /** Bytes of the command ring's payload area (patch and control-op texts). */
+  readonly payloadBytes: number;
   /** Blocks the record ring holds. */
   readonly recordBlocks: number;
 }
@@ -112,16 +114,20 @@ const STAT_FIELDS = 4;
 export const HIST_BUCKETS = 200;
 export const HIST_BUCKET_MS = 0.05;
 
-/** Fields of one command record (Float64). */
+// ---- fields of one command record (Float64): an EncodedCommand (engine-command.ts) and its stamps
 /** Requested frame: the command applies at max(requested, start of the deciding slot's next block). */
 export const CMD_FRAME = 0;
+/** CMD_* kind, handle, index, value: the EncodedCommand's numbers. */
 export const CMD_KIND = 1;
 export const CMD_HANDLE = 2;
 export const CMD_INDEX = 3;
 export const CMD_VALUE = 4;
-/** Sequence number of the command (same in every slot's ring): its entry in the decision table. */
+/** Sequence number of the command: its entry in the decision table. */
 export const CMD_SEQ = 5;
-export const CMD_FIELDS = 6;
+/** Where the command's payload text lies in the payload area (byte offset, UTF-8 length; 0 and 0 without one). */
+export const CMD_PAYLOAD_AT = 6;
+export const CMD_PAYLOAD_BYTES = 7;
+export const CMD_FIELDS = 8;
 
 /**
  * Decision table entry value meaning "no slot has decided yet". Otherwise an entry holds the
@@ -152,6 +158,8 @@ export interface SharedViews {
   readonly slots: readonly SlotViews[];
   /** The command ring, shared by all slots: commandCapacity records of CMD_FIELDS float64s. */
   readonly commands: Float64Array;
+  /** The command ring's payload area: UTF-8 texts of patches and control ops (payloadBytes). */
+  readonly payloads: Buffer;
   /**
    * One entry per command sequence number (mod commandCapacity), shared by all slots: the first
    * slot to drain a command fixes its application block with compareExchange, so every slot
@@ -186,6 +194,7 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
   const recordAt = take(config.recordBlocks * 2 * config.blockSize * 4);
   const decisionsAt = take(config.commandCapacity * 4);
   const commandsAt = take(config.commandCapacity * CMD_FIELDS * 8);
+  const payloadsAt = take(config.payloadBytes);
   return {
     size: offset,
     carve: (buffer) => ({
@@ -206,6 +215,7 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
       record: new Float32Array(buffer, recordAt, config.recordBlocks * 2 * config.blockSize),
       decisions: new Int32Array(buffer, decisionsAt, config.commandCapacity),
       commands: new Float64Array(buffer, commandsAt, config.commandCapacity * CMD_FIELDS),
+      payloads: Buffer.from(buffer, payloadsAt, config.payloadBytes),
     }),
   };
 }

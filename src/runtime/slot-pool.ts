@@ -25,9 +25,7 @@ const LOAD_TIMEOUT_MS = 10_000;
 export interface AdoptOptions {
   readonly slot: number;
   readonly start: SlotAdoption['start'];
-  readonly backlog: Float64Array;
-  readonly payloads: SlotAdoption['payloads'];
-  readonly controls: SlotAdoption['controls'];
+  readonly backlog: SlotAdoption['backlog'];
   readonly onReport: (report: SlotReport) => void;
   /** Called once when the worker ends: error (uncaught, out of memory) or exit code. */
   readonly onEnd: (reason: string) => void;
@@ -90,7 +88,7 @@ export class SlotPool {
       });
     });
     ready.catch(() => undefined);
-    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog, payloads: options.payloads, controls: options.controls };
+    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog };
     worker.postMessage(adoption, [port2]);
     this.warm();
     return { worker, port: port1, ready };

@@ -1,10 +1,12 @@
 // Messages between the supervisor and slot workers (structured clone over a MessagePort).
-// High-rate commands do not use messages: they go through the shared command ring.
+// Engine commands never travel here: every one of them, patches included, goes through the
+// shared command ring (command-ring.ts); a new slot's backlog is journal entries, the same
+// encoding.
 
 import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { MessagePort } from 'node:worker_threads';
-import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { HostSnapshot, PatchPayload } from './engine-host.js';
+import type { JournalEntry } from './journal.js';
 import type { RuntimeConfig } from './shared-state.js';
 
 /** Fault kinds `/debug/fault` can inject into a slot worker (tests and demos only). */
@@ -25,27 +27,20 @@ export interface SlotWorkerData {
 
 /**
  * The first message a slot worker receives (on parentPort), making it slot `slot`. `backlog`
- * holds command records (CMD_FIELDS float64s each, as in the ring) that the snapshot does not
+ * holds the journal entries (encoded commands, as in the ring) that the snapshot does not
  * contain and the ring may no longer hold; the worker applies them before reading the ring
- * from the index the supervisor set. `payloads` are the patches those records announce.
+ * from the index the supervisor set.
  */
 export interface SlotAdoption {
   readonly type: 'adopt';
   readonly slot: number;
   readonly port: MessagePort;
   readonly start: SlotStart;
-  readonly backlog: Float64Array;
-  readonly payloads: ReadonlyArray<readonly [number, PatchPayload]>;
-  /** The control ops those records announce. */
-  readonly controls: ReadonlyArray<readonly [number, ControlOp]>;
+  readonly backlog: readonly JournalEntry[];
 }
 
 /** Supervisor → slot, over the slot's port. */
 export type SlotMessage =
-  /** A validated patch; applied when its CMD_APPLY_PATCH ring record (value = id) comes due. */
-  | { readonly type: 'patch'; readonly id: number; readonly payload: PatchPayload }
-  /** A validated control op (sequencer, transport); applied at its CMD_CONTROL record's frame. */
-  | { readonly type: 'control'; readonly id: number; readonly op: ControlOp }
   /** Asks for a snapshot at the next block boundary where one is possible (no crossfade running). */
   | { readonly type: 'snapshot'; readonly id: number }
   /** Fault injection (the supervisor refuses it unless the server allows it). */

@@ -5,7 +5,7 @@
 // backlog). A spare worker is started ahead of need and adopted when a slot fails, which
 // saves the worker's start-up time from a rejoin.
 //
-// Loop: apply messages (patches, snapshot requests, injected faults) and ring commands, then
+// Loop: apply messages (snapshot requests, injected faults) and ring commands, then
 // prepare a slice of a scheduled patch when it is this slot's turn (staged commits: slot 0
 // first, slot 1 once slot 0 is done, so the two never stall together; see prepareSlice), then
 // render while the ring is below the lead target (paced by the consumer's position and by the
@@ -17,13 +17,12 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createRegistry } from '../dsp/modules/index.js';
 import { FAULT_NAMES } from '../engine/instance.js';
-import type { ControlOp } from '../engine/sequencer/ops.js';
-import { CMD_APPLY_PATCH, CMD_CONTROL, decideFrame, drainCommands } from './command-ring.js';
-import { EngineHost, type PatchPayload } from './engine-host.js';
+import { EngineHost } from './engine-host.js';
+import { SlotCommands } from './slot-commands.js';
 import { warmUp } from './warm-up.js';
 import { mayPrepare } from './staged-commit.js';
 import {
-  CLOCK_T0, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
+  CLOCK_T0, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
   CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
   SLOT_PREPARED_SEQ, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
 } from './shared-state.js';
@@ -60,6 +59,8 @@ const host = adoption.start.kind === 'fresh'
   ? EngineHost.fresh(settings, registry, adoption.start.live)
   : EngineHost.fromSnapshot(settings, registry, adoption.start.snapshot);
 const engine = host.engine;
+/** The command ring (and the adoption backlog), applied to the host: slot-commands.ts. */
+const commands = new SlotCommands(views, slot, host);
 if (engine.frame !== Atomics.load(me.ints, SLOT_PRODUCED) * block) {
   throw new Error(`slot ${slot}: start frame ${engine.frame} does not match block ${Atomics.load(me.ints, SLOT_PRODUCED)}`);
 }
@@ -68,10 +69,6 @@ function report(message: SlotReport): void {
   port.postMessage(message);
 }
 
-/** Patches received by message, waiting for their ring record (keyed by patch id). */
-const received = new Map<number, PatchPayload>(adoption.payloads);
-/** Control ops received by message, waiting for their ring record (keyed by id). */
-const controls = new Map<number, ControlOp>(adoption.controls);
 /** Snapshot requests waiting for a block boundary without a crossfade. */
 const snapshotRequests: number[] = [];
 /** Injected slowness: every block takes at least slowMs until slowUntil (performance.now ms). */
@@ -108,9 +105,7 @@ function pollMessages(): void {
     const envelope = receiveMessageOnPort(port);
     if (envelope === undefined) return;
     const message = envelope.message as SlotMessage;
-    if (message.type === 'patch') received.set(message.id, message.payload);
-    else if (message.type === 'control') controls.set(message.id, message.op);
-    else if (message.type === 'snapshot') snapshotRequests.push(message.id);
+    if (message.type === 'snapshot') snapshotRequests.push(message.id);
     else if (message.type === 'fault') injectFault(message);
   }
 }
@@ -126,12 +121,10 @@ function pollMessages(): void {
  * built there, in one go (correct; audible if large).
  */
 const PREPARE_SLICE_MS = 20;
-/** Sequence number of the last command drained. */
-let lastSeq = -1;
 
 /** Publishes how far this slot has prepared (SLOT_PREPARED_SEQ). No allocation. */
 function publishPrepared(pending: number | null | undefined): void {
-  if (pending === undefined) Atomics.store(me.ints, SLOT_PREPARED_SEQ, lastSeq);
+  if (pending === undefined) Atomics.store(me.ints, SLOT_PREPARED_SEQ, commands.lastSeq);
   else if (pending !== null) Atomics.store(me.ints, SLOT_PREPARED_SEQ, (pending - 1) | 0);
 }
 
@@ -150,37 +143,6 @@ function prepareSlice(): boolean {
   }
   publishPrepared(pending);
   return more;
-}
-
-function applyRecord(c: Float64Array, at: number): void {
-  const kind = c[at + CMD_KIND]!;
-  lastSeq = c[at + CMD_SEQ]! | 0;
-  const produced = Atomics.load(me.ints, SLOT_PRODUCED);
-  const frame = decideFrame(views, slot, c[at + CMD_SEQ]! | 0, c[at + CMD_FRAME]!, produced);
-  // decideFrame never returns a frame this slot has rendered; count it if that ever changes.
-  if (frame < engine.frame) Atomics.add(me.ints, SLOT_LATE_COMMANDS, 1);
-  if (kind === CMD_APPLY_PATCH) {
-    const id = c[at + CMD_VALUE]!;
-    // The message was posted before the record was written, so it is already queued.
-    pollMessages();
-    const payload = received.get(id);
-    if (payload === undefined) throw new Error(`slot ${slot}: patch #${id} announced but not received`);
-    received.delete(id);
-    host.schedulePatch(frame, payload, lastSeq);
-    return;
-  }
-  if (kind === CMD_CONTROL) {
-    // Posted before the record was written, like patches; applied at the exact frame (a
-    // timetag may put it inside a block).
-    const id = c[at + CMD_VALUE]!;
-    pollMessages();
-    const op = controls.get(id);
-    if (op === undefined) throw new Error(`slot ${slot}: control #${id} announced but not received`);
-    controls.delete(id);
-    host.control(frame, op);
-    return;
-  }
-  host.event(frame, kind, c[at + CMD_HANDLE]! | 0, c[at + CMD_INDEX]! | 0, c[at + CMD_VALUE]!);
 }
 
 function renderBlock(produced: number): void {
@@ -248,14 +210,14 @@ function targetBlock(consumed: number): number {
 }
 
 // Commands the snapshot does not contain and the ring may no longer hold (see SlotAdoption).
-for (let at = 0; at < adoption.backlog.length; at += CMD_FIELDS) applyRecord(adoption.backlog, at);
+for (const entry of adoption.backlog) commands.applyBacklog(entry);
 report({ type: 'ready' });
 while (Atomics.load(ctl, CTL_RUNNING) === 1) {
   Atomics.add(me.ints, SLOT_HEARTBEAT, 1);
   // Busy before draining, asleep only after the last drain: see decideFrame (command-ring.ts).
   Atomics.store(me.ints, SLOT_BUSY, 1);
   pollMessages();
-  drainCommands(views, me, applyRecord);
+  commands.drain();
   const produced = Atomics.load(me.ints, SLOT_PRODUCED);
   answerSnapshots(produced);
   const preparing = prepareSlice();

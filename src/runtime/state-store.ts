@@ -3,7 +3,7 @@
 //   state.bin      the base: a complete host snapshot at a block boundary (v8 serialisation,
 //                  since it holds typed arrays), written atomically (temp file, fsync, rename);
 //   journal.jsonl  a header line naming the base's epoch, then one decided journal entry per
-//                  line, appended as slots decide them.
+//                  line (an encoded command and its stamps), appended as slots decide them.
 // Each periodic snapshot writes a new base and rewrites the journal with only the entries after
 // it (base renamed first: a crash in between leaves a journal that still covers the base), so
 // both files stay bounded. A torn last line (a kill during an append) is ignored on load.
@@ -67,7 +67,7 @@ export class StateStore {
       const header = parseLine(lines[0]) as { epoch?: string } | undefined;
       if (header?.epoch === base.epoch) {
         for (const line of lines.slice(1)) {
-          const entry = parseLine(line) as JournalEntry | undefined;
+          const entry = upgradeEntry(parseLine(line));
           if (entry === undefined || typeof entry.seq !== 'number' || typeof entry.frame !== 'number') {
             skippedLines++;
             continue;
@@ -102,6 +102,17 @@ export class StateStore {
     if (this.journalFd !== undefined) closeSync(this.journalFd);
     this.journalFd = undefined;
   }
+}
+
+/**
+ * A journal line as an entry. Lines written before commands had one encoding held a patch or
+ * control op as an object (`patch`, `control`); they become the payload text.
+ */
+function upgradeEntry(parsed: unknown): JournalEntry | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { patch, control, ...rest } = parsed as JournalEntry & { patch?: unknown; control?: unknown };
+  const old = patch ?? control;
+  return old === undefined ? rest : { ...rest, payload: JSON.stringify(old) };
 }
 
 function entryLine(entry: JournalEntry): string {

@@ -7,7 +7,7 @@
 // Threading: the spare worker, before adoption (nothing else runs on it). Allocates freely.
 
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { EVENT_GATE } from '../engine/event-queue.js';
+import { CMD_GATE, applyCommand } from './engine-command.js';
 import { PATCH_FORMAT, PATCH_VERSION, MASTER_ID, type PatchDocument } from '../patch/document.js';
 import { EngineHost, type HostSettings } from './engine-host.js';
 
@@ -40,7 +40,7 @@ export function warmUp(settings: HostSettings, registry: ModuleRegistry, blocks:
   for (let b = 0; b < blocks; b++) {
     const frame = b * block + (b % 7) * 3;
     for (let h = 1; h <= handles.length; h++) {
-      if (b % 16 === 0) host.event(frame, EVENT_GATE, h, 0, (b >> 4) % 2);
+      if (b % 16 === 0) applyCommand(host, frame, CMD_GATE, h, 0, (b >> 4) % 2, undefined, undefined);
     }
     host.renderBlock(left, right, block);
   }

@@ -11,9 +11,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../src/engine/engine.js';
 import { FAULT_NONE } from '../../src/engine/instance.js';
-import { scheduleModuleCommand } from '../../src/control/schedule.js';
+import { encodeScore, offlineHost } from '../../src/control/offline-render.js';
+import { applyCommand } from '../../src/runtime/engine-command.js';
 import { buildW2, w2Ids, W2, type W2Build } from '../fixtures/w2.js';
 import { compareOutputs, W2Reference, type W2ReferenceState } from '../../bench/w2-reference.js';
 
@@ -164,8 +164,9 @@ interface RunResult {
 
 /** Renders `build` with the engine and the reference side by side, comparing after each block. */
 function runSideBySide(build: W2Build, block: number): RunResult {
-  const engine = new Engine({ sampleRate: W2.sampleRate, maxBlock: block, seed: 1 });
-  engine.applyPatch(build.patch);
+  // The live slots' host, fed the score with applyCommand block by block (like renderOffline).
+  const host = offlineHost({ patch: build.patch, sampleRate: W2.sampleRate, blockSize: block, seed: 1 });
+  const engine = host.engine;
   const ref = new W2Reference(build.voices, build.gates, block);
   const n = build.voices.count;
 
@@ -209,15 +210,15 @@ function runSideBySide(build: W2Build, block: number): RunResult {
   };
 
   let next = 0;
-  const score = build.score;
+  const score = encodeScore(build.score);
   for (let done = 0, blockIndex = 0; done < build.frames; blockIndex++) {
     const frames = Math.min(block, build.frames - done);
     while (next < score.length && score[next]!.frame < done + frames) {
-      const timed = score[next]!;
-      assert.ok(scheduleModuleCommand(engine, timed.frame, timed.command), `could not schedule ${timed.address}`);
+      const c = score[next]!;
+      assert.ok(applyCommand(host, c.frame, c.kind, c.handle, c.index, c.value, c.payload, undefined), `could not schedule ${c.address}`);
       next++;
     }
-    engine.render(el, er, frames);
+    host.renderBlock(el, er, frames);
     engine.drainFaults((module, code, frame) => faults.push(`${module} ${code} at ${frame}`));
     ref.render(rl, rr, frames);
     eLeft.set(el.subarray(0, frames), done);

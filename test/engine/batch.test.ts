@@ -16,7 +16,7 @@ import type { PatchConnection, PatchModule } from '../../src/patch/document.js';
 import type { ResolvedPatch } from '../../src/patch/document.js';
 import { validatePatch } from '../../src/patch/validate.js';
 import { buildW2, W2 } from '../fixtures/w2.js';
-import type { TimedCommand } from '../../src/control/score.js';
+import { initialPayload, type TimedCommand } from '../../src/control/score.js';
 import { TestRandom } from '../helpers/random.js';
 import { differingValues } from '../helpers/bits.js';
 import { engineTwins, stateDifference } from '../helpers/batch-conformance.js';
@@ -135,6 +135,8 @@ for (const voices of [8, 64]) {
   test(`W2 at ${voices} voices: batch on = batch off (outputs and states, gates at their frames)`, () => {
     const build = buildW2(voices, 1);
     const [on, off] = engines(build.patch, W2.sampleRate);
+    // The score names modules by the handles a render of build.patch assigns; so do the engines.
+    for (const [id, handle] of initialPayload(build.patch, W2.sampleRate).handles) assert.equal(on.instance(id)?.handle, handle, id);
     const outs = [0, 1].map(() => [new Float32Array(MAX_BLOCK), new Float32Array(MAX_BLOCK)] as const);
     const commands = [...build.score];
     let next = 0;
@@ -198,10 +200,11 @@ test('batch groups: the plan groups independent filters 4 at a time and keeps th
   assert.deepEqual(off.instances().map((m) => m.id), build.patch.modules.map((m) => m.id));
 });
 
+/** A W2 score command (a gate, naming its module by the handle the score assigned). */
 function applyCommand(engine: Engine, c: TimedCommand): void {
   const command = c.command;
   if (command.kind !== 'gate') throw new Error(`unexpected W2 command ${c.address}`);
-  engine.scheduleGate(c.frame, engine.instance(command.id)!.handle, command.on);
+  engine.scheduleGate(c.frame, command.handle, command.on);
 }
 
 /**

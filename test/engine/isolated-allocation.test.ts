@@ -49,6 +49,22 @@ test(`engine render loop (every module, modulation, sums, gates): allocates noth
 });
 
 /**
+ * A slot's command path: ring records (a param set and a gate every 4 blocks, fractional
+ * values) drained by SlotCommands and applied with applyCommand, as the slot worker does per
+ * block: no JSON, no closure, nothing per block. The budget is the engine probe's, 64 bytes per
+ * command: Engine.scheduleParam boxes a fractional value once per call (measured ~24 bytes,
+ * the same called directly; with integral values the probe grows no more than the engine's).
+ */
+const COMMANDS_HEAP_GROWTH_LIMIT = HEAP_GROWTH_LIMIT + (Number(BLOCKS) / 2) * 64;
+
+test(`slot command path (ring records, SlotCommands, applyCommand, the slots' host): allocates nothing per block over ${BLOCKS} blocks`, () => {
+  const result = probe('commands');
+  assert.ok(result.events >= Number(BLOCKS) / 2, `the commands were applied: ${result.events} events`);
+  assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
+  assert.ok(result.heapGrowth < COMMANDS_HEAP_GROWTH_LIMIT, `heap grew ${result.heapGrowth} bytes`);
+});
+
+/**
  * Sequencers: nothing per block; like scheduled commands, a scheduled sequencer event may box
  * its frame once (~16 bytes) when the call is not inlined. The budget allows 64 bytes per event, as for scheduled commands above
  * (about 50 events/s here; warm-up included) on top of JIT bookkeeping; a per-block allocation

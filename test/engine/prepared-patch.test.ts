@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRegistry } from '../../src/dsp/modules/index.js';
-import { EVENT_GATE, EVENT_PARAM } from '../../src/engine/event-queue.js';
+import { CMD_GATE, CMD_PARAM, applyCommand } from '../../src/runtime/engine-command.js';
 import type { PatchDocument, PatchModule, PatchConnection } from '../../src/patch/document.js';
 import { EngineHost, type PatchPayload } from '../../src/runtime/engine-host.js';
 import { PatchPreparation } from '../../src/engine/patch-preparation.js';
@@ -77,7 +77,7 @@ function run(script: Script): { audio: Float32Array; state: string } {
   const audio = new Float32Array(BLOCKS * BLOCK * 2);
   const left = new Float32Array(BLOCK);
   const right = new Float32Array(BLOCK);
-  const gate = (frame: number, handle: number, on: boolean): void => host.event(frame, EVENT_GATE, handle, 0, on ? 1 : 0);
+  const gate = (frame: number, handle: number, on: boolean): void => void applyCommand(host, frame, CMD_GATE, handle, 0, on ? 1 : 0, undefined, undefined);
   for (let v = 0; v < 6; v++) gate(100 + v * 300, h0.get(`env${v}`)!, true);
   for (let b = 0; b < BLOCKS; b++) {
     if (b === 10) {
@@ -87,7 +87,7 @@ function run(script: Script): { audio: Float32Array; state: string } {
       // Events at the apply frame: a gate on a module P1 creates, a param of a kept one.
       gate(F1, h1.get('env7')!, true);
       gate(F1, h1.get('env0')!, false);
-      host.event(F1, EVENT_PARAM, h1.get('osc3')!, 1, 150);
+      applyCommand(host, F1, CMD_PARAM, h1.get('osc3')!, 1, 150, undefined, undefined);
       gate(F1 + 17, h1.get('env8')!, true);
       if (script.prepare === 'all') while (host.prepare()) { /* until everything is built */ }
     }

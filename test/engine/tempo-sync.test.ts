@@ -11,7 +11,8 @@ import { noteValueBeats, paramValueFromInput } from '../../src/dsp/spec.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { PatchModule, ResolvedPatch } from '../../src/patch/document.js';
 import { validatePatch } from '../../src/patch/validate.js';
-import { parseModuleCommand } from '../../src/control/address.js';
+import { parseParamSet } from '../../src/control/address.js';
+import { PatchEditor } from '../../src/control/patch-editor.js';
 
 const RATE = 48000;
 
@@ -126,12 +127,14 @@ test('a patch applied after a tempo change starts its synced params at the curre
 });
 
 test('/mod refuses a note value with the way to set one (a /mod value does not follow the tempo)', () => {
-  const spec = registry.get('timeprobe')!.spec;
-  const result = parseModuleCommand('/mod/p/time', ['1/8.'], (id) => (id === 'p' ? spec : undefined));
+  // The live patch as /mod sees it: the patch editor, module p with engine handle 1.
+  const editor = new PatchEditor(registry, { format: 'chronus-patch', version: 1, modules: [{ id: 'p', type: 'timeprobe' }], connections: [] });
+  editor.setHandles([['p', 1]]);
+  const result = parseParamSet('p', 'time', ['1/8.'], editor);
   assert.equal(result.ok, false);
   if (result.ok) return;
   assert.equal(result.error.code, 'E_BAD_ARGS');
   assert.match(result.error.message, /\/patch\/set p time 1\/8\./);
-  const ms = parseModuleCommand('/mod/p/time', [250], (id) => (id === 'p' ? spec : undefined));
+  const ms = parseParamSet('p', 'time', [250], editor);
   assert.ok(ms.ok);
 });

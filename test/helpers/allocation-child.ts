@@ -1,18 +1,24 @@
 // Child process for the isolated allocation test (`isolated-allocation.test.ts`): one kernel,
 // or the engine with a patch of every module, in a fresh V8 so the JIT state depends only on
 // this workload (in a shared test process, what ran before changes inlining decisions).
-// Usage: node allocation-child.js <module type | engine | sequencer | batch> [blocks] [const | sweep]
+// Usage: node allocation-child.js <module type | engine | sequencer | batch | commands> [blocks] [const | sweep]
 // Prints one JSON line: { collections, heapGrowth }.
 
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { Engine } from '../../src/engine/engine.js';
 import type { ControlOp } from '../../src/engine/sequencer/ops.js';
+import type { PatchDocument, ResolvedPatch } from '../../src/patch/document.js';
 import { validatePatch } from '../../src/patch/validate.js';
 import { allocationProbe } from './allocation.js';
 import { KernelHarness } from './kernel-harness.js';
 import { TestRandom } from './random.js';
 import { percussivePatch } from './sequencer.js';
 import { buildW2, W2 } from '../fixtures/w2.js';
+import { CommandRingWriter } from '../../src/runtime/command-ring.js';
+import { CMD_GATE, CMD_PARAM, type EncodedCommand } from '../../src/runtime/engine-command.js';
+import { EngineHost } from '../../src/runtime/engine-host.js';
+import { SLOT_LOCKSTEP, SLOT_PRODUCED, SLOT_STATE, UNDECIDED, createSharedState } from '../../src/runtime/shared-state.js';
+import { SlotCommands } from '../../src/runtime/slot-commands.js';
 
 const target = process.argv[2] ?? 'engine';
 const blocks = Number(process.argv[3] ?? 20000);
@@ -46,6 +52,66 @@ function kernelBody(type: string): () => void {
 }
 
 function engineBody(): () => void {
+  const result = everyModulePatch();
+  const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
+  engine.applyPatch(result.patch);
+  const left = new Float32Array(128);
+  const right = new Float32Array(128);
+  const env = engine.instance('env1')!.handle;
+  let n = 0;
+  return () => {
+    if ((n & 31) === 0) engine.scheduleGate(engine.frame + 17, env, (n & 32) === 0);
+    engine.render(left, right, 128);
+    n++;
+  };
+}
+
+let commandsHost: EngineHost | undefined;
+
+/**
+ * A slot's command path: every 4 blocks a param set (a fractional value) and a gate (on with a
+ * velocity, or off) written to a shared command ring by the command bus's writer, then drained
+ * and applied by SlotCommands (decideFrame, applyCommand) as the slot worker does, and the
+ * block rendered by the slots' host.
+ */
+function commandsBody(): () => void {
+  const result = everyModulePatch();
+  const shared = createSharedState({ sampleRate: 48000, blockSize: 128, slots: 1, ringBlocks: 64, hashHistory: 64, commandCapacity: 1024, payloadBytes: 1024, recordBlocks: 64 });
+  const me = shared.slots[0]!;
+  Atomics.store(me.ints, SLOT_STATE, SLOT_LOCKSTEP);
+  const handles = result.document.modules.map((m, i): [string, number] => [m.id, i + 1]);
+  const host = EngineHost.fresh({ sampleRate: 48000, blockSize: 128, seed: 1 }, registry, { doc: result.document, handles, crossfadeFrames: 0 });
+  commandsHost = host;
+  const handle = (id: string): number => handles.find(([m]) => m === id)![1];
+  const cutoff = registry.get('filter')!.spec.params.findIndex((p) => p.id === 'cutoff');
+  // The commands, encoded once (as the bus encodes each message): the writer copies their fields.
+  const params: EncodedCommand[] = [911.1, 1733.7, 523.25, 2450.9].map((value) => ({ kind: CMD_PARAM, handle: handle('filt1'), index: cutoff, value }));
+  const gates: EncodedCommand[] = [0.8, 0].map((value) => ({ kind: CMD_GATE, handle: handle('env1'), index: 0, value }));
+  const writer = new CommandRingWriter(shared);
+  const commands = new SlotCommands(shared, 0, host);
+  const left = new Float32Array(128);
+  const right = new Float32Array(128);
+  let seq = 0;
+  let n = 0;
+  const send = (command: EncodedCommand, frame: number): void => {
+    Atomics.store(shared.decisions, seq & 1023, UNDECIDED);
+    if (!writer.push(seq, frame, command)) throw new Error('command ring full');
+    seq = (seq + 1) | 0;
+  };
+  return () => {
+    if ((n & 3) === 0) {
+      send(params[(n >> 2) & 3]!, host.frame + 17);
+      send(gates[(n >> 2) & 1]!, host.frame + 53);
+    }
+    commands.drain();
+    host.renderBlock(left, right, 128);
+    Atomics.store(me.ints, SLOT_PRODUCED, (Atomics.load(me.ints, SLOT_PRODUCED) + 1) | 0);
+    n++;
+  };
+}
+
+/** A patch with every module type, modulation, sums and gates. */
+function everyModulePatch(): { patch: ResolvedPatch; document: PatchDocument } {
   const result = validatePatch({
     format: 'chronus-patch',
     version: 1,
@@ -69,17 +135,7 @@ function engineBody(): () => void {
     ],
   }, registry);
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
-  const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
-  engine.applyPatch(result.patch);
-  const left = new Float32Array(128);
-  const right = new Float32Array(128);
-  const env = engine.instance('env1')!.handle;
-  let n = 0;
-  return () => {
-    if ((n & 31) === 0) engine.scheduleGate(engine.frame + 17, env, (n & 32) === 0);
-    engine.render(left, right, 128);
-    n++;
-  };
+  return result;
 }
 
 /**
@@ -139,9 +195,13 @@ function batchBody(): () => void {
   };
 }
 
-const body = target === 'engine' ? engineBody() : target === 'sequencer' ? sequencerBody() : target === 'batch' ? batchBody() : kernelBody(target);
+const body = target === 'engine' ? engineBody()
+  : target === 'sequencer' ? sequencerBody()
+  : target === 'batch' ? batchBody()
+  : target === 'commands' ? commandsBody()
+  : kernelBody(target);
 const result = await allocationProbe(body, blocks);
 // For the sequencer probe: how many events the sequencers scheduled (warm-up included).
-const events = sequencerEngine?.counters.eventsApplied ?? batchEngine?.counters.eventsApplied ?? 0;
+const events = sequencerEngine?.counters.eventsApplied ?? batchEngine?.counters.eventsApplied ?? commandsHost?.engine.counters.eventsApplied ?? 0;
 const batch = batchEngine?.batchStats();
 process.stdout.write(`${JSON.stringify({ ...result, events, ...(batch === undefined ? {} : { batched: batch.batched, fallback: batch.fallback }) })}\n`);

@@ -7,7 +7,7 @@ import { STAGE_MIN_NEW_MODULES, mayPrepare, stagedCommitAheadMs } from '../../sr
 import { SLOT_DOWN, SLOT_JOINING, SLOT_LOCKSTEP, SLOT_PREPARED_SEQ, SLOT_STATE, createSharedState } from '../../src/runtime/shared-state.js';
 
 function shared(): ReturnType<typeof createSharedState> {
-  const s = createSharedState({ sampleRate: 48000, blockSize: 128, slots: 2, ringBlocks: 64, hashHistory: 64, commandCapacity: 64, recordBlocks: 64 });
+  const s = createSharedState({ sampleRate: 48000, blockSize: 128, slots: 2, ringBlocks: 64, hashHistory: 64, commandCapacity: 64, payloadBytes: 1024, recordBlocks: 64 });
   for (const slot of s.slots) Atomics.store(slot.ints, SLOT_STATE, SLOT_LOCKSTEP);
   return s;
 }

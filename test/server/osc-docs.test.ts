@@ -16,7 +16,7 @@ import { PATCH_ERROR_CODES } from '../../src/patch/errors.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Sources whose error codes reach OSC clients: /fail replies, E_PATCH_INVALID details, notifications. */
-const CONTROL_SOURCES = ['command-table.ts', 'server.ts', 'patch-editor.ts', 'address.ts', 'osc-transport.ts', 'seq-commands.ts'];
+const CONTROL_SOURCES = ['command-table.ts', 'dispatcher.ts', 'server.ts', 'patch-editor.ts', 'address.ts', 'osc-transport.ts', 'seq-commands.ts'];
 const OTHER_SOURCES = ['src/engine/instance.ts'];
 /** src/control files with codes that never reach an OSC client, and why. */
 const NOT_OSC: Readonly<Record<string, string>> = {

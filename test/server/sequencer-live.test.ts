@@ -127,7 +127,7 @@ test('live sequencer and timetags: recording = offline render, steps on the grid
     // frame, until the stop; then the timetagged hit, on its exact sample. (Onsets from the
     // offline render: bit-equal to the recording, and free of the sine voice's 16-bit noise.)
     const kickOnly = renderToArrays({
-      patch: patch.patch, score: parsed.commands.filter((c) => !('id' in c.command && c.command.id === 'adsr1') && !(c.command.kind === 'control' && 'id' in c.command.op && c.command.op.id === 'bass')),
+      patch: patch.patch, score: parsed.commands.filter((c) => c.address !== '/gate/adsr1' && !(c.command.kind === 'control' && 'id' in c.command.op && c.command.op.id === 'bass')),
       frames: firstFrame + recorded.length, sampleRate: RATE, blockSize: 128, seed: 3,
     }).left;
     const expected: number[] = [];
