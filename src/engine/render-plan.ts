@@ -199,9 +199,9 @@ export function compileRenderPlan(
     ordered = grouped.order;
     groupRanges = grouped.groups;
   }
-  // Liveness slot of each step: the members of a group share one.
-  const slotOf = ordered.map((_, i) => i);
-  for (const g of groupRanges) for (let k = 1; k < g.size; k++) slotOf[g.start + k] = g.start;
+  // Liveness position of each step: the members of a group share one.
+  const livePositionOf = ordered.map((_, i) => i);
+  for (const g of groupRanges) for (let k = 1; k < g.size; k++) livePositionOf[g.start + k] = g.start;
   const byId = new Map(ordered.map((m) => [m.id, m] as const));
   const lookup = (id: string): ModuleInstance => {
     const m = byId.get(id);
@@ -233,7 +233,7 @@ export function compileRenderPlan(
     });
   });
   const readsAtEnd = new Set(deferred.map((m) => m.id));
-  const mixTargets = assignPooledBuffers(ordered, connections, bindings, position, masterId, slotOf, readsAtEnd, scratch);
+  const mixTargets = assignPooledBuffers(ordered, connections, bindings, position, masterId, livePositionOf, readsAtEnd, scratch);
 
   const sendsByStep: PortSend[][] = ordered.map(() => []);
   const steps: PlanStep[] = [];
@@ -322,9 +322,9 @@ function checkRenderOrder(ordered: readonly ModuleInstance[], connections: reado
  * sends lives for its own step. A mix target lives from its first sender's step to its
  * consumer's. A step never gets a buffer freed at that step (it may still be reading it); the
  * master's outputs live to the end. Faulted modules zero their (shared) outputs every
- * sub-block instead of once. Liveness is counted in slots (`slotOf`: a batch group's members
- * share their first step's slot, so nothing is freed or reused inside a group). Returns the
- * mix target of each mixed input port.
+ * sub-block instead of once. Liveness is counted in positions (`livePositionOf`: a batch
+ * group's members share their first step's position, so nothing is freed or reused inside a
+ * group). Returns the mix target of each mixed input port.
  * Render thread, at compile time (allocates the pool).
  */
 function assignPooledBuffers(
@@ -333,14 +333,16 @@ function assignPooledBuffers(
   bindings: readonly (readonly PortBinding[])[],
   stepPosition: ReadonlyMap<string, number>,
   masterId: string,
-  slotOf: readonly number[],
+  livePositionOf: readonly number[],
   /** Modules whose inputs are read after the last step (deferred loop breakers). */
   readsAtEnd: ReadonlySet<string>,
   scratch: RenderScratch,
 ): Map<object, Float32Array> {
-  const position = new Map([...stepPosition].map(([id, i]) => [id, readsAtEnd.has(id) ? Number.POSITIVE_INFINITY : slotOf[i]!] as const));
-  // Last slot that reads each module's outputs (its own slot when nothing reads them later).
-  const lastUse = ordered.map((_, i) => slotOf[i]!);
+  // Module id → its liveness position (+Infinity for a deferred loop breaker: it reads its
+  // inputs after the last step).
+  const livePosition = new Map([...stepPosition].map(([id, i]) => [id, readsAtEnd.has(id) ? Number.POSITIVE_INFINITY : livePositionOf[i]!] as const));
+  // Last position that reads each module's outputs (its own when nothing reads them later).
+  const lastUse = ordered.map((_, i) => livePositionOf[i]!);
   const sent = new Set<ResolvedConnection>();
   // Mix targets to allocate at the step of their first sender.
   const targetsAt = new Map<number, { port: object; consumer: number }[]>();
@@ -348,16 +350,16 @@ function assignPooledBuffers(
     ports.forEach((binding, k) => {
       if (binding.kind !== 'mixed') return;
       for (const c of binding.feeds) sent.add(c);
-      const first = position.get(binding.feeds[0]!.from)!;
+      const first = livePosition.get(binding.feeds[0]!.from)!;
       const list = targetsAt.get(first) ?? [];
-      list.push({ port: ordered[i]!.inputs[k]!, consumer: readsAtEnd.has(ordered[i]!.id) ? Number.POSITIVE_INFINITY : slotOf[i]! });
+      list.push({ port: ordered[i]!.inputs[k]!, consumer: readsAtEnd.has(ordered[i]!.id) ? Number.POSITIVE_INFINITY : livePositionOf[i]! });
       targetsAt.set(first, list);
     });
   });
   for (const c of connections) {
     if (sent.has(c)) continue;
     const source = stepPosition.get(c.from)!;
-    const reader = c.kind === 'input' ? position.get(c.to)! : slotOf[stepPosition.get(c.to)!]!;
+    const reader = c.kind === 'input' ? livePosition.get(c.to)! : livePositionOf[stepPosition.get(c.to)!]!;
     if (reader > lastUse[source]!) lastUse[source] = reader;
   }
   const masterIndex = stepPosition.get(masterId);
@@ -376,17 +378,17 @@ function assignPooledBuffers(
       instance.outputs[o] = buffer;
       if (Number.isFinite(lastUse[i]!)) release(lastUse[i]!, buffer);
     }
-    // Mix targets first sent into in this slot (allocated at its first step).
-    if (slotOf[i] === i) {
+    // Mix targets first sent into at this position (allocated at its first step).
+    if (livePositionOf[i] === i) {
       for (const { port, consumer } of targetsAt.get(i) ?? []) {
         const buffer = free.pop() ?? scratch.memory.f32(scratch.maxBlock);
         targets.set(port, buffer);
         if (Number.isFinite(consumer)) release(consumer, buffer);
       }
     }
-    // Buffers whose last reader is this slot become free only after its last step.
-    if (i + 1 < ordered.length && slotOf[i + 1] === slotOf[i]) return;
-    const released = releaseAt.get(slotOf[i]!);
+    // Buffers whose last reader is at this position become free only after its last step.
+    if (i + 1 < ordered.length && livePositionOf[i + 1] === livePositionOf[i]) return;
+    const released = releaseAt.get(livePositionOf[i]!);
     if (released !== undefined) free.push(...released);
   });
   return targets;

@@ -1,8 +1,13 @@
+// The complete render state of an engine at a block boundary. Everything is typed arrays and
+// numbers, so it moves between threads by structured clone or transfer without JSON. Each part
+// of the engine snapshots its own state (Engine.snapshot composes them); one instance's state
+// is copied out and back here.
+//
+// Threading: the render thread that owns the engine, between blocks. Everything allocates.
+
+import { FAULT_NONE, type ModuleInstance } from './instance.js';
 import type { SequencerSnapshot } from './sequencer/bank.js';
 import type { ControlOp } from './sequencer/ops.js';
-
-// The complete render state of an engine at a block boundary. Everything is typed arrays and
-// numbers, so it moves between threads by structured clone or transfer without JSON.
 
 export interface InstanceSnapshot {
   readonly id: string;
@@ -26,4 +31,28 @@ export interface EngineSnapshot {
   readonly sequencer: SequencerSnapshot;
   /** Control ops not yet applied (plain data). */
   readonly controls: ReadonlyArray<{ readonly frame: number; readonly op: ControlOp }>;
+}
+
+/** Copies one live instance's handle, fault, ramps and DSP state. */
+export function snapshotInstance(m: ModuleInstance): InstanceSnapshot {
+  return {
+    id: m.id,
+    type: m.type,
+    handle: m.handle,
+    fault: m.fault,
+    ramp: m.params.ramp.slice(),
+    state: m.kernel.stateArrays().map((a) => a.slice()),
+  };
+}
+
+/** Puts `saved` (taken from an instance of the same id and type) back into `instance`. Throws on a state of another shape. */
+export function restoreInstance(instance: ModuleInstance, saved: InstanceSnapshot): void {
+  instance.handle = saved.handle;
+  instance.fault = saved.fault;
+  instance.params.ramp.set(saved.ramp);
+  instance.params.invalidate();
+  const arrays = instance.kernel.stateArrays();
+  if (arrays.length !== saved.state.length) throw new Error(`snapshot state of '${saved.id}' has the wrong shape`);
+  arrays.forEach((a, k) => a.set(saved.state[k]!));
+  if (instance.fault !== FAULT_NONE) for (const out of instance.outputs) out.fill(0);
 }

@@ -297,7 +297,7 @@ export class SequencerBank {
         this.resolveSequencer(s);
         return;
       case 'seq.param': {
-        const l = this.laneSlot(s, op.lane);
+        const l = this.laneIndex(s, op.lane);
         if (l < 0) return;
         this.laneModules[s * MAX_LANES + l] = op.module;
         this.laneParams[s * MAX_LANES + l] = op.param;
@@ -305,7 +305,7 @@ export class SequencerBank {
         return;
       }
       case 'seq.lane': {
-        const l = this.laneSlot(s, op.lane);
+        const l = this.laneIndex(s, op.lane);
         if (l < 0) return;
         const k = s * MAX_LANES + l;
         const now = op.immediate || !running;
@@ -409,8 +409,8 @@ export class SequencerBank {
     this.resolveSequencer(s);
   }
 
-  /** Lane slot of `name` in sequencer `s`, taking a free one for a new name; -1 when full. */
-  private laneSlot(s: number, name: string): number {
+  /** Lane index of `name` in sequencer `s`, taking a free lane for a new name; -1 when full. */
+  private laneIndex(s: number, name: string): number {
     let free = -1;
     for (let l = 0; l < MAX_LANES; l++) {
       const n = this.laneNames[s * MAX_LANES + l];
