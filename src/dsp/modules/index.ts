@@ -7,6 +7,7 @@ import { ModuleRegistry } from '../registry.js';
 import { acidModule } from './acid.js';
 import { adsrModule } from './adsr.js';
 import { chorusModule } from './chorus.js';
+import { clockdivModule } from './clockdiv.js';
 import { clapModule } from './clap.js';
 import { compModule } from './comp.js';
 import { crushModule } from './crush.js';
@@ -16,6 +17,8 @@ import { eqModule } from './eq.js';
 import { filterModule } from './filter.js';
 import { flangerModule } from './flanger.js';
 import { fmModule } from './fm.js';
+import { followerModule } from './follower.js';
+import { glideModule } from './glide.js';
 import { hatModule } from './hat.js';
 import { kickModule } from './kick.js';
 import { ladderModule } from './ladder.js';
@@ -28,8 +31,10 @@ import { outModule } from './out.js';
 import { panModule } from './pan.js';
 import { phaserModule } from './phaser.js';
 import { pluckModule } from './pluck.js';
+import { quantModule } from './quant.js';
 import { ringmodModule } from './ringmod.js';
 import { reverbModule } from './reverb.js';
+import { shModule } from './sh.js';
 import { snareModule } from './snare.js';
 import { supersawModule } from './supersaw.js';
 import { vcaModule } from './vca.js';
@@ -66,6 +71,11 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   fmModule,
   pluckModule,
   wavetableModule,
+  glideModule,
+  shModule,
+  quantModule,
+  clockdivModule,
+  followerModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
