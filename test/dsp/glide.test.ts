@@ -28,9 +28,19 @@ function step(frames: number, at: number, from: number, to: number): Float32Arra
   return x;
 }
 
-/** Samples from the last sample before the step (at − 1) to the first where |y − start| ≥ fraction·|step|. */
+/**
+ * Samples from the last sample before the step (at − 1) to where |y − from| crosses
+ * fraction·|to − from| (fractional: linear interpolation between the samples either side).
+ */
 function samplesToFraction(y: Float32Array, at: number, from: number, to: number, fraction: number): number {
-  for (let i = at; i < y.length; i++) if (Math.abs(y[i]! - from) >= fraction * Math.abs(to - from)) return i - (at - 1);
+  const level = fraction * Math.abs(to - from);
+  for (let i = at; i < y.length; i++) {
+    const v = Math.abs(y[i]! - from);
+    if (v >= level) {
+      const prev = Math.abs(y[i - 1]! - from);
+      return i - (at - 1) - (v - level) / (v - prev);
+    }
+  }
   return Number.POSITIVE_INFINITY;
 }
 
@@ -40,11 +50,11 @@ test('glide exponential: 63.2 % of a step after τ = time / ln 1000, within 1 %'
     const at = 1000;
     const y = glide({ mode: MODES.exponential, time }, step(at + Math.ceil(1.2 * (time * SR) / 1000), at, from, to));
     const k63 = samplesToFraction(y, at, from, to, 1 - Math.exp(-1));
-    assert.ok(Math.abs(k63 / tauSamples - 1) < TIME_TOLERANCE, `time ${time}: 63 % after ${k63} samples, τ = ${tauSamples.toFixed(1)}`);
+    assert.ok(Math.abs(k63 / tauSamples - 1) < TIME_TOLERANCE, `time ${time}: 63 % after ${k63.toFixed(2)} samples, τ = ${tauSamples.toFixed(1)}`);
     // −60 dB: the distance left falls below 0.1 % of the step after `time`.
     const k60 = samplesToFraction(y, at, from, to, 1 - 1e-3);
     const timeSamples = (time * SR) / 1000;
-    assert.ok(Math.abs(k60 / timeSamples - 1) < TIME_TOLERANCE, `time ${time}: −60 dB after ${k60} samples, expected ${timeSamples}`);
+    assert.ok(Math.abs(k60 / timeSamples - 1) < TIME_TOLERANCE, `time ${time}: −60 dB after ${k60.toFixed(2)} samples, expected ${timeSamples}`);
     assert.equal(y[at - 1], Math.fround(from), 'nothing moves before the step');
   }
 });
