@@ -42,6 +42,11 @@ const SETTINGS: Readonly<Record<string, readonly Readonly<Record<string, number 
   fm: [{ feedback: 0.5, index: 4, ratio: 3.5 }],
   pluck: [{ freq: 55, decay: 10 }, { freq: 1760, damp: 1 }],
   wavetable: [{ table: 'formant', position: 0.5 }],
+  glide: [{ mode: 'linear' }, { mode: 'constant_time' }],
+  sh: [{ mode: 'track' }],
+  quant: [{ scale: 'major', root: 2 }],
+  clockdiv: [{ div: 1, mult: 8 }],
+  follower: [{ mode: 'rms' }],
 };
 
 interface Row {
