@@ -76,7 +76,7 @@ function batch(r: Rig, done: number): number {
   const dispatcher = r.server.dispatcher;
   const messages = r.messages;
   const t0 = process.cpuUsage();
-  for (let i = 0; i < BATCH; i++) dispatcher.dispatch(messages[(done + i) & 1023]!, 'bench', reply);
+  for (let i = 0; i < BATCH; i++) void dispatcher.dispatch(messages[(done + i) & 1023]!, 'bench', reply);
   const used = process.cpuUsage(t0);
   drain(r);
   return used.user + used.system;
@@ -102,7 +102,7 @@ function check(r: Rig): void {
   if (counters.failed + counters.badArgs + counters.unknownAddress + counters.internalErrors > 0) throw new Error(`control bench: messages failed ${JSON.stringify(counters)}`);
   const { shared, bus } = r.server.supervisor;
   const before = Atomics.load(shared.ctl, CTL_CMD_WRITE);
-  r.server.dispatcher.dispatch({ address: '/mod/o1/freq', args: [1234.5], timeMs: undefined }, 'bench', () => undefined);
+  void r.server.dispatcher.dispatch({ address: '/mod/o1/freq', args: [1234.5], timeMs: undefined }, 'bench', () => undefined);
   const at = (before & (shared.config.commandCapacity - 1)) * CMD_FIELDS;
   const c = shared.commands;
   if (c[at + CMD_KIND] !== CMD_PARAM || c[at + CMD_HANDLE] !== bus.handleOf('o1') || c[at + CMD_VALUE] !== 1234.5) throw new Error('control bench: the ring does not hold the /mod');

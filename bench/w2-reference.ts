@@ -434,11 +434,11 @@ export class W2Reference {
           for (let j = 0; j < TAPS; j++) {
             const a = table[t0 + j]!;
             const b = table[t0 + TAPS + j]!;
-            ring[r0 + ((base + j) & MASK)] += -2 * (a + frac * (b - a));
+            ring[r0 + ((base + j) & MASK)]! += -2 * (a + frac * (b - a));
           }
         }
         phase = p;
-        ring[r0 + pos] += 2 * p - 1;
+        ring[r0 + pos]! += 2 * p - 1;
         const o = r0 + base;
         const v0 = Math.fround(oscGain * ring[o]!);
         ring[o] = 0;
@@ -523,7 +523,7 @@ export class W2Reference {
             stage = IDLE;
           }
         }
-        mix[i] += gain * Math.fround(filtered * y);
+        mix[i]! += gain * Math.fround(filtered * y);
       }
       oscPhase[v] = phase;
       oscPos[v] = pos;

@@ -60,7 +60,7 @@ function argValue(arg: { type: string; value?: unknown }): OscValue {
     case 'double':
       return arg.value as number;
     case 'bigint':
-      return Number(arg.value as bigint);
+      return Number(arg.value);
     case 'string':
     case 'character':
       return arg.value as string;

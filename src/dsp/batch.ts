@@ -111,10 +111,10 @@ export abstract class WasmBatchKernel implements BatchKernel {
     writeHeader(arena, this, d, head);
     for (let l = 0; l < count; l++) {
       const at = head + DESC_HEADER_SLOTS + l * LANE_SLOTS;
-      writeStaticLane(kernels[l]!, d, at);
-      this.writeParams(kernels[l]!, d, at + D_PARAM);
+      writeStaticLane(kernels[l], d, at);
+      this.writeParams(kernels[l], d, at + D_PARAM);
     }
-    writePads(arena, d, head, count, kernels[count - 1]!.state);
+    writePads(arena, d, head, count, kernels[count - 1].state);
     this.entry(arena.descPtr, BATCH_LANES, start, end);
     for (let l = 0; l < count; l++) check[l] = d[head + DESC_HEADER_SLOTS + l * LANE_SLOTS + D_SQ]!;
     return true;
@@ -130,10 +130,10 @@ function writeHeader(arena: WasmArena, batch: BatchKernel, d: Float64Array, head
 function writeStaticLane(kernel: Kernel, d: Float64Array, at: number): void {
   d[at + D_STATE] = kernel.state.byteOffset;
   const outputs = kernel.io.outputs;
-  for (let o = 0; o < outputs.length; o++) d[at + D_OUT + o] = outputs[o]!.byteOffset;
+  for (let o = 0; o < outputs.length; o++) d[at + D_OUT + o] = outputs[o].byteOffset;
   const inputs = kernel.io.inputs;
   for (let i = 0; i < inputs.length; i++) {
-    const port = inputs[i]!;
+    const port = inputs[i];
     d[at + D_IN + i] = port.buffer.byteOffset;
     d[at + D_SCALE + i] = port.scale;
     d[at + D_CONNECTED + i] = port.connected ? 1 : 0;
@@ -152,7 +152,7 @@ function writePads(arena: WasmArena, d: Float64Array, head: number, count: numbe
     for (let k = 0; k < LANE_SLOTS; k++) d[to + k] = d[from + k]!;
     const pad = l - count;
     d[to + D_STATE] = arena.padStateFrom(pad, lastState);
-    const outputs = arena.padOutputPtrs[pad]!;
+    const outputs = arena.padOutputPtrs[pad];
     for (let o = 0; o < MAX_PORTS; o++) d[to + D_OUT + o] = outputs[o]!;
   }
 }
@@ -188,7 +188,7 @@ export class BatchCall {
     this.sharedPtr = arena.descPtr;
     this.sharedHead = arena.descPtr >> 3;
     writeHeader(arena, batch, this.d, this.head);
-    for (let l = 0; l < kernels.length; l++) writeStaticLane(kernels[l]!, this.d, this.head + DESC_HEADER_SLOTS + l * LANE_SLOTS);
+    for (let l = 0; l < kernels.length; l++) writeStaticLane(kernels[l], this.d, this.head + DESC_HEADER_SLOTS + l * LANE_SLOTS);
   }
 
   /** Renders every kernel of the call over [start, end); check[l] gets lane l's outputCheck. */
@@ -197,8 +197,8 @@ export class BatchCall {
     const head = this.head;
     const kernels = this.kernels;
     const n = this.size;
-    for (let l = 0; l < n; l++) this.batch.writeParams(kernels[l]!, d, head + DESC_HEADER_SLOTS + l * LANE_SLOTS + D_PARAM);
-    if (n < BATCH_LANES) writePads(this.arena, d, head, n, kernels[n - 1]!.state);
+    for (let l = 0; l < n; l++) this.batch.writeParams(kernels[l], d, head + DESC_HEADER_SLOTS + l * LANE_SLOTS + D_PARAM);
+    if (n < BATCH_LANES) writePads(this.arena, d, head, n, kernels[n - 1].state);
     this.batch.entry(this.descPtr, BATCH_LANES, start, end);
     for (let l = 0; l < n; l++) check[l] = d[head + DESC_HEADER_SLOTS + l * LANE_SLOTS + D_SQ]!;
   }
@@ -211,7 +211,7 @@ export class BatchCall {
     const d = this.d;
     const head = this.head;
     const n = this.size;
-    if (n < BATCH_LANES) writePads(this.arena, d, head, n, this.kernels[n - 1]!.state);
+    if (n < BATCH_LANES) writePads(this.arena, d, head, n, this.kernels[n - 1].state);
     this.batch.entry(this.descPtr, BATCH_LANES, start, end);
     for (let l = 0; l < n; l++) check[l] = d[head + DESC_HEADER_SLOTS + l * LANE_SLOTS + D_SQ]!;
   }
@@ -226,12 +226,12 @@ export class BatchCall {
     d[shared + DESC_CONSTS] = d[this.head + DESC_CONSTS]!;
     d[shared + DESC_WORK] = d[this.head + DESC_WORK]!;
     for (let j = 0; j < count; j++) {
-      const from = this.head + DESC_HEADER_SLOTS + lanes[j]! * LANE_SLOTS;
+      const from = this.head + DESC_HEADER_SLOTS + lanes[j] * LANE_SLOTS;
       const to = shared + DESC_HEADER_SLOTS + j * LANE_SLOTS;
       for (let k = 0; k < D_PARAM; k++) d[to + k] = d[from + k]!;
-      this.batch.writeParams(this.kernels[lanes[j]!]!, d, to + D_PARAM);
+      this.batch.writeParams(this.kernels[lanes[j]], d, to + D_PARAM);
     }
-    writePads(this.arena, d, shared, count, this.kernels[lanes[count - 1]!]!.state);
+    writePads(this.arena, d, shared, count, this.kernels[lanes[count - 1]].state);
     this.batch.entry(this.sharedPtr, BATCH_LANES, start, end);
     for (let j = 0; j < count; j++) check[j] = d[shared + DESC_HEADER_SLOTS + j * LANE_SLOTS + D_SQ]!;
   }

@@ -132,7 +132,7 @@ export abstract class Kernel {
   reset(): void {
     this.state.fill(0);
     const extra = this.extraStateArrays();
-    for (let i = 0; i < extra.length; i++) extra[i]!.fill(0);
+    for (let i = 0; i < extra.length; i++) extra[i].fill(0);
     this.init();
   }
 

@@ -77,7 +77,7 @@ export function groupForBatching(
   const emit = (i: number): void => {
     scheduled[i] = 1;
     order.push(ordered[i]!);
-    for (const bus of busesOf[i]!) busNext[bus]++;
+    for (const bus of busesOf[i]!) busNext[bus]!++;
   };
   /** Unscheduled ancestors of y (not y), or undefined when more than ANCESTOR_LIMIT. */
   const ancestors = (y: number): Set<number> | undefined => {

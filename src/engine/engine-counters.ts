@@ -37,22 +37,22 @@ export class EngineCounters {
   }
 
   addFrames(n: number): void {
-    this.values[FRAMES_RENDERED] += n;
+    this.values[FRAMES_RENDERED]! += n;
   }
   countEventApplied(): void {
-    this.values[EVENTS_APPLIED]++;
+    this.values[EVENTS_APPLIED]!++;
   }
   countEventDropped(): void {
-    this.values[EVENTS_DROPPED]++;
+    this.values[EVENTS_DROPPED]!++;
   }
   countEventLate(): void {
-    this.values[EVENTS_LATE]++;
+    this.values[EVENTS_LATE]!++;
   }
   countModuleFault(): void {
-    this.values[MODULE_FAULTS]++;
+    this.values[MODULE_FAULTS]!++;
   }
   countPatchApplied(): void {
-    this.values[PATCHES_APPLIED]++;
+    this.values[PATCHES_APPLIED]!++;
   }
 
 }

@@ -201,7 +201,7 @@ export class ParamBank {
         for (let s = 0; s < sources.length; s++) {
           const source = sources[s]!;
           const amount = amounts[s]!;
-          for (let i = start; i < end; i++) buffer[i] += amount * source[i]!;
+          for (let i = start; i < end; i++) buffer[i]! += amount * source[i]!;
         }
         const lo = this.min[p]!;
         const hi = this.max[p]!;

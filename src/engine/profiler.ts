@@ -77,15 +77,15 @@ export class Profiler {
     const t0 = performance.now();
     loop.renderBlock(plan, left, right, frames, this);
     const blockMs = performance.now() - t0;
-    this.block[0]++;
-    this.block[1] += blockMs;
+    this.block[0]!++;
+    this.block[1]! += blockMs;
     const blocks = this.blocks;
     const total = this.totalMs;
     const max = this.maxMs;
     for (let s = 0; s < profile.length; s++) {
       const ms = profile[s]!;
-      blocks[s]++;
-      total[s] += ms;
+      blocks[s]!++;
+      total[s]! += ms;
       if (ms > max[s]!) max[s] = ms;
     }
   }
@@ -105,7 +105,7 @@ export class Profiler {
       s = last;
       // A batch group's time is attributed evenly to its members.
       const ms = (performance.now() - t0 - clockMs) / (last - first + 1);
-      if (ms > 0) for (let t = first; t <= last; t++) profile[t] += ms;
+      if (ms > 0) for (let t = first; t <= last; t++) profile[t]! += ms;
     }
     if (plan.deferred.length > 0) loop.acceptDeferred(plan, start, end);
   }

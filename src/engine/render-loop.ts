@@ -212,7 +212,7 @@ export class RenderLoop {
         picked[count++] = lane;
         if (!(m.params.isSettled && batch.cacheable(m.kernel))) cacheable = false;
       } else {
-        this.batchCounts[1]++;
+        this.batchCounts[1]!++;
         this.runKernel(m, start, end);
         cacheable = false;
       }
@@ -223,7 +223,7 @@ export class RenderLoop {
       return;
     }
     for (let j = 0; j < count; j++) {
-      this.batchCounts[1]++;
+      this.batchCounts[1]!++;
       this.runKernel(lanes[picked[j]!]!, start, end);
     }
   }
@@ -246,7 +246,7 @@ export class RenderLoop {
         for (let j = 0; j < count; j++) this.faults.record(lanes[count === call.size ? j : picked[j]!]!, FAULT_THROW);
         return;
       }
-      this.batchCounts[0] += count;
+      this.batchCounts[0]! += count;
       const full = count === call.size;
       for (let j = 0; j < count; j++) {
         if (check[j]! < OUTPUT_CHECK_LIMIT) continue;
@@ -274,7 +274,7 @@ export class RenderLoop {
       return;
     }
     // Scan for NaN/±Inf unless the kernel vouched for its outputs (Kernel.outputCheck).
-    if (!(check[0]! < OUTPUT_CHECK_LIMIT)) {
+    if (!(check[0] < OUTPUT_CHECK_LIMIT)) {
       const outputs = instance.outputs;
       for (let o = 0; o < outputs.length; o++) {
         if (!isFiniteRange(outputs[o]!, start, end)) {

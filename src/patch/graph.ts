@@ -22,7 +22,7 @@ export interface TopologicalResult {
 export function topologicalSort(nodes: readonly string[], edges: readonly GraphEdge[]): TopologicalResult {
   const g = indexGraph(nodes, edges);
   const indegree = new Int32Array(nodes.length);
-  for (const targets of g.multiOut) for (const t of targets) indegree[t]++;
+  for (const targets of g.multiOut) for (const t of targets) indegree[t]!++;
   const ready = new MinHeap();
   for (let v = 0; v < nodes.length; v++) if (indegree[v] === 0) ready.push(v);
   const order: string[] = [];
@@ -31,7 +31,7 @@ export function topologicalSort(nodes: readonly string[], edges: readonly GraphE
     const v = ready.pop();
     done[v] = 1;
     order.push(nodes[v] as string);
-    for (const t of g.multiOut[v] as number[]) if (--indegree[t] === 0) ready.push(t);
+    for (const t of g.multiOut[v] as number[]) if (--indegree[t]! === 0) ready.push(t);
   }
   const unsorted = nodes.filter((_, v) => done[v] === 0);
   return { order, unsorted };

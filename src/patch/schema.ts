@@ -70,7 +70,7 @@ function schemas(): Schemas {
 /** JSON Schema (draft 2020-12) of the patch document, for docs and editors. */
 export function patchJsonSchema(): Record<string, unknown> {
   const { z, document } = schemas();
-  return z.toJSONSchema(document) as Record<string, unknown>;
+  return z.toJSONSchema(document);
 }
 
 export interface SalvagedModule {

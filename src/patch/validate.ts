@@ -430,7 +430,7 @@ function stereoWires(fromOutputs: readonly number[], target: Target, dest: Found
     if (pair !== undefined) return [{ fromOutput: first, toIndex: pair[0]!, amount }, { fromOutput: second, toIndex: pair[1]!, amount }];
     return [{ fromOutput: first, toIndex: target.index, amount: amount / 2 }, { fromOutput: second, toIndex: target.index, amount: amount / 2 }];
   }
-  if (pair !== undefined && target.index === pair[0]) return [{ fromOutput: first, toIndex: pair[0]!, amount }, { fromOutput: first, toIndex: pair[1]!, amount }];
+  if (pair !== undefined && target.index === pair[0]) return [{ fromOutput: first, toIndex: pair[0], amount }, { fromOutput: first, toIndex: pair[1]!, amount }];
   return [{ fromOutput: first, toIndex: target.index, amount }];
 }
 

@@ -150,7 +150,7 @@ export function startDeviceSink(ctx: DeviceSinkContext): void {
     if (lastCallback >= 0) {
       const interval = now - lastCallback;
       const bucket = (interval / HIST_BUCKET_MS) | 0;
-      intervals[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]++;
+      intervals[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]!++;
       if (interval > maxIntervalMs) maxIntervalMs = interval;
     }
     lastCallback = now;

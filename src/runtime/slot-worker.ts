@@ -172,11 +172,11 @@ function renderBlock(produced: number): void {
   Atomics.store(me.ints, SLOT_PRODUCED, (produced + 1) | 0);
   const stats = me.stats;
   stats[STAT_RENDER_LAST_MS] = ms;
-  stats[STAT_RENDER_SUM_MS] += ms;
-  stats[STAT_RENDER_COUNT]++;
+  stats[STAT_RENDER_SUM_MS]! += ms;
+  stats[STAT_RENDER_COUNT]!++;
   if (ms > stats[STAT_RENDER_MAX_MS]!) stats[STAT_RENDER_MAX_MS] = ms;
   const bucket = (ms / HIST_BUCKET_MS) | 0;
-  me.histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]++;
+  me.histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]!++;
   if (produced % COST_REPORT_BLOCKS === 0) {
     // Each report covers the last interval (start-up JIT warm-up does not linger in the figures).
     report({ type: 'costs', costs: engine.moduleCosts(), batch: engine.batchStats() });

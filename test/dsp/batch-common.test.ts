@@ -85,7 +85,7 @@ test('the conformance suite passes the real kernel and catches one that is one b
       d[state + S_PHASE] = nextUp(d[state + S_PHASE]! + 1) - 1;
     }, false), /state differs/],
     ['an output sample changed', mutant((d, f32, lane0, start) => {
-      f32[(d[lane0 + D_OUT]! >> 2) + start] += 1;
+      f32[(d[lane0 + D_OUT]! >> 2) + start]! += 1;
     }, false), /output 0 differs|outputCheck/],
     ['the output check changed', mutant((d, _f, lane0) => {
       d[lane0 + D_SQ] = nextUp(d[lane0 + D_SQ]! + 1);

@@ -95,7 +95,7 @@ test('clap: `tone` centres the noise band (peak of the power spectrum, smoothed 
     const psd = new Float64Array(size / 2 + 1);
     for (let seed = 1; seed <= 8; seed++) {
       const mags = magnitudeSpectrum(render({ tone, count: 1, tail: 300 }, HIT + size, seed), size, HIT, () => 1);
-      for (let k = 0; k < psd.length; k++) psd[k] += mags[k]! ** 2;
+      for (let k = 0; k < psd.length; k++) psd[k]! += mags[k]! ** 2;
     }
     // Mean power per bin over a sixth of an octave around f (a band-pass is symmetric in log f).
     const smoothed = (f: number): number => {

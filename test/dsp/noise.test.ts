@@ -47,7 +47,7 @@ function psd(x: Float32Array, size: number): Float64Array {
   for (let start = 0; start + size <= x.length; start += size / 2) {
     for (let i = 0; i < size; i++) input[i] = x[start + i]! * hann(i, size);
     fft.realTransform(out, input);
-    for (let k = 0; k <= size / 2; k++) power[k] += out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!;
+    for (let k = 0; k <= size / 2; k++) power[k]! += out[2 * k]! * out[2 * k]! + out[2 * k + 1]! * out[2 * k + 1]!;
   }
   return power;
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { CMD_GATE, CMD_PARAM, applyCommand } from '../../src/runtime/engine-command.js';
-import type { PatchDocument, PatchModule, PatchConnection } from '../../src/patch/document.js';
+import type { PatchDocument, PatchConnection } from '../../src/patch/document.js';
 import { EngineHost, type PatchPayload } from '../../src/runtime/engine-host.js';
 import { PatchPreparation } from '../../src/engine/patch-preparation.js';
 import { w2Document, w2Voices } from '../fixtures/w2.js';
@@ -38,7 +38,7 @@ function documents(): PatchDocument[] {
   p1.modules = p1.modules.filter((m) => !m.id.endsWith('5'));
   p1.connections = p1.connections.filter((c) => !c.from.startsWith('lfo5') && !c.from.startsWith('osc5') && !c.from.startsWith('vcf5') && !c.from.startsWith('env5'));
   const vcf1 = p1.modules.findIndex((m) => m.id === 'vcf1');
-  p1.modules[vcf1] = { id: 'vcf1', type: 'vca', params: {} } as PatchModule;
+  p1.modules[vcf1] = { id: 'vcf1', type: 'vca', params: {} };
   p1.connections = p1.connections.filter((c) => !c.from.startsWith('lfo1'));
   p1.connections = p1.connections.map((c): PatchConnection => (c.to === 'vcf1.in' ? { from: c.from, to: 'vcf1' } : c));
   const osc2 = p1.modules.find((m) => m.id === 'osc2')!;

@@ -35,7 +35,7 @@ export async function startServer(args: string[] = [], options: { readonly sink?
   let stderr = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 15000);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const m = /listening for OSC on [^:]+:(\d+)/.exec(stderr);
       if (m !== null) {

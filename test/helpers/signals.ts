@@ -67,9 +67,9 @@ export function transferMagnitude(x: ArrayLike<number>, y: ArrayLike<number>, si
       const xi = X[2 * k + 1]!;
       const yr = Y[2 * k]!;
       const yi = Y[2 * k + 1]!;
-      crossRe[k] += yr * xr + yi * xi;
-      crossIm[k] += yi * xr - yr * xi;
-      power[k] += xr * xr + xi * xi;
+      crossRe[k]! += yr * xr + yi * xi;
+      crossIm[k]! += yi * xr - yr * xi;
+      power[k]! += xr * xr + xi * xi;
     }
   }
   const h = new Float64Array(bins);

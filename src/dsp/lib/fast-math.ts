@@ -40,7 +40,7 @@ export function exp2Approx(x: number): number {
   const n = Math.round(x);
   const f = x - n;
   const p = 1 + f * (EXP2_C1 + f * (EXP2_C2 + f * (EXP2_C3 + f * (EXP2_C4 + f * (EXP2_C5 + f * (EXP2_C6 + f * EXP2_C7))))));
-  return p * EXP2_INT[n + EXP2_RANGE]!;
+  return p * EXP2_INT[n + EXP2_RANGE];
 }
 
 /** tan(w) for w ∈ (0, 0.49π], see the header (definition of the inline copies). */
@@ -97,10 +97,10 @@ const LOG_BITS = new Int32Array(LOG_SCRATCH.buffer);
 /** log2(x) for a positive normal double, see above (definition of the inline copies). */
 export function log2Approx(x: number): number {
   LOG_SCRATCH[0] = x;
-  const hi = LOG_BITS[HIGH_WORD]!;
+  const hi = LOG_BITS[HIGH_WORD];
   let e = (hi >> 20) - 1023;
   LOG_BITS[HIGH_WORD] = (hi & 0x000fffff) | 0x3ff00000;
-  let m = LOG_SCRATCH[0]!;
+  let m = LOG_SCRATCH[0];
   if (m > Math.SQRT2) {
     m *= 0.5;
     e += 1;

@@ -181,9 +181,9 @@ export class WasmArena implements KernelMemory {
    */
   padStateFrom(pad: number, state: Float64Array): number {
     // An index loop: TypedArray.set between views of one buffer copies through a temporary.
-    const slot = this.padStates[pad]!;
+    const slot = this.padStates[pad];
     for (let i = 0; i < state.length; i++) slot[i] = state[i]!;
-    return this.padStatePtrs[pad]!;
+    return this.padStatePtrs[pad];
   }
 
   /** Bytes in use by live blocks, the high-water mark, the capacity, and heap fallbacks. */

@@ -31,11 +31,11 @@ const P = adsrDecl.param;
 class AdsrBatch extends WasmBatchKernel {
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    if (!(p[P.attack]!.isConstant && p[P.decay]!.isConstant && p[P.sustain]!.isConstant && p[P.release]!.isConstant && p[P.curve]!.isConstant)) {
+    if (!(p[P.attack].isConstant && p[P.decay].isConstant && p[P.sustain].isConstant && p[P.release].isConstant && p[P.curve].isConstant)) {
       return false;
     }
     // adsr.ts's stages (any other value would run as RELEASE there; never stored by it).
-    const stage = kernel.state[S_STAGE]!;
+    const stage = kernel.state[S_STAGE];
     return stage === STAGE_IDLE || stage === ATTACK || stage === DECAY || stage === STAGE_SUSTAIN || stage === RELEASE;
   }
 
@@ -44,16 +44,16 @@ class AdsrBatch extends WasmBatchKernel {
    * stage and level); accepts reads the stage, which is always 0..4 outside corrupt state.
    */
   override cacheable(kernel: Kernel): boolean {
-    return kernel.io.params[P.curve]!.value < 0.5;
+    return kernel.io.params[P.curve].value < 0.5;
   }
 
   writeParams(kernel: Kernel, d: Float64Array, at: number): void {
     const p = kernel.io.params;
-    const attack = p[P.attack]!.value;
-    const decay = p[P.decay]!.value;
-    const sus = p[P.sustain]!.value;
-    const release = p[P.release]!.value;
-    const cv = p[P.curve]!.value;
+    const attack = p[P.attack].value;
+    const decay = p[P.decay].value;
+    const sus = p[P.sustain].value;
+    const release = p[P.release].value;
+    const cv = p[P.curve].value;
     const spm = kernel.ctx.sampleRate / 1000;
     d[at + LANE_ATTACK] = attack;
     d[at + LANE_DECAY] = decay;
@@ -67,10 +67,10 @@ class AdsrBatch extends WasmBatchKernel {
     if (cv >= 0.5) {
       // The rebuilds of adsr.ts that this call makes (see the header), Math.exp as there.
       const s = kernel.state;
-      const stage = s[S_STAGE]!;
-      const y = s[S_LEVEL]!;
-      const segTime = s[S_SEG_TIME]!;
-      const segCurve = s[S_SEG_CURVE]!;
+      const stage = s[S_STAGE];
+      const y = s[S_LEVEL];
+      const segTime = s[S_SEG_TIME];
+      const segCurve = s[S_SEG_CURVE];
       let decayNeeded = false;
       let decayFrom = 0.5;
       if (stage === ATTACK) {
@@ -85,14 +85,14 @@ class AdsrBatch extends WasmBatchKernel {
           decayFrom = 1;
         }
       } else if (stage === DECAY) {
-        if (!(y <= sus + END_EPS) && (decay !== segTime || sus !== s[S_SEG_SUSTAIN]! || cv !== segCurve)) {
+        if (!(y <= sus + END_EPS) && (decay !== segTime || sus !== s[S_SEG_SUSTAIN] || cv !== segCurve)) {
           decayNeeded = true;
           decayFrom = y;
         }
       } else if (stage === RELEASE) {
         if (release !== segTime || cv !== segCurve) {
           const n = Math.max(release * spm, 1);
-          const relStart = s[S_REL_START]!;
+          const relStart = s[S_REL_START];
           expR = relStart > 0 ? Math.exp(LN_DECAY_RELEASE / ((n * y) / relStart)) : 0;
         }
       }

@@ -151,24 +151,24 @@ const HALFBAND = ((): Float64Array => {
     const n = 2 * k + 1;
     const window = besselI0(KAISER_BETA * Math.sqrt(1 - (n / half) * (n / half))) / besselI0(KAISER_BETA);
     h[k] = (Math.sin((Math.PI * n) / 2) / (Math.PI * n)) * window;
-    sum += 2 * h[k]!;
+    sum += 2 * h[k];
   }
-  for (let k = 0; k < H_COUNT; k++) h[k] = (h[k]! * 0.5) / sum;
+  for (let k = 0; k < H_COUNT; k++) h[k] = (h[k] * 0.5) / sum;
   return h;
 })();
 // As module-local constants for the hot loop (V8 folds those, not typed-array loads).
-const H0 = HALFBAND[0]!;
-const H1 = HALFBAND[1]!;
-const H2 = HALFBAND[2]!;
-const H3 = HALFBAND[3]!;
-const H4 = HALFBAND[4]!;
-const H5 = HALFBAND[5]!;
+const H0 = HALFBAND[0];
+const H1 = HALFBAND[1];
+const H2 = HALFBAND[2];
+const H3 = HALFBAND[3];
+const H4 = HALFBAND[4];
+const H5 = HALFBAND[5];
 
 /** The filter and delays, for tests: taps (full length, centre at index 11) and delays in samples. */
 export const DRIVE_OVERSAMPLING = Object.freeze({
   taps: Object.freeze(Array.from({ length: HALFBAND_TAPS }, (_, i) => {
     const offset = Math.abs(i - (HALFBAND_TAPS - 1) / 2);
-    return offset === 0 ? 0.5 : offset % 2 === 1 ? HALFBAND[(offset - 1) / 2]! : 0;
+    return offset === 0 ? 0.5 : offset % 2 === 1 ? HALFBAND[(offset - 1) / 2] : 0;
   })),
   wetDelay: 10.75,
   latency: LATENCY,

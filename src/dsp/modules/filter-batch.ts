@@ -25,7 +25,7 @@ const P = filterDecl.param;
 class FilterBatch extends WasmBatchKernel {
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    return p[P.mode]!.isConstant && p[P.cutoff]!.isConstant && p[P.q]!.isConstant;
+    return p[P.mode].isConstant && p[P.cutoff].isConstant && p[P.q].isConstant;
   }
 
   /** accepts and writeParams read params only. */
@@ -35,9 +35,9 @@ class FilterBatch extends WasmBatchKernel {
 
   writeParams(kernel: Kernel, d: Float64Array, at: number): void {
     const p = kernel.io.params;
-    const mode = modeIndex(p[P.mode]!.value);
-    d[at + LANE_CUTOFF] = p[P.cutoff]!.value;
-    d[at + LANE_Q] = p[P.q]!.value;
+    const mode = modeIndex(p[P.mode].value);
+    d[at + LANE_CUTOFF] = p[P.cutoff].value;
+    d[at + LANE_Q] = p[P.q].value;
     d[at + LANE_MODE] = mode;
     d[at + LANE_M0] = M_V0[mode]!;
     d[at + LANE_S1] = M_V1[mode]!;

@@ -34,7 +34,7 @@ class LfoBatch extends WasmBatchKernel {
 
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    return p[P.shape]!.isConstant && p[P.rate]!.isConstant && p[P.depth]!.isConstant && p[P.offset]!.isConstant;
+    return p[P.shape].isConstant && p[P.rate].isConstant && p[P.depth].isConstant && p[P.offset].isConstant;
   }
 
   /** accepts and writeParams read params only. */
@@ -44,10 +44,10 @@ class LfoBatch extends WasmBatchKernel {
 
   writeParams(kernel: Kernel, d: Float64Array, at: number): void {
     const p = kernel.io.params;
-    d[at + LANE_SHAPE] = enumIndexAt(p[P.shape]!, 0, SHAPE_COUNT);
-    d[at + LANE_INC] = p[P.rate]!.value * this.invSampleRate;
-    d[at + LANE_DEPTH] = p[P.depth]!.value;
-    d[at + LANE_OFFSET] = p[P.offset]!.value;
+    d[at + LANE_SHAPE] = enumIndexAt(p[P.shape], 0, SHAPE_COUNT);
+    d[at + LANE_INC] = p[P.rate].value * this.invSampleRate;
+    d[at + LANE_DEPTH] = p[P.depth].value;
+    d[at + LANE_OFFSET] = p[P.offset].value;
   }
 }
 

@@ -41,11 +41,11 @@ class OscBatch extends WasmBatchKernel {
 
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    const waveform = p[P.waveform]!;
+    const waveform = p[P.waveform];
     if (!waveform.isConstant) return false;
     const wave = enumIndexAt(waveform, 0, 4);
-    if (wave === WAVE_SINE || (wave === WAVE_SQUARE && !p[P.pw]!.isConstant)) return false;
-    return p[P.freq]!.isConstant && p[P.detune]!.isConstant && p[P.gain]!.isConstant;
+    if (wave === WAVE_SINE || (wave === WAVE_SQUARE && !p[P.pw].isConstant)) return false;
+    return p[P.freq].isConstant && p[P.detune].isConstant && p[P.gain].isConstant;
   }
 
   /**
@@ -61,20 +61,20 @@ class OscBatch extends WasmBatchKernel {
     const p = kernel.io.params;
     const st = kernel.state;
     // osc.ts computeIncrements, its expressions and caching.
-    const detune = p[P.detune]!.value;
-    let lastDetune = st[S_DETUNE]!;
-    let factor = st[S_FACTOR]!;
+    const detune = p[P.detune].value;
+    let lastDetune = st[S_DETUNE];
+    let factor = st[S_FACTOR];
     if (detune !== lastDetune) {
       lastDetune = detune;
       factor = Math.pow(2, detune / 1200);
     }
-    const f = p[P.freq]!.value * factor;
+    const f = p[P.freq].value * factor;
     const dt = f * this.inv;
-    d[at + LANE_WAVE] = enumIndexAt(p[P.waveform]!, 0, 4);
+    d[at + LANE_WAVE] = enumIndexAt(p[P.waveform], 0, 4);
     d[at + LANE_DT] = dt > 0.5 ? 0.5 : dt < -0.5 ? -0.5 : dt === dt ? dt : 0;
     d[at + LANE_F] = f;
-    d[at + LANE_GAIN] = p[P.gain]!.value;
-    d[at + LANE_PW] = p[P.pw]!.value;
+    d[at + LANE_GAIN] = p[P.gain].value;
+    d[at + LANE_PW] = p[P.pw].value;
     d[at + LANE_DETUNE] = lastDetune;
     d[at + LANE_FACTOR] = factor;
   }

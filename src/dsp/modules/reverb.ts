@@ -179,7 +179,7 @@ export class ReverbKernel extends Kernel {
     super(ctx, io);
     const fs = ctx.sampleRate;
     this.samplesPerMs = fs / 1000;
-    const longest = Math.round(LINE_MS[LINES - 1]! * SIZE_MAX * this.samplesPerMs);
+    const longest = Math.round(LINE_MS[LINES - 1] * SIZE_MAX * this.samplesPerMs);
     this.capacity = nextPowerOfTwo(longest + 1);
     this.lines = new Float32Array(LINES * this.capacity);
     this.primeAtOrBelow = previousPrimes(this.capacity - 1);
@@ -187,8 +187,8 @@ export class ReverbKernel extends Kernel {
     let longestDiffuser = 1;
     DIFFUSER_MS.forEach((ms, k) => {
       const target = Math.min(this.capacity - 1, Math.max(1, Math.round(ms * this.samplesPerMs)));
-      this.diffuserLength[k] = Math.max(1, this.primeAtOrBelow[target]!);
-      longestDiffuser = Math.max(longestDiffuser, this.diffuserLength[k]!);
+      this.diffuserLength[k] = Math.max(1, this.primeAtOrBelow[target]);
+      longestDiffuser = Math.max(longestDiffuser, this.diffuserLength[k]);
     });
     this.diffuserCapacity = nextPowerOfTwo(longestDiffuser + 1);
     this.diffusers = new Float64Array(DIFFUSER_MS.length * this.diffuserCapacity);
@@ -212,7 +212,7 @@ export class ReverbKernel extends Kernel {
 
   /** Line lengths, e.g. for tests: the current length of line k in samples. */
   lineLength(k: number): number {
-    return this.state[S_LEN + k]!;
+    return this.state[S_LEN + k];
   }
 
   /** Line lengths, filter gains and poles for the decay, size, damp and freeze in `state`. */
@@ -223,8 +223,8 @@ export class ReverbKernel extends Kernel {
     // Lengths: distinct primes (hence mutually prime), longest first.
     let limit = this.capacity - 1;
     for (let k = LINES - 1; k >= 0; k--) {
-      const target = Math.round(LINE_MS[k]! * st[S_SIZE] * this.samplesPerMs);
-      const m = this.primeAtOrBelow[target < limit ? (target > 1 ? target : 1) : limit]!;
+      const target = Math.round(LINE_MS[k] * st[S_SIZE] * this.samplesPerMs);
+      const m = this.primeAtOrBelow[target < limit ? (target > 1 ? target : 1) : limit];
       st[S_LEN + k] = m;
       limit = m > 1 ? m - 1 : 1;
     }
@@ -297,8 +297,8 @@ export class ReverbKernel extends Kernel {
     const dmask = dcap - 1;
     const dl = this.diffuserLength;
     const d0 = dl[0], d1 = dl[1], d2 = dl[2], d3 = dl[3], d4 = dl[4], d5 = dl[5], d6 = dl[6], d7 = dl[7];
-    const g0 = DIFFUSER_GAIN[0]!, g1 = DIFFUSER_GAIN[1]!, g2 = DIFFUSER_GAIN[2]!, g3 = DIFFUSER_GAIN[3]!;
-    const g4 = DIFFUSER_GAIN[4]!, g5 = DIFFUSER_GAIN[5]!, g6 = DIFFUSER_GAIN[6]!, g7 = DIFFUSER_GAIN[7]!;
+    const g0 = DIFFUSER_GAIN[0], g1 = DIFFUSER_GAIN[1], g2 = DIFFUSER_GAIN[2], g3 = DIFFUSER_GAIN[3];
+    const g4 = DIFFUSER_GAIN[4], g5 = DIFFUSER_GAIN[5], g6 = DIFFUSER_GAIN[6], g7 = DIFFUSER_GAIN[7];
 
     const preL = this.predelayLeft;
     const preR = this.predelayRight;

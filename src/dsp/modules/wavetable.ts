@@ -81,20 +81,20 @@ const HALF = SIZE / 2;
  * acc. Construction time.
  */
 function addHarmonics(acc: Float64Array, sine: Float64Array, amps: Float64Array, ks: Int32Array, offsets: Int32Array): void {
-  const a0 = amps[0]!;
-  const a1 = amps[1]!;
-  const a2 = amps[2]!;
-  const a3 = amps[3]!;
-  const k0 = ks[0]!;
-  const k1 = ks[1]!;
-  const k2 = ks[2]!;
-  const k3 = ks[3]!;
-  let i0 = offsets[0]!;
-  let i1 = offsets[1]!;
-  let i2 = offsets[2]!;
-  let i3 = offsets[3]!;
+  const a0 = amps[0];
+  const a1 = amps[1];
+  const a2 = amps[2];
+  const a3 = amps[3];
+  const k0 = ks[0];
+  const k1 = ks[1];
+  const k2 = ks[2];
+  const k3 = ks[3];
+  let i0 = offsets[0];
+  let i1 = offsets[1];
+  let i2 = offsets[2];
+  let i3 = offsets[3];
   for (let n = 0; n <= HALF; n++) {
-    acc[n] += a0 * sine[i0]! + a1 * sine[i1]! + a2 * sine[i2]! + a3 * sine[i3]!;
+    acc[n] += a0 * sine[i0] + a1 * sine[i1] + a2 * sine[i2] + a3 * sine[i3];
     i0 = (i0 + k0) & SIZE_MASK;
     i1 = (i1 + k1) & SIZE_MASK;
     i2 = (i2 + k2) & SIZE_MASK;
@@ -150,7 +150,7 @@ function buildTables(): Float32Array {
     let scale = 1;
     if (s === 4) {
       let peak = 0;
-      for (let n = 0; n <= HALF; n++) peak = Math.max(peak, Math.abs(levelsOfShape[n]!));
+      for (let n = 0; n <= HALF; n++) peak = Math.max(peak, Math.abs(levelsOfShape[n]));
       scale = 1 / peak;
     }
     for (let m = 0; m < LEVELS; m++) storeLevel(tables, (s * LEVELS + m) * STRIDE, levelsOfShape, m * (HALF + 1), scale, even);
@@ -163,9 +163,9 @@ function buildTables(): Float32Array {
  * else −t(n) with exact zeros at 0 and SIZE/2), and the guard point. Construction time.
  */
 function storeLevel(tables: Float32Array, base: number, half: Float64Array, from: number, scale: number, even: boolean): void {
-  for (let n = 0; n <= HALF; n++) tables[base + n] = half[from + n]! * scale;
+  for (let n = 0; n <= HALF; n++) tables[base + n] = half[from + n] * scale;
   const sign = even ? 1 : -1;
-  for (let n = HALF + 1; n < SIZE; n++) tables[base + n] = sign * tables[base + SIZE - n]!;
+  for (let n = HALF + 1; n < SIZE; n++) tables[base + n] = sign * tables[base + SIZE - n];
   if (!even) {
     tables[base] = 0;
     tables[base + HALF] = 0;
