@@ -8,12 +8,11 @@
 
 import { findParam, paramValueFromInput, type ModuleSpec } from '../dsp/spec.js';
 import type { EngineCommand } from '../runtime/engine-command.js';
+import type { CommandErrorCode, Failure } from './error-codes.js';
 import type { LiveEntry } from './live-values.js';
 
-export interface CommandError {
-  readonly code: string;
-  readonly message: string;
-}
+/** A module command's failure (a registered code: error-codes.ts). */
+export type CommandError = Failure;
 
 /** A module command for the engine, and the live module it names. */
 export type CommandResult = { ok: true; command: EngineCommand; module: LiveEntry } | { ok: false; error: CommandError };
@@ -26,16 +25,6 @@ export interface LiveModules {
   liveModule(id: string): LiveEntry | undefined;
 }
 
-export const COMMAND_ERRORS = {
-  E_UNKNOWN_ADDRESS: 'No command at this address.',
-  E_UNKNOWN_MODULE: 'No module with this id in the live patch.',
-  E_UNKNOWN_PARAM: 'The module has no param with this name.',
-  E_BAD_ARGS: 'Wrong number or type of arguments.',
-  E_PARAM_RANGE: 'Value outside the param range.',
-  E_NO_GATE: 'The module does not take gates.',
-} as const;
-
-export type CommandErrorCode = keyof typeof COMMAND_ERRORS;
 
 function fail(code: CommandErrorCode, message: string): CommandResult {
   return { ok: false, error: { code, message } };

@@ -14,13 +14,14 @@
 import { parseGateCommand, parseParamSet, parseResetCommand, type CommandResult } from './address.js';
 import { parseSeqCommand } from './seq-commands.js';
 import type { ServerContext, SessionContext } from './server-context.js';
+import type { FailCode } from './error-codes.js';
 import { FAULT_KINDS, type FaultKind } from '../runtime/slot-protocol.js';
 
 export type OscValue = number | string | boolean | null;
 
 export type Reply =
   | { readonly ok: true; readonly args?: readonly OscValue[]; readonly lateSeconds?: number }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+  | { readonly ok: false; readonly code: FailCode; readonly message: string };
 
 /**
  * An engine command was sent as command `sent`: the reply is `/done <address> <frame>` with the
@@ -92,7 +93,7 @@ export interface ServerEntry extends EntryFields {
 export type CommandEntry = SessionEntry | ServerEntry;
 
 export const done = (...args: OscValue[]): Reply => ({ ok: true, args });
-export const failure = (code: string, message: string): Reply => ({ ok: false, code, message });
+export const failure = (code: FailCode, message: string): Reply => ({ ok: false, code, message });
 const busy = (): Reply => failure('E_BUSY', 'command ring full; try again');
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
@@ -360,7 +361,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-function editReply(result: { ok: true } | { ok: false; code: string; message: string }): Reply {
+function editReply(result: { ok: true } | { ok: false; code: FailCode; message: string }): Reply {
   return result.ok ? done() : failure(result.code, result.message);
 }
 

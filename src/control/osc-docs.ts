@@ -1,78 +1,20 @@
 // Generates docs/osc.md, the OSC reference, from the command table and the error-code lists,
 // so the documentation cannot drift from the code (test/server/osc-docs.test.ts compares the
-// file with oscReferenceMarkdown(), and greps the sources for error codes missing from
-// OSC_ERROR_CODES). Regenerate with `npm run docs` (src/cli/docs-command.ts).
+// file with oscReferenceMarkdown()); the error codes come from the registry, error-codes.ts. Regenerate with `npm run docs` (src/cli/docs-command.ts).
 //
 // Pure: same table → same text.
 
 import { fileURLToPath } from 'node:url';
-import { PATCH_ERROR_CODES } from '../patch/errors.js';
-import { COMMAND_ERRORS } from './address.js';
-import { SEQ_ERRORS } from './seq-commands.js';
 import { COMMANDS, type ArgSpec, type CommandEntry } from './command-table.js';
-import { MAX_TCP_FRAME, MAX_UDP_REPLY } from './osc-transport.js';
+import { OSC_ERROR_CODES, type ErrorCodeGroup } from './error-codes.js';
+import { MAX_TCP_FRAME } from './osc-transport.js';
 
 /** docs/osc.md at the package root (this file is dist/src/control/osc-docs.js). */
 export const OSC_DOCS_PATH = fileURLToPath(new URL('../../../docs/osc.md', import.meta.url));
 
-export type ErrorCodeGroup = 'command' | 'patch' | 'notification';
 
-export interface ErrorCodeDoc {
-  readonly code: string;
-  readonly group: ErrorCodeGroup;
-  readonly description: string;
-}
 
-/**
- * Codes the control surface produces itself (command table, server, patch editor, transports),
- * beyond the module-command codes of address.ts COMMAND_ERRORS.
- */
-const SERVER_ERRORS: Readonly<Record<string, string>> = {
-  E_BAD_NAME: "A file name given over OSC is not a plain name ([A-Za-z0-9_.-], at most 64 characters, no '/', '\\\\' or '..').",
-  E_NOT_FOUND: 'The named file does not exist or cannot be read (/patch/load).',
-  E_PATCH_INVALID: 'The staged (or loaded) patch does not validate; the message lists every error as `<path>: <code>: <message>` separated by `; `. Nothing changes.',
-  E_RECORDING: 'Already recording: /record/stop first.',
-  E_FORBIDDEN: 'The server does not allow this command (/debug/fault needs --allow-fault-injection).',
-  E_NOT_RECORDING: '/record/stop while not recording.',
-  E_NOT_CONNECTED: '/patch/disconnect of a connection the staged patch does not have.',
-  E_BUSY: "A slot's command ring is full; try again.",
-  E_NO_SLOT: 'No slot took the command in time (every slot is down or stalled).',
-  E_TOO_FAR: 'A bundle timetag lies more than 600 s ahead.',
-  E_LATE_DROPPED: 'A timetagged bundle arrived after its time and this client asked to drop late bundles (/client/late drop).',
-  E_INTERNAL: 'A command handler failed unexpectedly (a server bug; the server keeps running).',
-  E_MALFORMED: 'The packet is not valid OSC (`/fail ? E_MALFORMED <message>`).',
-  E_REPLY_TOO_BIG: `A reply longer than a UDP datagram (${MAX_UDP_REPLY} bytes; e.g. /patch/get or /engine/status of a patch of about a thousand modules): \`/fail <command> E_REPLY_TOO_BIG <message>\`; send that command over TCP (same port).`,
-  E_OVERSIZE: `A TCP frame header announces more than ${MAX_TCP_FRAME} bytes, or a negative size (\`/fail ? E_OVERSIZE <message>\`); the server closes the connection.`,
-};
 
-/** Codes carried by notifications (`/module/fault <module> <code> <frame>`) to /notify subscribers. */
-const NOTIFICATION_CODES: Readonly<Record<string, string>> = {
-  E_MODULE_THREW: "A module's code threw; the module is muted until /module/reset.",
-  E_MODULE_NON_FINITE: 'A module produced NaN or infinite output; the module is muted until /module/reset.',
-};
-
-/**
- * Every error code a client can see over OSC: in a `/fail` reply, inside an E_PATCH_INVALID
- * message, or in a notification. A code is listed once per group (E_UNKNOWN_MODULE, for one, is
- * both a command error and a patch error).
- */
-export const OSC_ERROR_CODES: readonly ErrorCodeDoc[] = (() => {
-  const out: ErrorCodeDoc[] = [];
-  const seen = new Set<string>();
-  const add = (group: ErrorCodeGroup, entries: Readonly<Record<string, string>>): void => {
-    for (const [code, description] of Object.entries(entries)) {
-      if (seen.has(`${group} ${code}`)) continue;
-      seen.add(`${group} ${code}`);
-      out.push({ code, group, description });
-    }
-  };
-  add('command', COMMAND_ERRORS);
-  add('command', SERVER_ERRORS);
-  add('command', SEQ_ERRORS);
-  add('patch', PATCH_ERROR_CODES);
-  add('notification', NOTIFICATION_CODES);
-  return out;
-})();
 
 /** Groups of the command tables, by the first address segment; unknown segments go to 'Other'. */
 const GROUPS: ReadonlyArray<readonly [title: string, segments: readonly string[], intro: string]> = [

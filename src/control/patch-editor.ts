@@ -15,11 +15,12 @@ import {
 import { MODULE_ID_PATTERN } from '../patch/schema.js';
 import { parseEndpoint, validatePatch } from '../patch/validate.js';
 import { LiveValues, type LiveEntry } from './live-values.js';
+import type { FailCode } from './error-codes.js';
 
-export type EditResult = { ok: true } | { ok: false; code: string; message: string };
+export type EditResult = { ok: true } | { ok: false; code: FailCode; message: string };
 
 const ok: EditResult = { ok: true };
-const fail = (code: string, message: string): EditResult => ({ ok: false, code, message });
+const fail = (code: FailCode, message: string): EditResult => ({ ok: false, code, message });
 
 export function emptyPatch(): PatchDocument {
   return { format: PATCH_FORMAT, version: PATCH_VERSION, modules: [{ id: MASTER_ID, type: 'out' }], connections: [] };

@@ -18,6 +18,7 @@ import type { EngineCommand } from '../runtime/engine-command.js';
 import type { PatchPayload } from '../runtime/engine-host.js';
 import { ModuleHandles } from '../runtime/module-handles.js';
 import { checkArgs, isSent, lookupCommand, type OscValue } from './command-table.js';
+import type { FailCode, Failure, ScoreErrorCode } from './error-codes.js';
 import { PatchEditor } from './patch-editor.js';
 import type { SentPatch, SessionContext } from './server-context.js';
 import { SequencerMirror } from './seq-mirror.js';
@@ -57,7 +58,7 @@ export class ScoreSession implements SessionContext {
   }
 
   /** Runs one command at `frame`; a /fail-style error, or undefined when it was accepted. */
-  run(frame: number, address: string, args: readonly OscValue[]): { code: string; message: string } | undefined {
+  run(frame: number, address: string, args: readonly OscValue[]): Failure<FailCode | ScoreErrorCode> | undefined {
     const found = lookupCommand(address);
     if (found === undefined) return { code: 'E_UNKNOWN_ADDRESS', message: `unknown address ${address}` };
     const { entry, path } = found;

@@ -13,22 +13,15 @@ import { parseLaneValues } from '../engine/sequencer/notes.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import { normalisePattern } from '../engine/sequencer/pattern.js';
 import type { CommandError, ModuleLookup } from './address.js';
+import type { FailCode } from './error-codes.js';
 import type { SequencerMirror } from './seq-mirror.js';
 
-export const SEQ_ERRORS = {
-  E_UNKNOWN_SEQ: 'No sequencer with this id (/seq/create it first).',
-  E_SEQ_EXISTS: '/seq/create of an id that already exists.',
-  E_SEQ_LIMIT: `A fixed limit is reached: ${MAX_SEQUENCERS} sequencers, ${MAX_LANES} lanes per sequencer, ${MAX_STEPS} steps.`,
-  E_RANGE: 'A sequencer or transport value outside its range (bpm 20–300, swing 0–0.6, steps 1–64, gate_len 0.01–1, division dividing 3840).',
-  E_BAD_PATTERN: 'A pattern holds a character other than X, x, ., space and |, or more than 64 steps.',
-  E_BAD_VALUE: 'A lane value is not a number, MIDI note (m60), note name (C2, F#3, Bb1) or - / . (no change).',
-} as const;
 
 const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
 
 export type SeqResult = { ok: true; op: ControlOp } | { ok: false; error: CommandError };
 
-const fail = (code: string, message: string): SeqResult => ({ ok: false, error: { code, message } });
+const fail = (code: FailCode, message: string): SeqResult => ({ ok: false, error: { code, message } });
 
 /** True when the address belongs to the sequencer command set. */
 export function isSeqAddress(address: string): boolean {

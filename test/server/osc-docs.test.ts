@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMMAND_ERRORS } from '../../src/control/address.js';
-import { COMMANDS } from '../../src/control/command-table.js';
-import { OSC_DOCS_PATH, OSC_ERROR_CODES, oscReferenceMarkdown } from '../../src/control/osc-docs.js';
+import { COMMANDS, failure } from '../../src/control/command-table.js';
+import { COMMAND_ERRORS, NOTIFICATION_CODES, OSC_ERROR_CODES, SEQ_ERRORS, SERVER_ERRORS } from '../../src/control/error-codes.js';
+import { OSC_DOCS_PATH, oscReferenceMarkdown } from '../../src/control/osc-docs.js';
 import { PATCH_ERROR_CODES } from '../../src/patch/errors.js';
 
 /** The repository root (this file is dist/test/server/osc-docs.test.js). */
@@ -65,10 +65,20 @@ test('every error code used by the control sources is in OSC_ERROR_CODES and doc
   }
 });
 
-test('the code lists of address.ts and errors.ts are part of OSC_ERROR_CODES', () => {
+test('every code list of the registry (error-codes.ts) and of patch/errors.ts is part of OSC_ERROR_CODES', () => {
   const listed = new Set(OSC_ERROR_CODES.map((c) => `${c.group} ${c.code}`));
-  for (const code of Object.keys(COMMAND_ERRORS)) assert.ok(listed.has(`command ${code}`), code);
+  for (const list of [COMMAND_ERRORS, SEQ_ERRORS, SERVER_ERRORS]) {
+    for (const code of Object.keys(list)) assert.ok(listed.has(`command ${code}`), code);
+  }
   for (const code of Object.keys(PATCH_ERROR_CODES)) assert.ok(listed.has(`patch ${code}`), code);
+  for (const code of Object.keys(NOTIFICATION_CODES)) assert.ok(listed.has(`notification ${code}`), code);
+});
+
+test('failure() takes registered codes only (an unknown code does not compile)', () => {
+  assert.deepEqual(failure('E_BAD_ARGS', 'x'), { ok: false, code: 'E_BAD_ARGS', message: 'x' });
+  // @ts-expect-error 'E_NOT_A_CODE' is not in the registry (error-codes.ts)
+  const unknown = failure('E_NOT_A_CODE', 'x');
+  assert.equal(unknown.ok, false);
 });
 
 test('every src/control file that uses error codes is either scanned or excluded with a reason', () => {
