@@ -3,8 +3,8 @@
 // an FFT cross-correlation), its cumulative mean normalisation d'(τ), the first dip below an
 // absolute threshold (0.1), then parabolic interpolation of d around it (step 5 of the paper).
 // The report's f0 is the median over voiced frames; it is only reported when most frames are
-// voiced, the frames agree, and the spectrum has a partial at f0 or 2·f0 (a chord otherwise
-// tends to read as the common "missing fundamental" of its notes).
+// voiced, the frames agree, and the spectrum has a partial at f0 (a chord otherwise reads as
+// the common "missing fundamental" of its notes).
 // Main thread; allocates.
 
 import FFT from 'fft.js';
@@ -156,9 +156,9 @@ export function describePitch(mono: Float32Array, sampleRate: number, peaks: rea
   }
   if (peaks.length > 0) {
     const strongest = Math.max(...peaks.map((p) => p.db));
-    const hasLowPartial = peaks.some((p) => p.db >= strongest - 30 && (Math.abs(centsBetween(p.hz, f0)) < 50 || Math.abs(centsBetween(p.hz, 2 * f0)) < 50));
+    const hasLowPartial = peaks.some((p) => p.db >= strongest - 30 && Math.abs(centsBetween(p.hz, f0)) < 50);
     if (!hasLowPartial) {
-      return notMeasurable(`polyphonic or missing fundamental: the common period (${f0.toFixed(1)} Hz) has no partial at f0 or 2·f0; strongest peaks ${peaks.slice(0, 3).map((p) => p.note).join(', ')}`);
+      return notMeasurable(`polyphonic or missing fundamental: the common period (${f0.toFixed(1)} Hz) has no partial of its own; strongest peaks ${peaks.slice(0, 3).map((p) => p.note).join(', ')}`);
     }
   }
   const note = noteOf(f0);

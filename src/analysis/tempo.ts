@@ -21,14 +21,16 @@ const PRIOR_CENTRE_BPM = 120;
 const PRIOR_OCTAVES = 1;
 /** An onset is "strong" when at least this share of the strongest. */
 const STRONG = 0.5;
-const RATIOS: Array<[number, string]> = [[1 / 4, '×1/4'], [1 / 3, '×1/3'], [1 / 2, '×1/2'], [2 / 3, '×2/3'], [1, '×1'], [3 / 2, '×3/2'], [2, '×2'], [3, '×3'], [4, '×4']];
+const RATIOS = [1 / 4, 1 / 3, 1 / 2, 2 / 3, 1, 3 / 2, 2, 3, 4];
+/** ACF peaks whose relatives are candidates. */
+const BASES = 3;
 
-/** Lag (frames, fractional) of the strongest ACF peak in the tempo range; undefined if none. */
-function strongestPeriod(env: Float64Array, framesPerSecond: number): number | undefined {
+/** Lags (frames, fractional) of the strongest ACF peaks in the tempo range, strongest first. */
+function strongestPeriods(env: Float64Array, framesPerSecond: number, count: number): number[] {
   const n = env.length;
   const minLag = Math.max(2, Math.floor((60 / ACF_MAX_BPM) * framesPerSecond));
   const maxLag = Math.min(Math.floor(n / 2), Math.ceil((60 / ACF_MIN_BPM) * framesPerSecond));
-  if (maxLag <= minLag + 2) return undefined;
+  if (maxLag <= minLag + 2) return [];
   const acf = (lag: number): number => {
     let s = 0;
     for (let i = 0; i + lag < n; i++) s += env[i]! * env[i + lag]!;
@@ -36,11 +38,13 @@ function strongestPeriod(env: Float64Array, framesPerSecond: number): number | u
   };
   const r = new Float64Array(maxLag + 2);
   for (let lag = minLag - 1; lag <= maxLag + 1; lag++) r[lag] = acf(lag);
-  let best = -1;
-  for (let lag = minLag; lag <= maxLag; lag++) {
-    if (r[lag]! > r[lag - 1]! && r[lag]! >= r[lag + 1]! && (best < 0 || r[lag]! > r[best]!)) best = lag;
-  }
-  if (best < 0) return undefined;
+  const peaks: number[] = [];
+  for (let lag = minLag; lag <= maxLag; lag++) if (r[lag]! > r[lag - 1]! && r[lag]! >= r[lag + 1]!) peaks.push(lag);
+  peaks.sort((a, b) => r[b]! - r[a]!);
+  return peaks.slice(0, count).map((best) => refinePeriod(best, r, acf, n));
+}
+
+function refinePeriod(best: number, r: Float64Array, acf: (lag: number) => number, n: number): number {
   let period = best + parabolicOffset(r[best - 1]!, r[best]!, r[best + 1]!);
   // Refine at the largest multiple still well inside the signal.
   for (let m = Math.floor(n / 2 / period); m >= 2; m--) {
@@ -120,17 +124,18 @@ function regressPeriod(points: ReadonlyArray<{ index: number; time: number }>, f
 export function estimateTempo(onsets: readonly Onset[], novelty: Float64Array, nov: Novelty): Measured<Tempo> {
   if (onsets.length < 4) return notMeasurable(`${onsets.length} onsets: a tempo needs at least 4`);
   const fps = nov.sampleRate / nov.hop;
-  const lag = strongestPeriod(novelty, fps);
-  if (lag === undefined) return notMeasurable('too short for two periods of the slowest tempo (30 BPM) or no periodicity in the onsets');
-  const base = lag / fps;
+  const lags = strongestPeriods(novelty, fps, BASES);
+  if (lags.length === 0) return notMeasurable('too short for two periods of the slowest tempo (30 BPM) or no periodicity in the onsets');
   const maxStrength = Math.max(...onsets.map((o) => o.strength));
-  const fits: Array<PulseFit & { label: string }> = [];
-  for (const [ratio, label] of RATIOS) {
-    const bpm = (60 / base) * ratio;
-    if (bpm < MIN_BPM || bpm > MAX_BPM) continue;
-    fits.push({ ...fitPulses(onsets, 60 / bpm, maxStrength), label });
+  const fits: PulseFit[] = [];
+  for (const lag of lags) {
+    for (const ratio of RATIOS) {
+      const bpm = (60 * fps * ratio) / lag;
+      if (bpm < MIN_BPM || bpm > MAX_BPM || fits.some((f) => Math.abs(60 / f.period - bpm) < 0.01 * bpm)) continue;
+      fits.push(fitPulses(onsets, 60 / bpm, maxStrength));
+    }
   }
-  if (fits.length === 0) return notMeasurable(`the strongest periodicity (${round(60 / base, 1)} BPM) has no relative between ${MIN_BPM} and ${MAX_BPM} BPM`);
+  if (fits.length === 0) return notMeasurable(`the strongest periodicities (${lags.map((l) => round((60 * fps) / l, 1)).join(', ')} BPM) have no relative between ${MIN_BPM} and ${MAX_BPM} BPM`);
   fits.sort((a, b) => b.score - a.score);
   const winner = fits[0]!;
   if (winner.f < 0.4) return notMeasurable(`no steady pulse: the best pulse train (${round(60 / winner.period, 1)} BPM) matches the onsets with F = ${round(winner.f, 2)} (< 0.4)`);
@@ -151,7 +156,10 @@ export function estimateTempo(onsets: readonly Onset[], novelty: Float64Array, n
   }
   alternatives.sort((a, b) => b.salience - a.salience);
   const runnerUp = alternatives[0]?.salience ?? 0;
-  return { bpm: round(bpm, 2), confidence: round(winner.f * (1 - runnerUp / 2), 2), alternatives: alternatives.slice(0, 4) };
+  // Half and double always, then the most salient others, five in all.
+  const octave = alternatives.filter((a) => a.label === 'half' || a.label === 'double');
+  const others = alternatives.filter((a) => a.label !== 'half' && a.label !== 'double').slice(0, 5 - octave.length);
+  return { bpm: round(bpm, 2), confidence: round(winner.f * (1 - runnerUp / 2), 2), alternatives: [...octave, ...others].sort((a, b) => b.salience - a.salience) };
 }
 
 function fractionLabel(r: number): string {
