@@ -2,6 +2,7 @@
 // The `chronus` command line.
 
 import { Command, InvalidArgumentError } from 'commander';
+import { runAnalyze, runPlot } from './analyze-command.js';
 import { runDocs } from './docs-command.js';
 import { OscClient, parseCliArg } from '../control/osc-client.js';
 import { UsageError, runRender } from './render-command.js';
@@ -108,6 +109,30 @@ program
     } finally {
       client.close();
     }
+  });
+
+program
+  .command('analyze')
+  .description('analyse a WAV file: levels, loudness, defects, spectrum, pitch, onsets and tempo (exit 1 when a --check fails)')
+  .argument('<file>', 'WAV file')
+  .option('--json', 'print the JSON report (schema chronus-analysis/1)', false)
+  .option('--check <assertion>', 'a check, e.g. "f0 ≈ 220 Hz ±5 cents", "lufs in [-16, -12]", "no_clip", "onsets = 16" (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--bpm <n>', 'the tempo the sequencer ran: onsets are held against its grid', number)
+  .option('--steps-per-beat <n>', 'grid steps per beat (default 4)', number)
+  .option('--grid-start <seconds>', 'time of the first grid line (default: fitted to the onsets)', number)
+  .option('--reference <report.json>', 'a previous --json report: print the differences')
+  .option('--arrays', 'full arrays in the JSON (every onset and click, loudness series, third-octave bands)', false)
+  .action((file: string, opts: { json: boolean; check: string[]; bpm?: number; stepsPerBeat?: number; gridStart?: number; reference?: string; arrays: boolean }) => {
+    process.exitCode = runAnalyze(file, opts);
+  });
+
+program
+  .command('plot')
+  .description('draw a WAV file as one PNG: waveform, spectrogram and loudness over time')
+  .argument('<file>', 'WAV file')
+  .requiredOption('--out <file>', 'PNG file to write')
+  .action((file: string, opts: { out: string }) => {
+    runPlot(file, opts.out);
   });
 
 program
