@@ -15,6 +15,8 @@ import {
 import { MODULE_ID_PATTERN } from '../patch/schema.js';
 import { parseEndpoint, validatePatch } from '../patch/validate.js';
 import { LiveValues, type LiveEntry } from './live-values.js';
+import { CommitHistory, type CommitRecord } from './patch-history.js';
+import { patchFingerprint } from './patch-fingerprint.js';
 
 export type EditResult = { ok: true } | { ok: false; code: string; message: string };
 
@@ -47,11 +49,22 @@ export class PatchEditor {
   private liveModules!: LiveValues;
   private liveDocModules!: Map<string, PatchModule>;
   private stagedModules!: Map<string, PatchModule>;
+  /** Every patch that became live (start, commits, undos), newest last. */
+  readonly history = new CommitHistory();
 
   constructor(private readonly registry: ModuleRegistry, initial: PatchDocument) {
     const result = validatePatch(initial, registry);
     if (!result.ok) throw new Error(`initial patch is invalid: ${result.errors.map((e) => `${e.path} ${e.code} ${e.message}`).join('; ')}`);
-    this.adopt(result);
+    this.adopt(result, [], 'start');
+  }
+
+  /** The live patch's fingerprint (patch-fingerprint.ts), recorded /mod values included. */
+  liveFingerprint(): string {
+    return patchFingerprint(this.live);
+  }
+
+  stagedFingerprint(): string {
+    return patchFingerprint(this.staged);
   }
 
   get live(): PatchDocument {
@@ -169,9 +182,13 @@ export class PatchEditor {
     return result.ok ? { ok: true, validated: { document: result.document, patch: result.patch } } : result;
   }
 
-  /** Makes a validated patch the live one, its modules known by `handles`; the staged patch becomes a copy of it. */
-  adopt(validated: ValidatedPatch, handles: Iterable<readonly [string, number]> = []): void {
+  /**
+   * Makes a validated patch the live one, its modules known by `handles`; the staged patch
+   * becomes a copy of it. `via` is what the history records (an undo drops the newest entry).
+   */
+  adopt(validated: ValidatedPatch, handles: Iterable<readonly [string, number]> = [], via: CommitRecord['via'] = 'commit'): void {
     this.flushParams();
+    this.history.record(validated.document, via);
     this.liveDoc = validated.document;
     this.liveResolved = validated.patch;
     this.liveModules = new LiveValues(validated.patch.modules, handles);
@@ -184,7 +201,7 @@ export class PatchEditor {
     this.flushParams();
     const result = validatePatch(doc, this.registry);
     if (!result.ok) throw new Error(`resumed patch is invalid: ${result.errors.map((e) => `${e.path} ${e.code} ${e.message}`).join('; ')}`);
-    this.adopt(result, handles);
+    this.adopt(result, handles, 'start');
   }
 
   /** Replaces the staged patch with a validated document (e.g. /patch/load, then commit). */
