@@ -123,6 +123,7 @@ function moduleCommand(call: CommandCall<SessionContext>, parsed: CommandResult)
   if (seq === undefined) return busy();
   // /mod values are recorded in the live and staged documents (/patch/get shows what plays).
   if (command.kind === 'param') ctx.editor.recordParam(parsed.module, command.index, command.value);
+  else if (command.kind === 'gate') ctx.editor.recordGate(parsed.module.module.id, command.on);
   return sent(seq, call);
 }
 
@@ -350,11 +351,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     address: '/state/get', usage: '/state/get', reply: 'always', scope: 'server', args: [],
-    doc: 'Reply `/done /state/get <json>`: what an offline render needs to reproduce the live state: `{ sampleRate, seed, fingerprint, patch, staged, stagedFingerprint, sequencers: { transport, sequencers } }` (the sequencers as commanded, as /seq/get shows them). Used by `chronus mcp` (hear).',
+    doc: 'Reply `/done /state/get <json>`: what an offline render needs to reproduce the live state: `{ sampleRate, seed, fingerprint, patch, staged, stagedFingerprint, gates, sequencers: { transport, sequencers } }` (`gates`: modules whose last /gate was on; the sequencers as commanded, as /seq/get shows them). Used by `chronus mcp` (hear).',
     handler: ({ ctx }) => done(JSON.stringify({
       sampleRate: ctx.sampleRate, seed: ctx.seed,
       fingerprint: ctx.editor.liveFingerprint(), patch: ctx.editor.live,
       stagedFingerprint: ctx.editor.stagedFingerprint(), staged: ctx.editor.staged,
+      gates: ctx.editor.gatesHeld(),
       sequencers: ctx.sequencers.save(),
     })),
   },

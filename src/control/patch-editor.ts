@@ -51,6 +51,8 @@ export class PatchEditor {
   private stagedModules!: Map<string, PatchModule>;
   /** Every patch that became live (start, commits, undos), newest last. */
   readonly history = new CommitHistory();
+  /** Modules whose last /gate was on (offline renders of the live state hold them too). */
+  private readonly heldGates = new Set<string>();
 
   constructor(private readonly registry: ModuleRegistry, initial: PatchDocument) {
     const result = validatePatch(initial, registry);
@@ -217,6 +219,17 @@ export class PatchEditor {
    */
   recordParam(module: LiveEntry, paramIndex: number, value: number): void {
     this.liveModules.record(module, paramIndex, value);
+  }
+
+  /** Records a /gate of a live module (no allocation once the module was seen). */
+  recordGate(id: string, on: boolean): void {
+    if (on) this.heldGates.add(id);
+    else this.heldGates.delete(id);
+  }
+
+  /** Live modules whose last /gate was on. */
+  gatesHeld(): string[] {
+    return [...this.heldGates].filter((id) => this.liveModules.entries.has(id));
   }
 
   /** Writes the recorded /mod values into the documents. */
