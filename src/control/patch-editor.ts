@@ -53,6 +53,7 @@ export class PatchEditor {
   readonly history = new CommitHistory();
   /** Modules whose last /gate was on (offline renders of the live state hold them too). */
   private readonly heldGates = new Set<string>();
+  private liveFingerprintCache: string | undefined;
 
   constructor(private readonly registry: ModuleRegistry, initial: PatchDocument) {
     const result = validatePatch(initial, registry);
@@ -60,9 +61,11 @@ export class PatchEditor {
     this.adopt(result, [], 'start');
   }
 
-  /** The live patch's fingerprint (patch-fingerprint.ts), recorded /mod values included. */
+  /** The live patch's fingerprint (patch-fingerprint.ts), recorded /mod values included; cached until either changes. */
   liveFingerprint(): string {
-    return patchFingerprint(this.live);
+    const doc = this.live;
+    this.liveFingerprintCache ??= patchFingerprint(doc);
+    return this.liveFingerprintCache;
   }
 
   stagedFingerprint(): string {
@@ -190,7 +193,7 @@ export class PatchEditor {
    */
   adopt(validated: ValidatedPatch, handles: Iterable<readonly [string, number]> = [], via: CommitRecord['via'] = 'commit'): void {
     this.flushParams();
-    this.history.record(validated.document, via);
+    this.liveFingerprintCache = this.history.record(validated.document, via);
     this.liveDoc = validated.document;
     this.liveResolved = validated.patch;
     this.liveModules = new LiveValues(validated.patch.modules, handles);
@@ -236,6 +239,7 @@ export class PatchEditor {
   private flushParams(): void {
     // Before the first adopt (the constructor), there is nothing to write.
     this.liveModules?.drain((module, paramIndex, value) => {
+      this.liveFingerprintCache = undefined;
       const paramId = module.definition.spec.params[paramIndex]!.id;
       this.recordIn(this.liveDocModules.get(module.id), paramId, value);
       this.recordIn(this.stagedModules.get(module.id), paramId, value);

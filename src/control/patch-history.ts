@@ -33,12 +33,13 @@ export class CommitHistory {
     return this.records.length >= 2 ? this.records[this.records.length - 2] : undefined;
   }
 
-  /** Records `doc` as the newly live patch. An undo replaces the two newest entries by one. */
-  record(doc: PatchDocument, via: CommitRecord['via']): void {
+  /** Records `doc` as the newly live patch (returns its fingerprint). An undo replaces the two newest entries by one. */
+  record(doc: PatchDocument, via: CommitRecord['via']): string {
     const entry: CommitRecord = { fingerprint: patchFingerprint(doc), time: this.now().toISOString(), via, document: structuredClone(doc) };
     if (via === 'undo') this.records.splice(Math.max(0, this.records.length - 2), 2);
     this.records.push(entry);
     if (this.records.length > this.limit) this.records.splice(0, this.records.length - this.limit);
+    return entry.fingerprint;
   }
 
   /** Newest first, without the documents (the /patch/history reply). */
