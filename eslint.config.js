@@ -1,13 +1,14 @@
 // ESLint: the guard rails the compiler does not give (issue 12 §5).
 // - layering: each source layer imports only the layers below it
-//   (dsp <- patch <- engine <- runtime <- control <- cli; io is a leaf any layer may use);
+//   (dsp <- patch <- engine <- runtime <- control <- agent <- cli; io is a leaf any layer may
+//   use, analysis a leaf above io);
 // - no floating or misused promises (a dropped promise is a silent failure);
 // - exhaustive switches over unions (a new command or module kind must be handled everywhere).
 // Run by `npm test` (npm run lint) before the tests.
 import tseslint from 'typescript-eslint';
 
 /** Layers, lowest first; a layer may import itself, `io` and any layer before it. */
-const LAYERS = ['dsp', 'patch', 'engine', 'runtime', 'control', 'cli'];
+const LAYERS = ['dsp', 'patch', 'engine', 'runtime', 'control', 'agent', 'cli'];
 
 function layerRule(layer) {
   const above = LAYERS.slice(LAYERS.indexOf(layer) + 1);
@@ -67,7 +68,17 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: LAYERS.map((l) => `**/${l}/*`), message: 'src/io is a leaf: it imports no other layer.' }] },
+        { patterns: [{ group: [...LAYERS, 'analysis'].map((l) => `**/${l}/*`), message: 'src/io is a leaf: it imports no other layer.' }] },
+      ],
+    },
+  },
+  {
+    // analysis (pure functions on audio) imports only io.
+    files: ['src/analysis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: LAYERS.map((l) => `**/${l}/*`), message: 'src/analysis imports only src/io: it is pure functions on audio.' }] },
       ],
     },
   },

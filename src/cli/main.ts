@@ -7,6 +7,7 @@ import { runDocs } from './docs-command.js';
 import { OscClient, parseCliArg } from '../control/osc-client.js';
 import { UsageError, runRender } from './render-command.js';
 import { runServe } from './serve-command.js';
+import { runMcp } from './mcp-command.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -133,6 +134,18 @@ program
   .requiredOption('--out <file>', 'PNG file to write')
   .action((file: string, opts: { out: string }) => {
     runPlot(file, opts.out);
+  });
+
+program
+  .command('mcp')
+  .description('serve the Model Context Protocol on stdio for AI agents (tools, resources, prompts; see docs/agents.md)')
+  .option('--host <addr>', 'Chronus server address (default: $CHRONUS_HOST or 127.0.0.1)')
+  .option('--port <n>', 'Chronus server port (default: $CHRONUS_PORT or 5005)', integer)
+  .option('--serve', 'start a Chronus server (on a free port unless --port) and stop it on exit', false)
+  .option('--sink <kind>', 'sink of the server started with --serve: auto | device | null', 'null')
+  .option('--out-dir <dir>', 'folder for the files hear writes (default: a folder in the temp dir)')
+  .action(async (opts: { host?: string; port?: number; serve: boolean; sink: string; outDir?: string }) => {
+    await runMcp(opts);
   });
 
 program

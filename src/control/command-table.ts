@@ -16,6 +16,8 @@ import { parseSeqCommand } from './seq-commands.js';
 import type { ServerContext, SessionContext } from './server-context.js';
 import type { FailCode } from './error-codes.js';
 import { FAULT_KINDS, type FaultKind } from '../runtime/slot-protocol.js';
+import { patchFingerprint } from './patch-fingerprint.js';
+import { HISTORY_LIMIT } from './patch-history.js';
 
 export type OscValue = number | string | boolean | null;
 
@@ -33,6 +35,8 @@ export interface Sent {
   readonly requested: number;
   readonly timed: boolean;
   readonly what: 'command' | 'patch';
+  /** Reply arguments after the frame (a commit's new fingerprint). */
+  readonly args?: readonly OscValue[];
 }
 
 /** What a handler returns: a reply, or a sent command whose reply waits for its frame. */
@@ -120,6 +124,7 @@ function moduleCommand(call: CommandCall<SessionContext>, parsed: CommandResult)
   if (seq === undefined) return busy();
   // /mod values are recorded in the live and staged documents (/patch/get shows what plays).
   if (command.kind === 'param') ctx.editor.recordParam(parsed.module, command.index, command.value);
+  else if (command.kind === 'gate') ctx.editor.recordGate(parsed.module.module.id, command.on);
   return sent(seq, call);
 }
 
@@ -134,13 +139,25 @@ function seqCommand(call: CommandCall<SessionContext>): Outcome {
   return sent(seq, call);
 }
 
+/** The /fail reply when the live patch is not the one a client planned on. */
+function stale(live: string, expected: string): Reply {
+  return failure('E_STALE', `the live patch is ${live}, not ${expected}: it changed since (a commit, an undo or a /mod); nothing changed. Get the live patch, redo your edits on it, commit with its fingerprint`);
+}
+
 /**
  * Validates the staged patch and sends it; it becomes the live patch only once it is in the
- * command ring (a validated patch reaches the engine or stays staged).
+ * command ring (a validated patch reaches the engine or stays staged). With `expected`, only if
+ * the live patch still has that fingerprint: checked and committed in one synchronous step on
+ * the main thread, so two clients cannot both commit against the same live patch.
+ * The reply carries the frame and the new live fingerprint.
  */
-export function commitStaged(call: CommandCall<SessionContext>, crossfadeMs = 20): Outcome {
+export function commitStaged(call: CommandCall<SessionContext>, crossfadeMs = 20, expected?: string, via: 'commit' | 'undo' = 'commit'): Outcome {
   const ctx = call.ctx;
   if (!(crossfadeMs >= 0 && crossfadeMs <= 1000)) return failure('E_BAD_ARGS', 'crossfade must be within [0, 1000] ms');
+  if (expected !== undefined && expected !== '') {
+    const live = ctx.editor.liveFingerprint();
+    if (live !== expected) return stale(live, expected);
+  }
   if (!ctx.canSend()) return busy();
   const result = ctx.editor.validateStaged();
   if (!result.ok) {
@@ -150,8 +167,25 @@ export function commitStaged(call: CommandCall<SessionContext>, crossfadeMs = 20
   const sentPatch = ctx.sendPatch(result.validated.document, crossfadeMs);
   if (sentPatch === 'too-big') return failure('E_BUSY', 'the patch is larger than the command ring can ever hold');
   if (sentPatch === undefined) return busy();
-  ctx.editor.adopt(result.validated, sentPatch.handles);
-  return { sent: sentPatch.seq, requested: 0, timed: false, what: 'patch' };
+  ctx.editor.adopt(result.validated, sentPatch.handles, via);
+  return { sent: sentPatch.seq, requested: 0, timed: false, what: 'patch', args: [ctx.editor.liveFingerprint()] };
+}
+
+/**
+ * /patch/undo: commits the patch committed before the live one (the staged edits are dropped),
+ * only if the live patch has `expected` (when given). Nothing changes on a failure.
+ */
+function undoCommit(call: CommandCall<SessionContext>, expected: string | undefined, crossfadeMs: number | undefined): Outcome {
+  const editor = call.ctx.editor;
+  const live = editor.liveFingerprint();
+  if (expected !== undefined && expected !== '' && expected !== live) return stale(live, expected);
+  const previous = editor.history.previous();
+  if (previous === undefined) return failure('E_NO_HISTORY', 'no earlier committed patch to go back to');
+  const staged = structuredClone(editor.staged);
+  editor.stage(previous.document);
+  const outcome = commitStaged(call, crossfadeMs, undefined, 'undo');
+  if (!isSent(outcome)) editor.stage(staged);
+  return outcome;
 }
 
 const id: ArgSpec = { name: 'id', type: 'string' };
@@ -231,9 +265,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     address: '/patch/commit', usage: '/patch/commit', reply: 'always', scope: 'session',
-    args: [{ name: 'crossfade_ms', type: 'number', optional: true }],
-    doc: 'Validate the whole staged patch and apply it to every slot at one block boundary; unchanged modules keep their state; where the topology changed the old graph crossfades into the new one (default 20 ms). Replies `/done /patch/commit <frame>`, or `/fail /patch/commit E_PATCH_INVALID <every error>` (nothing changes).',
-    handler: (call) => commitStaged(call, call.args[0] as number | undefined),
+    args: [{ name: 'crossfade_ms', type: 'number', optional: true }, { name: 'expected_fingerprint', type: 'string', optional: true }],
+    doc: 'Validate the whole staged patch and apply it to every slot at one block boundary; unchanged modules keep their state; where the topology changed the old graph crossfades into the new one (default 20 ms). With `expected_fingerprint` (from /patch/get), only if the live patch still has it, else `E_STALE`. Replies `/done /patch/commit <frame> <fingerprint>` (the new live patch\'s), or `/fail /patch/commit E_PATCH_INVALID <every error>` (nothing changes).',
+    handler: (call) => commitStaged(call, call.args[0] as number | undefined, call.args[1] as string | undefined),
   },
   {
     address: '/patch/abort', usage: '/patch/abort', reply: 'always', scope: 'session', args: [],
@@ -246,11 +280,31 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     address: '/patch/get', usage: '/patch/get', reply: 'always', scope: 'server',
     args: [{ name: 'which', type: 'string', optional: true }],
-    doc: 'Reply `/done /patch/get <json>` with the live patch (or the staged one with argument "staged").',
+    doc: 'Reply `/done /patch/get <json> <fingerprint>` with the live patch (or the staged one with argument "staged"). The fingerprint: the first 16 hex digits of the SHA-256 of the canonical JSON (keys sorted); recorded /mod values are part of the live patch.',
     handler: ({ ctx, args }) => {
       if (args[0] !== undefined && args[0] !== 'live' && args[0] !== 'staged') return failure('E_BAD_ARGS', 'which must be "live" or "staged"');
-      return done(JSON.stringify(args[0] === 'staged' ? ctx.editor.staged : ctx.editor.live));
+      const doc = args[0] === 'staged' ? ctx.editor.staged : ctx.editor.live;
+      return done(JSON.stringify(doc), patchFingerprint(doc));
     },
+  },
+  {
+    address: '/patch/validate', usage: '/patch/validate', reply: 'always', scope: 'server', args: [],
+    doc: 'Dry run of /patch/commit: reply `/done /patch/validate <json>` with `{ ok, errors: [{ path, code, message }], staged, live }` (every error at once; `staged` and `live` are the two fingerprints). Changes nothing.',
+    handler: ({ ctx }) => {
+      const result = ctx.editor.validateStaged();
+      return done(JSON.stringify({ ok: result.ok, errors: result.ok ? [] : result.errors, staged: ctx.editor.stagedFingerprint(), live: ctx.editor.liveFingerprint() }));
+    },
+  },
+  {
+    address: '/patch/history', usage: '/patch/history', reply: 'always', scope: 'server', args: [],
+    doc: `Reply \`/done /patch/history <json>\`: the patches that became live (start-up, commits, undos), newest first, at most ${HISTORY_LIMIT}: \`{ fingerprint, time, via, modules, connections }\`.`,
+    handler: ({ ctx }) => done(JSON.stringify(ctx.editor.history.describe())),
+  },
+  {
+    address: '/patch/undo', usage: '/patch/undo', reply: 'always', scope: 'server',
+    args: [{ name: 'expected_fingerprint', type: 'string', optional: true }, { name: 'crossfade_ms', type: 'number', optional: true }],
+    doc: 'Commit the patch committed before the live one (see /patch/history; staged edits are dropped), only if the live patch has `expected_fingerprint` when given (`E_STALE` otherwise). Repeated undos walk further back; no redo. Replies like /patch/commit; `E_NO_HISTORY` when there is nothing earlier.',
+    handler: (call) => undoCommit(call, call.args[0] as string | undefined, call.args[1] as number | undefined),
   },
   {
     address: '/patch/save', usage: '/patch/save', reply: 'always', scope: 'server',
@@ -295,6 +349,17 @@ export const COMMANDS: readonly CommandEntry[] = [
       const described = ctx.sequencers.describe(args[0] as string);
       return described === undefined ? failure('E_UNKNOWN_SEQ', `no sequencer '${String(args[0])}'`) : done(JSON.stringify(described));
     },
+  },
+  {
+    address: '/state/get', usage: '/state/get', reply: 'always', scope: 'server', args: [],
+    doc: 'Reply `/done /state/get <json>`: what an offline render needs to reproduce the live state: `{ sampleRate, seed, fingerprint, patch, staged, stagedFingerprint, gates, sequencers: { transport, sequencers } }` (`gates`: modules whose last /gate was on; the sequencers as commanded, as /seq/get shows them). Used by `chronus mcp` (hear).',
+    handler: ({ ctx }) => done(JSON.stringify({
+      sampleRate: ctx.sampleRate, seed: ctx.seed,
+      fingerprint: ctx.editor.liveFingerprint(), patch: ctx.editor.live,
+      stagedFingerprint: ctx.editor.stagedFingerprint(), staged: ctx.editor.staged,
+      gates: ctx.editor.gatesHeld(),
+      sequencers: ctx.sequencers.save(),
+    })),
   },
   {
     address: '/client/late', usage: '/client/late', reply: 'always', scope: 'server', args: [{ name: 'policy', type: 'string' }],

@@ -149,7 +149,7 @@ export class CommandDispatcher {
   private framed(outcome: Sent, frame: number | undefined): Reply {
     if (frame === undefined) return failure('E_NO_SLOT', `no slot took the ${outcome.what} in time`);
     const late = outcome.timed && frame > outcome.requested ? (frame - outcome.requested) / this.sampleRate : 0;
-    return { ok: true, args: [frame], ...(late > 0 ? { lateSeconds: late } : {}) };
+    return { ok: true, args: [frame, ...(outcome.args ?? [])], ...(late > 0 ? { lateSeconds: late } : {}) };
   }
 
   private answer(entry: CommandEntry, address: string, result: Reply, wantsReply: boolean, reply: ReplyFn): void {

@@ -39,6 +39,8 @@ export const SERVER_ERRORS = {
   E_BAD_NAME: "A file name given over OSC is not a plain name ([A-Za-z0-9_.-], at most 64 characters, no '/', '\\\\' or '..').",
   E_NOT_FOUND: 'The named file does not exist or cannot be read (/patch/load).',
   E_PATCH_INVALID: 'The staged (or loaded) patch does not validate; the message lists every error as `<path>: <code>: <message>` separated by `; `. Nothing changes.',
+  E_STALE: 'The live patch no longer has the fingerprint given to /patch/commit or /patch/undo (someone committed, undid or set a param since); nothing changes. Get the live patch and redo the edits on it.',
+  E_NO_HISTORY: '/patch/undo with no earlier committed patch.',
   E_RECORDING: 'Already recording: /record/stop first.',
   E_FORBIDDEN: 'The server does not allow this command (/debug/fault needs --allow-fault-injection).',
   E_NOT_RECORDING: '/record/stop while not recording.',

@@ -22,7 +22,7 @@ const GROUPS: ReadonlyArray<readonly [title: string, segments: readonly string[]
   ['Patch editing', ['patch'], 'Edits go to a staged copy of the live patch; `/patch/commit` validates the whole staged patch and applies it to every slot at one block boundary.'],
   ['Sequencing', ['seq'], 'One transport (tempo, swing, bar grid) and up to 32 step sequencers running inside the engine, driven by rendered frames: every step lands on its exact sample, identically in every slot and offline. See [sequencing.md](sequencing.md).'],
   ['Recording', ['record'], 'Files go to `<data-dir>/recordings/`.'],
-  ['Engine', ['engine'], ''],
+  ['Engine', ['engine', 'state'], ''],
   ['Session', ['sync', 'notify', 'quit', 'client'], ''],
 ];
 

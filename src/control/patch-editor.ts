@@ -16,6 +16,8 @@ import { MODULE_ID_PATTERN } from '../patch/schema.js';
 import { parseEndpoint, validatePatch } from '../patch/validate.js';
 import { LiveValues, type LiveEntry } from './live-values.js';
 import type { FailCode } from './error-codes.js';
+import { CommitHistory, type CommitRecord } from './patch-history.js';
+import { patchFingerprint } from './patch-fingerprint.js';
 
 export type EditResult = { ok: true } | { ok: false; code: FailCode; message: string };
 
@@ -48,11 +50,27 @@ export class PatchEditor {
   private liveModules!: LiveValues;
   private liveDocModules!: Map<string, PatchModule>;
   private stagedModules!: Map<string, PatchModule>;
+  /** Every patch that became live (start, commits, undos), newest last. */
+  readonly history = new CommitHistory();
+  /** Modules whose last /gate was on (offline renders of the live state hold them too). */
+  private readonly heldGates = new Set<string>();
+  private liveFingerprintCache: string | undefined;
 
   constructor(private readonly registry: ModuleRegistry, initial: PatchDocument) {
     const result = validatePatch(initial, registry);
     if (!result.ok) throw new Error(`initial patch is invalid: ${result.errors.map((e) => `${e.path} ${e.code} ${e.message}`).join('; ')}`);
-    this.adopt(result);
+    this.adopt(result, [], 'start');
+  }
+
+  /** The live patch's fingerprint (patch-fingerprint.ts), recorded /mod values included; cached until either changes. */
+  liveFingerprint(): string {
+    const doc = this.live;
+    this.liveFingerprintCache ??= patchFingerprint(doc);
+    return this.liveFingerprintCache;
+  }
+
+  stagedFingerprint(): string {
+    return patchFingerprint(this.staged);
   }
 
   get live(): PatchDocument {
@@ -170,9 +188,13 @@ export class PatchEditor {
     return result.ok ? { ok: true, validated: { document: result.document, patch: result.patch } } : result;
   }
 
-  /** Makes a validated patch the live one, its modules known by `handles`; the staged patch becomes a copy of it. */
-  adopt(validated: ValidatedPatch, handles: Iterable<readonly [string, number]> = []): void {
+  /**
+   * Makes a validated patch the live one, its modules known by `handles`; the staged patch
+   * becomes a copy of it. `via` is what the history records (an undo drops the newest entry).
+   */
+  adopt(validated: ValidatedPatch, handles: Iterable<readonly [string, number]> = [], via: CommitRecord['via'] = 'commit'): void {
     this.flushParams();
+    this.liveFingerprintCache = this.history.record(validated.document, via);
     this.liveDoc = validated.document;
     this.liveResolved = validated.patch;
     this.liveModules = new LiveValues(validated.patch.modules, handles);
@@ -185,7 +207,7 @@ export class PatchEditor {
     this.flushParams();
     const result = validatePatch(doc, this.registry);
     if (!result.ok) throw new Error(`resumed patch is invalid: ${result.errors.map((e) => `${e.path} ${e.code} ${e.message}`).join('; ')}`);
-    this.adopt(result, handles);
+    this.adopt(result, handles, 'start');
   }
 
   /** Replaces the staged patch with a validated document (e.g. /patch/load, then commit). */
@@ -203,10 +225,22 @@ export class PatchEditor {
     this.liveModules.record(module, paramIndex, value);
   }
 
+  /** Records a /gate of a live module (no allocation once the module was seen). */
+  recordGate(id: string, on: boolean): void {
+    if (on) this.heldGates.add(id);
+    else this.heldGates.delete(id);
+  }
+
+  /** Live modules whose last /gate was on. */
+  gatesHeld(): string[] {
+    return [...this.heldGates].filter((id) => this.liveModules.entries.has(id));
+  }
+
   /** Writes the recorded /mod values into the documents. */
   private flushParams(): void {
     // Before the first adopt (the constructor), there is nothing to write.
     this.liveModules?.drain((module, paramIndex, value) => {
+      this.liveFingerprintCache = undefined;
       const paramId = module.definition.spec.params[paramIndex]!.id;
       this.recordIn(this.liveDocModules.get(module.id), paramId, value);
       this.recordIn(this.stagedModules.get(module.id), paramId, value);

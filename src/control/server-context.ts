@@ -42,6 +42,8 @@ export interface SessionContext {
 }
 
 export interface ServerContext extends SessionContext {
+  /** The seed of noise and random modules (offline renders of the live state use it). */
+  readonly seed: number;
   /** Per client: apply late timetagged bundles (default) or drop them. */
   setLatePolicy(client: string, policy: 'apply' | 'drop'): void;
   /** Stages `<data-dir>/patches/<name>.json` (validated); a failure reply when it cannot. */

@@ -134,6 +134,10 @@ export class ChronusServer implements ServerContext {
     return this.options.sampleRate;
   }
 
+  get seed(): number {
+    return this.options.seed;
+  }
+
   get counters(): ServerCounters {
     return this.dispatcher.counters;
   }

@@ -369,7 +369,8 @@ const CASES = new Map<string, Case>([
   }],
 
   ['/patch/get', async () => {
-    const [json] = await ok('/patch/get');
+    const [json, fingerprint] = await ok('/patch/get');
+    assert.match(String(fingerprint), /^[0-9a-f]{16}$/, 'the fingerprint follows the JSON');
     const live = JSON.parse(String(json)) as PatchJson;
     assert.equal(live.format, 'chronus-patch');
     assert.equal(live.version, 1);
@@ -382,6 +383,68 @@ const CASES = new Map<string, Case>([
     await fails('/patch/get', ['bogus'], 'E_BAD_ARGS');
     await fails('/patch/get', [1], 'E_BAD_ARGS');
     await fails('/patch/get', ['live', 'staged'], 'E_BAD_ARGS');
+  }],
+
+  ['/patch/validate', async () => {
+    await ok('/patch/abort');
+    const [, liveFingerprint] = await ok('/patch/get');
+    const valid = JSON.parse(String((await ok('/patch/validate'))[0])) as Record<string, any>;
+    assert.deepEqual(valid, { ok: true, errors: [], staged: liveFingerprint, live: liveFingerprint });
+    await ok('/patch/set', ['sine1', 'freq', 300]);
+    await ok('/patch/connect', ['sine1.nope', 'filter1']);
+    await ok('/patch/connect', ['filter1', 'sine1.freq', 10]);
+    const invalid = JSON.parse(String((await ok('/patch/validate'))[0])) as Record<string, any>;
+    assert.equal(invalid['ok'], false);
+    assert.deepEqual((invalid['errors'] as Array<{ code: string }>).map((e) => e.code).sort(), ['E_CYCLE', 'E_UNKNOWN_PORT']);
+    assert.match((invalid['errors'] as Array<{ path: string }>).find((e) => e.path !== '')!.path, /^connections\[\d+\]\.from$/);
+    assert.notEqual(invalid['staged'], liveFingerprint);
+    assert.equal(invalid['live'], liveFingerprint, 'a dry run changes nothing');
+    assert.equal((await ok('/patch/get'))[1], liveFingerprint);
+    await ok('/patch/abort');
+    await fails('/patch/validate', ['now'], 'E_BAD_ARGS');
+  }],
+
+  ['/patch/history', async () => {
+    await ok('/patch/abort');
+    const before = JSON.parse(String((await ok('/patch/history'))[0])) as Array<Record<string, any>>;
+    assert.ok(before.length >= 1);
+    await ok('/patch/set', ['sine1', 'freq', 500]);
+    const [, fingerprint] = await ok('/patch/commit', [0]);
+    const after = JSON.parse(String((await ok('/patch/history'))[0])) as Array<Record<string, any>>;
+    assert.deepEqual(Object.keys(after[0]!).sort(), ['connections', 'fingerprint', 'modules', 'time', 'via']);
+    assert.equal(after[0]!['fingerprint'], fingerprint);
+    assert.equal(after[0]!['via'], 'commit');
+    assert.ok(Math.abs(Date.parse(String(after[0]!['time'])) - Date.now()) < 60_000);
+    assert.deepEqual(after[1], before[0], 'newest first');
+    assert.ok(after.length <= 32);
+    await restoreDefaultPatch();
+    await fails('/patch/history', [1], 'E_BAD_ARGS');
+  }],
+
+  ['/patch/undo', async () => {
+    await ok('/patch/abort');
+    await ok('/patch/set', ['sine1', 'freq', 440]);
+    const [, base] = await ok('/patch/commit', [0]);
+    const start = await patch();
+    await ok('/patch/set', ['sine1', 'freq', 600]);
+    const [, next] = await ok('/patch/commit', [0, String(base)]);
+    assert.notEqual(next, base);
+    assert.equal(moduleOf(await patch(), 'sine1')?.params?.['freq'], 600);
+    // Guards: a commit or undo planned on another live patch is refused and changes nothing.
+    await ok('/patch/set', ['sine1', 'freq', 700]);
+    assert.match(await fails('/patch/commit', [0, String(base)], 'E_STALE'), new RegExp(String(next)));
+    await fails('/patch/undo', ['0000000000000000'], 'E_STALE');
+    assert.equal((await ok('/patch/get'))[1], next);
+    assert.equal(moduleOf(await patch('staged'), 'sine1')?.params?.['freq'], 700, 'a refused undo keeps the staged edits');
+    // The undo: back to the previous commit, staged edits dropped.
+    const [frame, fingerprint] = await ok('/patch/undo', [String(next)]);
+    assertFrame(frame);
+    assert.equal(fingerprint, base);
+    assert.deepEqual(await patch(), start);
+    assert.deepEqual(await patch('staged'), start);
+    assert.equal((JSON.parse(String((await ok('/patch/history'))[0])) as Array<{ via: string }>)[0]!.via, 'undo');
+    await fails('/patch/undo', [1], 'E_BAD_ARGS');
+    await fails('/patch/undo', [String(fingerprint), 'fast'], 'E_BAD_ARGS');
   }],
 
   ['/patch/save', async () => {
@@ -696,6 +759,23 @@ const CASES = new Map<string, Case>([
     assert.equal(got.steps, 16);
     await fails('/seq/get', ['nope'], 'E_UNKNOWN_SEQ');
   }],
+  ['/state/get', async () => {
+    const state = JSON.parse(String((await ok('/state/get'))[0])) as Record<string, any>;
+    assert.equal(state['sampleRate'], RATE);
+    assert.equal(state['seed'], 1);
+    assert.equal(state['fingerprint'], (await ok('/patch/get'))[1]);
+    assert.deepEqual(state['patch'], await patch());
+    assert.deepEqual(state['staged'], await patch('staged'));
+    assert.equal(state['stagedFingerprint'], (await ok('/patch/get', ['staged']))[1]);
+    assert.equal(typeof state['sequencers']['transport']['bpm'], 'number');
+    assert.ok(Array.isArray(state['sequencers']['sequencers']));
+    await ok('/gate/adsr1', [1]);
+    assert.deepEqual((JSON.parse(String((await ok('/state/get'))[0])) as Record<string, any>)['gates'], ['adsr1']);
+    await ok('/gate/adsr1', [0]);
+    assert.deepEqual((JSON.parse(String((await ok('/state/get'))[0])) as Record<string, any>)['gates'], []);
+    await fails('/state/get', ['x'], 'E_BAD_ARGS');
+  }],
+
   ['/client/late', async () => {
     assert.deepEqual(await ok('/client/late', ['drop']), ['drop']);
     assert.deepEqual(await ok('/client/late', ['apply']), ['apply']);
