@@ -97,7 +97,7 @@ export class ChronusLink {
     let text = '';
     this.port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the server did not start within 20 s:\n${text}`)), 20000);
-      child.stderr!.on('data', (chunk: Buffer) => {
+      child.stderr.on('data', (chunk: Buffer) => {
         const lines = chunk.toString();
         text += lines;
         for (const line of lines.split('\n')) if (line !== '') log(`[serve] ${line}`);

@@ -50,7 +50,7 @@ function registerTool(server: McpServer, tool: AgentTool): void {
           },
         });
       }
-    }) as never,
+    }),
   );
 }
 
@@ -70,7 +70,7 @@ export function buildServer(surface: AgentSurface): BuiltServer {
     });
     // An empty argsSchema would still reject a call without arguments: leave it out then.
     if (Object.keys(argsSchema).length === 0) server.registerPrompt(p.name, { title: p.title, description: p.description }, () => messages({}));
-    else server.registerPrompt(p.name, { title: p.title, description: p.description, argsSchema }, ((args: Record<string, string | undefined>) => messages(args)) as never);
+    else server.registerPrompt(p.name, { title: p.title, description: p.description, argsSchema }, ((args: Record<string, string | undefined>) => messages(args)));
   }
   return {
     connect: (transport) => server.connect(transport as Transport),

@@ -37,7 +37,7 @@ export interface AgentTool<S extends z.ZodRawShape = z.ZodRawShape> {
 
 /** Helps TypeScript infer a tool's argument type from its input shape. */
 export function defineTool<S extends z.ZodRawShape>(tool: AgentTool<S>): AgentTool {
-  return tool as unknown as AgentTool;
+  return tool;
 }
 
 export interface AgentResource {

@@ -2,7 +2,7 @@
 // threshold it was held to and a severity. Main thread; allocates.
 
 import { round } from './math.js';
-import type { Defects, Severity } from './types.js';
+import type { Defects } from './types.js';
 
 /** A sample at or above this magnitude (−0.009 dBFS) counts as clipped. */
 export const CLIP_LEVEL = 0.999;
@@ -58,7 +58,7 @@ export function findDefects(channels: readonly Float32Array[], sampleRate: numbe
     },
     silence: {
       seconds: round(silentSeconds, 2), spans: list(spans).map(([a, b]) => [round(a, 2), round(b, 2)] as [number, number]),
-      severity: (allSilent ? 'error' : spans.length > 0 ? 'info' : 'ok') as Severity,
+      severity: (allSilent ? 'error' : spans.length > 0 ? 'info' : 'ok'),
       threshold: `RMS < ${SILENCE_DBFS} dBFS in every 10 ms window for ≥ ${SILENCE_MIN_SECONDS * 1000} ms (all silent: error)`,
     },
     dcOffset: {

@@ -26,8 +26,8 @@ export function gridDeviation(
     start = ((Math.atan2(sy, sx) / (2 * Math.PI) + 1) % 1) * step;
   }
   const deviations = onsets.map((o) => {
-    const k = Math.round((o.time - start!) / step);
-    return o.time - (start! + k * step);
+    const k = Math.round((o.time - start) / step);
+    return o.time - (start + k * step);
   });
   const abs = deviations.map(Math.abs);
   return {

@@ -64,7 +64,7 @@ function segmentEnergies(channels: readonly Float32Array[], sampleRate: number, 
       const z = s2.b0 * y + s2.b1 * y1 + s2.b2 * y2 - s2.a1 * z1 - s2.a2 * z2;
       y2 = y1; y1 = y;
       z2 = z1; z1 = z;
-      out[Math.floor(i / segment)] += g * z * z;
+      out[Math.floor(i / segment)]! += g * z * z;
     }
   });
   return out;

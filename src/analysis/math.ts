@@ -48,7 +48,7 @@ export function mixToMono(channels: readonly Float32Array[]): Float32Array {
   for (const ch of channels) {
     for (let i = 0; i < n; i++) {
       const v = ch[i]!;
-      if (Number.isFinite(v)) out[i] += v * g;
+      if (Number.isFinite(v)) out[i]! += v * g;
     }
   }
   return out;

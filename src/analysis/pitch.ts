@@ -73,9 +73,9 @@ export class YinAnalyzer {
     for (let i = 0; i < w; i++) a[i] = x[start + i]!;
     for (let i = 0; i < w + maxLag + 1; i++) b[i] = x[start + i] ?? 0;
     // r(τ) = Σ_{j<w} x[j] x[j+τ]: the cross-correlation of a with b via FFT.
-    this.fft.realTransform(this.fa, a as unknown as number[]);
+    this.fft.realTransform(this.fa, a);
     this.fft.completeSpectrum(this.fa);
-    this.fft.realTransform(this.fb, b as unknown as number[]);
+    this.fft.realTransform(this.fb, b);
     this.fft.completeSpectrum(this.fb);
     const fa = this.fa, fb = this.fb, p = this.prod;
     for (let k = 0; k < n; k++) {

@@ -33,7 +33,7 @@ export function averagePowerSpectrum(mono: Float32Array, sampleRate: number, siz
   const last = Math.max(0, mono.length - size);
   for (let start = 0; start <= last; start += hop) {
     stft.magnitudes(mono, start, mags);
-    for (let k = 0; k < mags.length; k++) power[k] += mags[k]! * mags[k]!;
+    for (let k = 0; k < mags.length; k++) power[k]! += mags[k]! * mags[k]!;
     frames++;
     if (mono.length < size) break;
   }

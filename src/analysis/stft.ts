@@ -35,7 +35,7 @@ export class Stft {
       const v = j >= 0 && j < x.length ? x[j]! : 0;
       input[i] = v * window[i]!;
     }
-    this.fft.realTransform(this.output, input as unknown as number[]);
+    this.fft.realTransform(this.output, input);
     const o = this.output;
     for (let k = 0; k <= size / 2; k++) {
       const re = o[2 * k]!;

@@ -27,9 +27,9 @@ test('a clean sine has no defects', () => {
 test('clicks: a 0.05 step at 0.5 s and a one-sample spike at 1.25 s are found at their times', () => {
   const x = sine(2);
   const step = Math.round(0.5 * RATE);
-  for (let i = step; i < x.length; i++) x[i] += 0.05;
+  for (let i = step; i < x.length; i++) x[i]! += 0.05;
   const spike = Math.round(1.25 * RATE);
-  x[spike] += 0.1;
+  x[spike]! += 0.1;
   const d = analyzeAudio({ channels: [x], sampleRate: RATE }).defects.clicks;
   assert.equal(d.count, 2, JSON.stringify(d));
   assert.equal(d.severity, 'warning');

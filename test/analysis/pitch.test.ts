@@ -14,7 +14,7 @@ function tone(freqs: readonly number[], seconds = 2, harmonics = 1): Float32Arra
   const x = new Float32Array(Math.round(seconds * RATE));
   for (const f of freqs) {
     for (let h = 1; h <= harmonics && h * f < RATE / 2; h++) {
-      for (let i = 0; i < x.length; i++) x[i] += (0.3 / h / freqs.length) * Math.sin((2 * Math.PI * h * f * i) / RATE);
+      for (let i = 0; i < x.length; i++) x[i]! += (0.3 / h / freqs.length) * Math.sin((2 * Math.PI * h * f * i) / RATE);
     }
   }
   return x;
