@@ -4,7 +4,7 @@
 // constant over the call (linear or exp curve, `in` connected or not, any stage per lane).
 //
 // Contract (host: src/dsp/modules/adsr-batch.ts; calling convention: wasm/abi.ts): each lane
-// record points at the instance's 8-value state array (adsr.ts's layout, verbatim), its `in`
+// record points at the instance's 9-value state array (adsr.ts's layout, verbatim), its `in`
 // buffer and its output, all in place in the arena, and holds its constant params (LANE_*); the
 // kernel updates state and output [start, end) in place and stores each lane's sum of y².
 // Gates arrive between calls (AdsrKernel.gate changes `state` only). Runs on the render
@@ -17,12 +17,12 @@
 //     at a stage change ("events", at most two per lane and call); Math.exp of an exp rebuild
 //     is computed by the host (adsr-batch.ts) with adsr.ts's expressions and passed as a param
 //     (every exp rebuild of a call is known at its start: attack and release at the call
-//     start, decay at the call start or right after the attack, from level 1);
+//     start, decay at the call start or right after the attack, from the peak S_PEAK);
 //   - per sample, each lane takes y + inc (linear: inc = ±step, x − s ≡ x + (−s) exactly in
 //     IEEE 754; holding lanes: inc = −0, and x + (−0) ≡ x for every x) or, on the exp curve,
 //     over + (y − over)·c, chosen with bitselect; a holding lane's level is set to its held
-//     value when its descriptor is loaded (SUSTAIN: the sustain param; IDLE: the level; DECAY
-//     whose level is already at sustain: the sustain param, for the one sample adsr.ts's
+//     value when its descriptor is loaded (SUSTAIN: sustain × peak; IDLE: the level; DECAY
+//     whose level is already at sustain: sustain × peak, for the one sample adsr.ts's
 //     pre-check outputs it). A segment ends where y ≥ hi or y ≤ lo (NaN thresholds for
 //     "never"; a NaN level ends nothing, as in JS) and the level snaps to the target;
 //   - the end checks are skipped for as many samples as no lane can end its segment in
@@ -41,7 +41,7 @@ import { constsOf, inConnected, inPtr, laneRecord, outPtr, param, setSumSquares,
 import { vec } from './simd';
 import {
   INPUT_IN as IN_AUDIO, K_COUNT, K_END_EPS, K_RATIO_ATTACK, K_RATIO_DR, LANE_ATTACK, LANE_CURVE, LANE_DECAY, LANE_EXP_A, LANE_EXP_D,
-  LANE_EXP_R, LANE_RELEASE, LANE_SPM, LANE_SUSTAIN, S_LEVEL, S_OVER, S_REL_START, S_SEG_CURVE, S_SEG_SUSTAIN, S_SEG_TIME, S_STAGE,
+  LANE_EXP_R, LANE_RELEASE, LANE_SPM, LANE_SUSTAIN, S_LEVEL, S_OVER, S_PEAK, S_REL_START, S_SEG_CURVE, S_SEG_SUSTAIN, S_SEG_TIME, S_STAGE,
   S_STEP, STAGE_ATTACK, STAGE_DECAY, STAGE_IDLE, STAGE_SUSTAIN,
 } from '../src/dsp/modules/adsr.layout';
 
@@ -175,14 +175,16 @@ function hold(l: i32, h: i32, yh: f64): void {
  */
 function decayBegin(l: i32, y: f64): void {
   const sus = pget(l, LANE_SUSTAIN);
-  if (y <= sus + endEps) {
+  const peak = sget(l, S_PEAK);
+  const susLevel = sus * peak;
+  if (y <= susLevel + endEps) {
     wset(W_INC, l, -0.0);
     wmask(W_EXP, l, false);
     wmask(W_HOLD, l, true);
-    wset(W_YHOLD, l, sus);
+    wset(W_YHOLD, l, susLevel);
     wset(W_HI, l, NaN);
-    wset(W_LO, l, sus + endEps); // sus ≤ sus + 1e-9: ends at this sample
-    wset(W_TARGET, l, sus);
+    wset(W_LO, l, susLevel + endEps); // ≤ itself + 1e-9: ends at this sample
+    wset(W_TARGET, l, susLevel);
     seqMasks(l);
     wset(W_ACTIVE, l, 1);
     return;
@@ -195,14 +197,14 @@ function decayBegin(l: i32, y: f64): void {
     sset(l, S_SEG_CURVE, cv);
     const n = max<f64>(t * pget(l, LANE_SPM), 1);
     if (cv >= 0.5) {
-      const rem = y - sus;
-      sset(l, S_OVER, sus - kc(K_RATIO_DR) * rem);
+      const rem = y - susLevel;
+      sset(l, S_OVER, susLevel - kc(K_RATIO_DR) * rem);
       sset(l, S_STEP, pget(l, LANE_EXP_D));
     } else {
-      sset(l, S_STEP, (1 - sus) / n);
+      sset(l, S_STEP, (y > peak ? y - susLevel : peak - susLevel) / n);
     }
   }
-  segment(l, false, NaN, sus + endEps, sus);
+  segment(l, false, NaN, susLevel + endEps, susLevel);
 }
 
 /** Lane l at the call start: its stage's rebuild check and descriptor from sample `start`. */
@@ -210,10 +212,11 @@ function begin(l: i32, start: i32): void {
   const stage = sget(l, S_STAGE);
   const y = sget(l, S_LEVEL);
   if (stage == SUSTAIN) {
-    hold(l, start, pget(l, LANE_SUSTAIN));
+    hold(l, start, pget(l, LANE_SUSTAIN) * sget(l, S_PEAK));
   } else if (stage == IDLE) {
     hold(l, start, y);
   } else if (stage == ATTACK) {
+    const peak = sget(l, S_PEAK);
     const t = pget(l, LANE_ATTACK);
     const cv = pget(l, LANE_CURVE);
     if (t != sget(l, S_SEG_TIME) || cv != sget(l, S_SEG_CURVE)) {
@@ -221,14 +224,14 @@ function begin(l: i32, start: i32): void {
       sset(l, S_SEG_CURVE, cv);
       const n = max<f64>(t * pget(l, LANE_SPM), 1);
       if (cv >= 0.5) {
-        const rem = 1 - y;
-        sset(l, S_OVER, 1 + kc(K_RATIO_ATTACK) * rem);
+        const rem = peak - y;
+        sset(l, S_OVER, peak + kc(K_RATIO_ATTACK) * rem);
         sset(l, S_STEP, pget(l, LANE_EXP_A));
       } else {
-        sset(l, S_STEP, 1 / n);
+        sset(l, S_STEP, peak / n);
       }
     }
-    segment(l, true, 1 - endEps, NaN, 1);
+    segment(l, true, peak - endEps, NaN, peak);
   } else if (stage == DECAY) {
     decayBegin(l, y);
   } else {
@@ -259,10 +262,10 @@ function ended(l: i32, i: i32, end: i32): void {
   if (stage == ATTACK) {
     sset(l, S_STAGE, DECAY);
     sset(l, S_SEG_TIME, -1);
-    if (i + 1 < end) decayBegin(l, 1);
+    if (i + 1 < end) decayBegin(l, sget(l, S_PEAK));
   } else if (stage == DECAY) {
     sset(l, S_STAGE, SUSTAIN);
-    hold(l, i + 1, pget(l, LANE_SUSTAIN));
+    hold(l, i + 1, pget(l, LANE_SUSTAIN) * sget(l, S_PEAK));
   } else {
     sset(l, S_STAGE, IDLE);
     hold(l, i + 1, 0);

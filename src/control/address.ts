@@ -31,18 +31,27 @@ function fail(code: CommandErrorCode, message: string): CommandResult {
 }
 
 /**
- * Gate values: numbers (> 0 is on), booleans, and the strings "on"/"off", "true"/"false",
- * "1"/"0" (the old system read the string "off" as on; here it is off).
+ * Gate values, read as a velocity: 0 is off, a value in (0, 1] is on with that velocity.
+ * Numbers > 0 are on (values above 1 are full velocity, 1), ≤ 0 off; booleans true/false; the
+ * strings "on"/"true" (1) and "off"/"false" (0), or a number written as text ("0.6"). The old
+ * system read the string "off" as on; here it is off. undefined: not a gate value.
  */
-export function parseGate(value: unknown): boolean | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value > 0 : undefined;
-  if (typeof value === 'boolean') return value;
+export function parseGate(value: unknown): number | undefined {
+  if (typeof value === 'number') return gateVelocity(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string') {
     const v = value.trim().toLowerCase();
-    if (v === 'on' || v === 'true' || v === '1') return true;
-    if (v === 'off' || v === 'false' || v === '0') return false;
+    if (v === 'on' || v === 'true') return 1;
+    if (v === 'off' || v === 'false') return 0;
+    if (v !== '' && /^[-+0-9.e]+$/.test(v)) return gateVelocity(Number(v));
   }
   return undefined;
+}
+
+/** A numeric gate value as a velocity: ≤ 0 → 0 (off), (0, 1] as is, > 1 → 1; NaN/±∞ → undefined. */
+function gateVelocity(value: number): number | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  return value <= 0 ? 0 : value >= 1 ? 1 : value;
 }
 
 /** `/mod/<id>/<param> <value>`: a smoothed param change. */
@@ -75,10 +84,11 @@ export function parseGateCommand(id: string, args: readonly unknown[], modules: 
   const module = modules.liveModule(id);
   if (module === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
   if (!module.spec.gate) return fail('E_NO_GATE', `module '${id}' (${module.spec.type}) does not take gates`);
-  if (args.length !== 1) return fail('E_BAD_ARGS', `/gate/${id} takes one value (1/0, true/false, on/off)`);
-  const on = parseGate(args[0]);
-  if (on === undefined) return fail('E_BAD_ARGS', `/gate/${id}: cannot read ${JSON.stringify(args[0])} as on/off`);
-  return { ok: true, command: { kind: 'gate', handle: module.handle, on }, module };
+  if (args.length !== 1) return fail('E_BAD_ARGS', `/gate/${id} takes one value (a velocity in (0, 1] or 0, true/false, on/off)`);
+  const velocity = parseGate(args[0]);
+  if (velocity === undefined) return fail('E_BAD_ARGS', `/gate/${id}: cannot read ${JSON.stringify(args[0])} as a velocity or on/off`);
+  const command: EngineCommand = velocity > 0 ? { kind: 'gate', handle: module.handle, on: true, velocity } : { kind: 'gate', handle: module.handle, on: false };
+  return { ok: true, command, module };
 }
 
 /** `/module/reset <id>`. */

@@ -218,8 +218,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     address: '/gate/', usage: '/gate/<id>', pathSegments: 1, reply: 'always', scope: 'session',
-    args: [{ name: 'on', type: 'value' }],
-    doc: 'Gate an envelope: 1/0, true/false, "on"/"off". Replies `/done <address> <frame>`.',
+    args: [{ name: 'velocity', type: 'value' }],
+    doc: 'Gate a module: a number in (0, 1] is on with that velocity (`/gate/kick 0.6`; above 1 counts as 1), 0 is off; true/false and "on"/"off" are full velocity and off. Envelopes scale their peak by the velocity, drums their level. Replies `/done <address> <frame>`.',
     handler: (call) => moduleCommand(call, parseGateCommand(call.path[0]!, call.args, call.ctx.editor)),
   },
   {

@@ -2,9 +2,10 @@
 // AdsrKernel.process, through the batch conformance suite (test/helpers/batch-conformance.ts:
 // twins, random cuts, 2..4 lanes, BatchCall runAll/runSome, moves between the paths, bitwise
 // comparison of outputs, state and outputCheck). This file gives the adsr's lanes: linear / exp
-// / mixed curves, times from 0.1 ms to 10 s, sustain 0, −0, 1 and between, `in` connected or
-// not, NaN / ±Infinity / huge inputs, gates on and off at random sub-block boundaries through
-// kernel.gate() on both sides (retriggers, release from attack and decay, gates while idle),
+// / mixed curves, times from 0.1 ms to 60 s, sustain 0, −0, 1 and between, `in` connected or
+// not, NaN / ±Infinity / huge inputs, gates on (random velocities: softer retriggers of louder
+// notes skip the attack) and off at random sub-block boundaries through kernel.gate() on both
+// sides (retriggers, release from attack and decay, gates while idle),
 // constant param changes between sub-blocks (rebuilds mid-segment, curve flips), sub-blocks with
 // a ramped param (declined: JS fallback); and its edge cases: every stage transition inside one
 // call with lanes in different stages, what `accepts` declines.
@@ -25,9 +26,17 @@ const PARAM_IDS = ['attack', 'decay', 'sustain', 'release', 'curve'] as const;
 function timeMs(rng: TestRandom): number {
   const r = rng.next();
   if (r < 0.08) return 0.1;
-  if (r < 0.12) return 10000;
-  if (r < 0.2) return Math.exp(rng.range(Math.log(0.1), Math.log(10000)));
+  if (r < 0.12) return 60000;
+  if (r < 0.2) return Math.exp(rng.range(Math.log(0.1), Math.log(60000)));
   return Math.exp(rng.range(Math.log(0.1), Math.log(40)));
+}
+
+/** Gate velocities: full, tiny, and anything between. */
+function velocity(rng: TestRandom): number {
+  const r = rng.next();
+  if (r < 0.4) return 1;
+  if (r < 0.45) return 1e-3;
+  return rng.range(0.05, 1);
 }
 
 function sustainLevel(rng: TestRandom): number {
@@ -89,13 +98,14 @@ test('adsr batch kernel = AdsrKernel.process: outputs, state and outputCheck bit
       // Lanes at different points of their envelopes: a random gate history first.
       const pre = trial % 3 === 0 ? 0 : rng.int(0, 400);
       const gateAt = rng.int(0, pre);
+      const v = velocity(rng);
       for (const h of t.both) {
         let i = 0;
         while (i < pre) {
           const n = Math.min(pre - i, MAX_BLOCK);
           if (gateAt >= i && gateAt < i + n) {
             h.kernel.process(0, gateAt - i);
-            h.kernel.gate(true);
+            h.kernel.gate(true, v);
             h.kernel.process(gateAt - i, n);
           } else h.kernel.process(0, n);
           i += n;
@@ -117,6 +127,7 @@ test('adsr batch kernel = AdsrKernel.process: outputs, state and outputCheck bit
       const ramped = lanes.map((s, l) => {
         const r = rng.next();
         const gate = r < 0.06 ? true : r < 0.12 ? false : undefined;
+        const v = velocity(rng);
         if (rng.next() < 0.05) {
           // A constant param change between sub-blocks (curve flips only in mixed trials).
           const id = PARAM_IDS[rng.int(0, kind === 2 ? 4 : 3)]!;
@@ -128,7 +139,7 @@ test('adsr batch kernel = AdsrKernel.process: outputs, state and outputCheck bit
         const rampId = PARAM_IDS[rng.int(0, 4)]!;
         const from = s[rampId];
         for (const h of twins[l]!.both) {
-          if (gate !== undefined) h.kernel.gate(gate);
+          if (gate !== undefined) h.kernel.gate(gate, v);
           for (const id of PARAM_IDS) h.setParam(id, s[id]);
           if (ramp) {
             // A param that is not constant over the sub-block (a sustain smoothing ramp, or a

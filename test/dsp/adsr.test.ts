@@ -1,5 +1,6 @@
-// MUS-02: adsr segment times, retrigger, release from the current level, exp curve shape,
-// envelope/VCA modes, block-size invariance and snapshot/restore.
+// MUS-02: adsr segment times, retrigger, release from the current level, exp curve shape
+// (nominal time = time to −60 dB of the span, issue 14), times up to 60 s, velocity (the peak
+// follows the gate's velocity), envelope/VCA modes, block-size invariance and snapshot/restore.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +23,12 @@ const ms = (t: number): number => (t * SR) / 1000;
 interface GateEvent {
   at: number;
   on: boolean;
+  velocity?: number;
 }
+/** The exp curve's nominal-time tolerance (issue 14): ±1 % of the segment time, in samples. */
+const NOMINAL_TIME_TOLERANCE = 0.01;
+/** −60 dB. */
+const MINUS_60_DB = 0.001;
 
 /**
  * Renders `frames` samples with the block sizes taken cyclically from `blocks`, splitting at
@@ -41,7 +47,10 @@ function run(
   let b = 0;
   let pos = 0;
   while (pos < frames) {
-    while (e < sorted.length && sorted[e]!.at === pos) h.kernel.gate(sorted[e++]!.on);
+    while (e < sorted.length && sorted[e]!.at === pos) {
+      const ev = sorted[e++]!;
+      h.kernel.gate(ev.on, ev.velocity ?? 1);
+    }
     let n = Math.min(blocks[b++ % blocks.length]!, frames - pos);
     if (e < sorted.length) n = Math.min(n, sorted[e]!.at - pos);
     const inputs: Record<string, Float32Array> = {};
@@ -107,45 +116,113 @@ test('MUS-02 gate off during attack releases from the current level', () => {
   assert.ok(Math.abs(end - off - ms(200)) <= TIME_TOLERANCE_SAMPLES, `release ${end - off}`);
 });
 
-/** Redmon segment a → b over T: level at n = T/2. */
-function expMid(a: number, b: number, r: number): number {
+/** The exp segment a → b over T (Redmon form, c^T = (r + 0.001)/(1 + r)): level at n. */
+function expAt(a: number, b: number, r: number, T: number, n: number): number {
   const over = b + r * (b - a);
-  return over + (a - over) * Math.sqrt(r / (1 + r));
+  return over + (a - over) * Math.pow((r + MINUS_60_DB) / (1 + r), n / T);
 }
 
-test('MUS-02 exp curve: segment times and midpoints as the formula says', () => {
+/** First index ≥ from where |y − target| ≤ 0.001·span: the −60 dB point. */
+function minus60At(y: Float32Array, from: number, target: number, span: number): number {
+  return firstIndex(y, from, (v) => Math.abs(v - target) <= MINUS_60_DB * span);
+}
+
+test('MUS-02 exp curve: attack, decay and release reach −60 dB of their span at their nominal time ±1 %', () => {
+  for (const [attack, decay, release] of [[100, 300, 500], [20, 1000, 2000], [5000, 2500, 60000]] as const) {
+    const h = new KernelHarness(adsrModule, { params: { attack, decay, sustain: SUSTAIN, release, curve: 1 } });
+    const off = ms(attack + 3 * decay);
+    const y = run(h, off + ms(1.5 * release), [{ at: 0, on: true }, { at: off, on: false }], { blocks: [128, 64, 100] });
+    // Sample k holds the level after k + 1 steps: the time of index k is k + 1 samples.
+    const a60 = minus60At(y, 0, 1, 1) + 1;
+    assert.ok(Math.abs(a60 - ms(attack)) <= NOMINAL_TIME_TOLERANCE * ms(attack), `attack −60 dB after ${a60} samples, nominal ${ms(attack)}`);
+    const attackEnd = firstIndex(y, 0, (v) => v === 1) + 1;
+    const d60 = minus60At(y, attackEnd, SUSTAIN, 1 - SUSTAIN) + 1 - attackEnd;
+    assert.ok(Math.abs(d60 - ms(decay)) <= NOMINAL_TIME_TOLERANCE * ms(decay), `decay −60 dB after ${d60} samples, nominal ${ms(decay)}`);
+    assert.equal(y[off - 1], SUSTAIN_F32);
+    const r60 = minus60At(y, off, 0, SUSTAIN) + 1 - off;
+    assert.ok(Math.abs(r60 - ms(release)) <= NOMINAL_TIME_TOLERANCE * ms(release), `release −60 dB after ${r60} samples, nominal ${ms(release)}`);
+    // Before its nominal time the release is still above −60 dB (not over early, the old bug).
+    assert.ok(y[off + Math.floor(0.95 * ms(release))]! > MINUS_60_DB * SUSTAIN, 'release not over before its time');
+    // Then it reaches 0 (at ≈ 1.352·release: r = 0.0001 overshoots to −0.0001·L).
+    const releaseEnd = firstIndex(y, off, (v) => v === 0) + 1 - off;
+    const expectedEnd = (Math.log(EXP_RATIO_DECAY_RELEASE / (1 + EXP_RATIO_DECAY_RELEASE)) / Math.log((EXP_RATIO_DECAY_RELEASE + MINUS_60_DB) / (1 + EXP_RATIO_DECAY_RELEASE))) * ms(release);
+    assert.ok(Math.abs(releaseEnd - expectedEnd) <= NOMINAL_TIME_TOLERANCE * ms(release), `release end ${releaseEnd} vs ${expectedEnd}`);
+  }
+});
+
+test('MUS-02 exp curve: levels follow the formula (midpoints)', () => {
   const T = 100;
   const h = new KernelHarness(adsrModule, { params: { attack: T, decay: T, sustain: SUSTAIN, release: T, curve: 1 } });
   const off = ms(400);
   const y = run(h, off + ms(200), [{ at: 0, on: true }, { at: off, on: false }]);
   const attackEnd = firstIndex(y, 0, (v) => v === 1) + 1;
-  assert.ok(Math.abs(attackEnd - ms(T)) <= TIME_TOLERANCE_SAMPLES, `attack ${attackEnd}`);
-  const decayEnd = firstIndex(y, attackEnd, (v) => v === SUSTAIN_F32) + 1;
-  assert.ok(Math.abs(decayEnd - attackEnd - ms(T)) <= TIME_TOLERANCE_SAMPLES, `decay ${decayEnd - attackEnd}`);
-  const releaseEnd = firstIndex(y, off, (v) => v === 0) + 1;
-  assert.ok(Math.abs(releaseEnd - off - ms(T)) <= TIME_TOLERANCE_SAMPLES, `release ${releaseEnd - off}`);
-
-  // Midpoints: y(T/2) = b' + (a − b')·sqrt(r/(1+r)), well away from the linear halfway level.
   const half = ms(T / 2);
-  const attackMid = expMid(0, 1, EXP_RATIO_ATTACK); // 0.6755
+  const attackMid = expAt(0, 1, EXP_RATIO_ATTACK, ms(T), half); // 0.6745
   assert.ok(Math.abs(y[half - 1]! - attackMid) < LEVEL_TOLERANCE, `attack mid ${y[half - 1]} vs ${attackMid}`);
-  assert.ok(attackMid - 0.5 > 0.15);
-  const decayMid = expMid(1, SUSTAIN, EXP_RATIO_DECAY_RELEASE);
+  assert.ok(attackMid - 0.5 > 0.15, 'convex attack');
+  const decayMid = expAt(1, SUSTAIN, EXP_RATIO_DECAY_RELEASE, ms(T), half);
   assert.ok(Math.abs(y[attackEnd + half - 1]! - decayMid) < LEVEL_TOLERANCE, `decay mid ${y[attackEnd + half - 1]} vs ${decayMid}`);
-  const releaseMid = expMid(SUSTAIN, 0, EXP_RATIO_DECAY_RELEASE);
+  const releaseMid = expAt(SUSTAIN, 0, EXP_RATIO_DECAY_RELEASE, ms(T), half);
   assert.ok(Math.abs(y[off + half - 1]! - releaseMid) < LEVEL_TOLERANCE, `release mid ${y[off + half - 1]} vs ${releaseMid}`);
-  assert.ok(releaseMid < 0.01 * SUSTAIN);
+  assert.ok(releaseMid < 0.04 * SUSTAIN && releaseMid > 0.03 * SUSTAIN);
 });
 
-test('MUS-02 exp retrigger from level L reaches 1 after (1 − L)·attack', () => {
+test('MUS-02 linear: 60 s segments are accepted and take 60 s', () => {
+  const spec = adsrModule.spec;
+  for (const id of ['attack', 'decay', 'release']) assert.equal(spec.params.find((p) => p.id === id)!.max, 60000, `${id} max`);
+  const h = new KernelHarness(adsrModule, { params: { attack: 60000, decay: 1, sustain: 1, release: 60000 } });
+  const off = ms(61000);
+  const y = run(h, off + ms(61000), [{ at: 0, on: true }, { at: off, on: false }], { blocks: [128] });
+  const attackEnd = firstIndex(y, 0, (v) => v === 1) + 1;
+  assert.ok(Math.abs(attackEnd - ms(60000)) <= TIME_TOLERANCE_SAMPLES, `attack ${attackEnd}`);
+  const releaseEnd = firstIndex(y, off, (v) => v === 0) + 1 - off;
+  assert.ok(Math.abs(releaseEnd - ms(60000)) <= TIME_TOLERANCE_SAMPLES, `release ${releaseEnd}`);
+});
+
+test('MUS-02 exp retrigger from level L reaches the −60 dB point after (1 − L)·attack', () => {
   const h = new KernelHarness(adsrModule, { params: { attack: 100, decay: 100, sustain: 0.6, release: 100, curve: 1 } });
-  const on2 = ms(250);
+  const on2 = ms(400);
   const y = run(h, on2 + ms(150), [{ at: 0, on: true }, { at: on2, on: true }]);
   const level = y[on2 - 1]!;
   assert.equal(level, Math.fround(0.6));
-  const peak = firstIndex(y, on2, (v) => v === 1) + 1 - on2;
-  assert.ok(Math.abs(peak - 0.4 * ms(100)) <= TIME_TOLERANCE_SAMPLES, `retrigger attack ${peak}`);
+  const t60 = minus60At(y, on2, 1, 0.4) + 1 - on2;
+  assert.ok(Math.abs(t60 - 0.4 * ms(100)) <= NOMINAL_TIME_TOLERANCE * 0.4 * ms(100) + 1, `retrigger attack ${t60}`);
   assert.ok(maxStep(y, on2 - 4, on2 + 4) < 0.01, 'no click on retrigger');
+});
+
+/** The velocity's tolerance on a level: float32 output. */
+const VELOCITY_LEVEL_TOLERANCE = 1e-6;
+
+test('velocity: the peak is the gate velocity, sustain is sustain × velocity, times unchanged', () => {
+  for (const curve of [0, 1]) {
+    for (const velocity of [1, 0.6, 0.25]) {
+      const params = { attack: 10, decay: 50, sustain: SUSTAIN, release: 100, curve };
+      const h = new KernelHarness(adsrModule, { params });
+      const off = ms(300);
+      const y = run(h, off + ms(300), [{ at: 0, on: true, velocity }, { at: off, on: false }]);
+      const peak = Math.max(...y);
+      assert.ok(Math.abs(peak - velocity) <= VELOCITY_LEVEL_TOLERANCE, `curve ${curve} velocity ${velocity}: peak ${peak}`);
+      assert.ok(Math.abs(y[off - 1]! - SUSTAIN * velocity) <= VELOCITY_LEVEL_TOLERANCE, `sustain ${y[off - 1]}`);
+      const peakAt = y.indexOf(peak) + 1;
+      // The attack takes its time whatever the velocity (exp: the attack ends at ≈ 1.0023·T).
+      const expected = ms(10) * (curve === 1 ? 1.0023 : 1);
+      assert.ok(Math.abs(peakAt - expected) <= 2, `curve ${curve} velocity ${velocity}: peak after ${peakAt}`);
+    }
+  }
+});
+
+test('velocity: a softer retrigger of a louder note decays from the current level (no jump), a louder one attacks', () => {
+  for (const curve of [0, 1]) {
+    const params = { attack: 10, decay: 200, sustain: 0.8, release: 100, curve };
+    const h = new KernelHarness(adsrModule, { params });
+    const on2 = ms(30); // full velocity note: in its decay, level ≈ 0.9
+    const on3 = ms(600); // the second note's sustain: 0.8 × 0.3 = 0.24
+    const y = run(h, ms(800), [{ at: 0, on: true }, { at: on2, on: true, velocity: 0.3 }, { at: on3, on: true, velocity: 0.9 }]);
+    assert.ok(maxStep(y) < 0.01, `curve ${curve}: max step ${maxStep(y)}`);
+    assert.ok(y[on2]! < y[on2 - 1]!, 'falls from the current level');
+    assert.ok(Math.abs(y[on3 - 1]! - 0.8 * 0.3) <= VELOCITY_LEVEL_TOLERANCE, `second note sustain ${y[on3 - 1]}`);
+    assert.ok(Math.abs(Math.max(...y.subarray(on3)) - 0.9) <= VELOCITY_LEVEL_TOLERANCE, 'third note peaks at its velocity');
+  }
 });
 
 test('MUS-02 no input: envelope; with input: in × envelope', () => {

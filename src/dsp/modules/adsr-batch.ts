@@ -22,7 +22,7 @@ import type { WasmArena } from '../lib/wasm-arena.js';
 import { ADSR_END_EPS as END_EPS, ADSR_LN_ATTACK as LN_ATTACK, ADSR_LN_DECAY_RELEASE as LN_DECAY_RELEASE, ADSR_RATIO_ATTACK, ADSR_RATIO_DECAY_RELEASE, adsrDecl } from './adsr.js';
 import {
   K_COUNT, K_END_EPS, K_RATIO_ATTACK, K_RATIO_DR, LANE_ATTACK, LANE_CURVE, LANE_DECAY, LANE_EXP_A, LANE_EXP_D, LANE_EXP_R, LANE_RELEASE,
-  LANE_SPM, LANE_SUSTAIN, S_LEVEL, S_REL_START, S_SEG_CURVE, S_SEG_SUSTAIN, S_SEG_TIME, S_STAGE, STAGE_ATTACK as ATTACK,
+  LANE_SPM, LANE_SUSTAIN, S_LEVEL, S_PEAK, S_REL_START, S_SEG_CURVE, S_SEG_SUSTAIN, S_SEG_TIME, S_STAGE, STAGE_ATTACK as ATTACK,
   STAGE_DECAY as DECAY, STAGE_IDLE, STAGE_RELEASE as RELEASE, STAGE_SUSTAIN,
 } from './adsr.layout.js';
 
@@ -69,6 +69,8 @@ class AdsrBatch extends WasmBatchKernel {
       const s = kernel.state;
       const stage = s[S_STAGE];
       const y = s[S_LEVEL];
+      const peak = s[S_PEAK];
+      const susLevel = sus * peak;
       const segTime = s[S_SEG_TIME];
       const segCurve = s[S_SEG_CURVE];
       let decayNeeded = false;
@@ -76,16 +78,16 @@ class AdsrBatch extends WasmBatchKernel {
       if (stage === ATTACK) {
         if (attack !== segTime || cv !== segCurve) {
           const n = Math.max(attack * spm, 1);
-          const rem = 1 - y;
-          expA = Math.exp(LN_ATTACK / (rem * n));
+          const rem = peak - y;
+          expA = Math.exp(LN_ATTACK / ((rem / peak) * n));
         }
-        // The decay after this attack (segTime −1: always rebuilt), from level 1.
-        if (!(1 <= sus + END_EPS)) {
+        // The decay after this attack (segTime −1: always rebuilt), from the peak.
+        if (!(peak <= susLevel + END_EPS)) {
           decayNeeded = true;
-          decayFrom = 1;
+          decayFrom = peak;
         }
       } else if (stage === DECAY) {
-        if (!(y <= sus + END_EPS) && (decay !== segTime || sus !== s[S_SEG_SUSTAIN] || cv !== segCurve)) {
+        if (!(y <= susLevel + END_EPS) && (decay !== segTime || sus !== s[S_SEG_SUSTAIN] || cv !== segCurve)) {
           decayNeeded = true;
           decayFrom = y;
         }
@@ -100,8 +102,9 @@ class AdsrBatch extends WasmBatchKernel {
         // adsr.ts's exp decay coefficient from level decayFrom (inline: a call returning a
         // double would box it, an allocation per call).
         const n = Math.max(decay * spm, 1);
-        const rem = decayFrom - sus;
-        expD = Math.exp(LN_DECAY_RELEASE / ((n * rem) / (1 - sus)));
+        const rem = decayFrom - susLevel;
+        const span = decayFrom > peak ? decayFrom - susLevel : peak - susLevel;
+        expD = Math.exp(LN_DECAY_RELEASE / ((n * rem) / span));
       }
     }
     d[at + LANE_EXP_A] = expA;

@@ -19,7 +19,9 @@ export const S_OVER = 4;
 export const S_SEG_TIME = 5;
 export const S_SEG_SUSTAIN = 6;
 export const S_SEG_CURVE = 7;
-export const STATE_SIZE = 8;
+/** Peak level of the current note: the gate's velocity in (0, 1] (1 before any gate). */
+export const S_PEAK = 8;
+export const STATE_SIZE = 9;
 
 // ---- stage codes (state[S_STAGE]) ----
 export const STAGE_IDLE = 0;

@@ -3,23 +3,31 @@
 // Contract (level y in [0, 1]; times are read live, per sample, from the params):
 // - Output: with `in` connected, out = in × y; with nothing connected, out = y (a modulation
 //   source).
+// - Velocity: a gate on with velocity v in (0, 1] sets the note's peak P = v (state[S_PEAK]):
+//   the attack rises to P, the decay falls to sustain·P, the sustain holds sustain·P; the
+//   whole envelope scales, its times do not (slopes scale with P).
 // - Gate on: attack from the CURRENT level (retrigger without reset, so no click), also during
-//   release or decay. Gate off (unless idle or already releasing): release from the current
-//   level, also during attack.
-// - linear curve:
-//   attack rises at slope 1/attack (full scale per attack time), so from level L it takes
-//   (1 − L)·attack; decay falls at slope (1 − sustain)/decay, i.e. from 1 to sustain in exactly
-//   `decay`; sustain holds the live `sustain` param; release falls at slope L_off/release
-//   (L_off = level at gate-off), i.e. to 0 in exactly `release`.
-// - exp curve: each segment a → b over T samples follows y(n) = b' + (a − b')·c^n with the
-//   overshoot target b' = b + r·(b − a) and c = (r / (1 + r))^(1/T), so y(T) = b exactly
-//   (N. Redmon, "Envelope generators — ADSR", EarLevel Engineering, 2013). Ratios (Redmon's):
-//   r = 0.3 for attack (convex, like an RC charging towards a higher rail), r = 0.0001 for
-//   decay and release (close to a pure exponential: −60 dB of the span at ≈ 0.74·T). The
-//   segment durations are those of the linear curve: attack from L takes (1 − L)·attack,
-//   decay 1 → sustain takes `decay`, release takes `release`.
-//   Midpoints (n = T/2): attack from 0 is at 1 − 0.32449 = 0.6755 (linear: 0.5); decay is at
-//   sustain + 0.0099(1 − sustain) (linear: halfway); release from L at 0.0099·L.
+//   release or decay. If the current level is already at or above the new peak (a softer
+//   retrigger of a louder note), the attack is skipped: the decay starts from the current level
+//   (no jump). Gate off (unless idle or already releasing): release from the current level,
+//   also during attack.
+// - linear curve (nominal time = time to reach the target):
+//   attack rises at slope P/attack (full scale per attack time), so from level L it takes
+//   (P − L)/P·attack; decay falls at slope (P − sustain·P)/decay, i.e. from P to sustain·P in
+//   exactly `decay` (from a level y > P: (y − sustain·P)/decay); sustain holds the live
+//   `sustain` param × P; release falls at slope L_off/release (L_off = level at gate-off), i.e.
+//   to 0 in exactly `release`.
+// - exp curve (nominal time = time to −60 dB of the segment's span): each segment a → b over T
+//   samples follows y(n) = b' + (a − b')·c^n with an overshoot target b' = b + r·(b − a)
+//   (N. Redmon, "Envelope generators — ADSR", EarLevel Engineering, 2013) and
+//   c = ((r + 0.001) / (1 + r))^(1/T), so that |y(T) − b| = 0.001·|b − a|: the level is within
+//   −60 dB of the span from its target at exactly T (a release from L is at L/1000 after
+//   `release`). Past T the curve goes on to b, which it reaches (and snaps to) a little later:
+//   the decay and release (r = 0.0001, a nearly pure exponential) at ≈ 1.352·T, the attack
+//   (r = 0.3, convex like an RC charging towards a higher rail) at ≈ 1.0023·T. T is the linear
+//   curve's duration: attack from L: (P − L)/P·attack, decay P → sustain·P: `decay`, release:
+//   `release`. Midpoints (n = T/2): attack from 0 at 0.6745 (linear: 0.5); decay and release
+//   at 0.0331 of the span from their target (linear: halfway).
 // - Param changes mid-segment take effect at the next sample without a level jump: the
 //   segment is rebuilt from the current level with the remaining time the linear curve would
 //   need (linear: only the slope changes). Raising `sustain` above the level during decay ends
@@ -36,15 +44,16 @@ export const adsrDecl = defineModule({
     'ADSR envelope triggered by /gate. With `in` connected, out = in × envelope; otherwise out = envelope (0–1). ' +
     'Gate on restarts the attack from the current level (no reset, no click); gate off releases from the current level. ' +
     'linear: attack rises at full scale per `attack`, decay reaches sustain in exactly `decay`, release reaches 0 in exactly `release`. ' +
-    'exp: Redmon-style exponential segments with the same durations (attack ratio 0.3, decay/release ratio 0.0001).',
+    'exp: Redmon-style exponential segments whose nominal time is the time to −60 dB of the span (a release from L is at L/1000 after `release`; it reaches 0 at ≈1.35·release). ' +
+    'A gate velocity v in (0, 1] (`/gate/env 0.6`) scales the peak to v and the sustain level to sustain·v.',
   params: [
-    { id: 'attack', unit: 'ms', min: 0.1, max: 10000, default: 10, smoothingMs: 0, scale: 'exp', doc: 'Attack time: rise from 0 to 1 (from level L the attack takes (1 − L)·attack). Read live.' },
-    { id: 'decay', unit: 'ms', min: 0.1, max: 10000, default: 100, smoothingMs: 0, scale: 'exp', doc: 'Decay time: fall from 1 to the sustain level, exactly. Read live.' },
-    { id: 'sustain', unit: 'level', min: 0, max: 1, default: 0.7, smoothingMs: 5, doc: 'Sustain level (0–1), followed live while the gate is held.' },
-    { id: 'release', unit: 'ms', min: 0.1, max: 10000, default: 200, smoothingMs: 0, scale: 'exp', doc: 'Release time: fall from the level at gate-off to 0, exactly. Read live.' },
+    { id: 'attack', unit: 'ms', min: 0.1, max: 60000, default: 10, smoothingMs: 0, scale: 'exp', doc: 'Attack time: rise from 0 to the peak (from level L the attack takes (1 − L/peak)·attack); exp: to −60 dB of the span. Read live, up to 60 s.' },
+    { id: 'decay', unit: 'ms', min: 0.1, max: 60000, default: 100, smoothingMs: 0, scale: 'exp', doc: 'Decay time: fall from the peak to the sustain level (exp: to −60 dB of the span). Read live, up to 60 s.' },
+    { id: 'sustain', unit: 'level', min: 0, max: 1, default: 0.7, smoothingMs: 5, doc: 'Sustain level (0–1, times the gate velocity), followed live while the gate is held.' },
+    { id: 'release', unit: 'ms', min: 0.1, max: 60000, default: 200, smoothingMs: 0, scale: 'exp', doc: 'Release time: fall from the level at gate-off to 0 (exp: to −60 dB, 1/1000 of that level). Read live, up to 60 s.' },
     {
       id: 'curve', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, labels: ['linear', 'exp'], modulatable: false,
-      doc: 'Segment shape: linear ramps, or exponential (Redmon) segments ending at the same times.',
+      doc: 'Segment shape: linear ramps reaching their target at the nominal time, or exponential (Redmon) segments reaching −60 dB of their span at the nominal time.',
     },
   ],
   inputs: [{ id: 'in', doc: 'Signal multiplied by the envelope; when unconnected the envelope itself is output.' }],
@@ -60,7 +69,7 @@ const IN = adsrDecl.input;
 // wasm/adsr.ts), copied into module-local constants: V8 constant-folds those in hot loops, not
 // imported bindings.
 const {
-  S_STAGE, S_LEVEL, S_REL_START, S_STEP, S_OVER, S_SEG_TIME, S_SEG_SUSTAIN, S_SEG_CURVE, STATE_SIZE,
+  S_STAGE, S_LEVEL, S_REL_START, S_STEP, S_OVER, S_SEG_TIME, S_SEG_SUSTAIN, S_SEG_CURVE, S_PEAK, STATE_SIZE,
   STAGE_IDLE: IDLE, STAGE_ATTACK: ATTACK, STAGE_DECAY: DECAY, STAGE_SUSTAIN: SUSTAIN, STAGE_RELEASE: RELEASE,
 } = layout;
 
@@ -68,9 +77,14 @@ const {
 // the batch host (adsr-batch.ts), which computes the exp coefficients with these expressions.
 export const ADSR_RATIO_ATTACK = 0.3;
 export const ADSR_RATIO_DECAY_RELEASE = 0.0001;
-/** ln(r / (1 + r)): c = exp(LN / T). T = 0 gives c = 0 (an immediate step to b'; then clamped). */
-export const ADSR_LN_ATTACK = Math.log(ADSR_RATIO_ATTACK / (1 + ADSR_RATIO_ATTACK));
-export const ADSR_LN_DECAY_RELEASE = Math.log(ADSR_RATIO_DECAY_RELEASE / (1 + ADSR_RATIO_DECAY_RELEASE));
+/** The level left of a segment's span at its nominal time: −60 dB. */
+export const ADSR_NOMINAL_LEVEL = 0.001;
+/**
+ * ln((r + 0.001) / (1 + r)): c = exp(LN / T) puts the level at 0.001 of the span from the
+ * target at n = T (see the header). T → 0 gives c = 0 (an immediate step to b'; then clamped).
+ */
+export const ADSR_LN_ATTACK = Math.log((ADSR_RATIO_ATTACK + ADSR_NOMINAL_LEVEL) / (1 + ADSR_RATIO_ATTACK));
+export const ADSR_LN_DECAY_RELEASE = Math.log((ADSR_RATIO_DECAY_RELEASE + ADSR_NOMINAL_LEVEL) / (1 + ADSR_RATIO_DECAY_RELEASE));
 /** A segment ends when the level is this close to its target. */
 export const ADSR_END_EPS = 1e-9;
 // Module-local copies for the hot loops (exported bindings are module cells, not folded).
@@ -84,10 +98,18 @@ export class AdsrKernel extends Kernel {
   readonly state: Float64Array = stateArray(this.ctx, STATE_SIZE);
   private readonly samplesPerMs = this.ctx.sampleRate / 1000;
 
-  override gate(on: boolean): void {
+  protected override init(): void {
+    this.state[S_PEAK] = 1;
+  }
+
+  override gate(on: boolean, velocity = 1): void {
     const s = this.state;
     if (on) {
-      s[S_STAGE] = ATTACK;
+      // Velocity in (0, 1]; anything else (NaN, > 1) is full velocity.
+      const peak = velocity > 0 && velocity < 1 ? velocity : 1;
+      s[S_PEAK] = peak;
+      // At or above the new peak already: no attack (it would jump down), decay from here.
+      s[S_STAGE] = s[S_LEVEL] >= peak ? DECAY : ATTACK;
       s[S_SEG_TIME] = -1;
     } else if (s[S_STAGE] !== IDLE && s[S_STAGE] !== RELEASE) {
       s[S_STAGE] = RELEASE;
@@ -133,6 +155,8 @@ export class AdsrKernel extends Kernel {
     const spm = this.samplesPerMs;
 
     const s = this.state;
+    const peak = s[S_PEAK];
+    const peakEnd = peak - END_EPS;
     let stage = s[S_STAGE];
     let y = s[S_LEVEL];
     const relStart = s[S_REL_START];
@@ -155,24 +179,25 @@ export class AdsrKernel extends Kernel {
           segCurve = cv;
           const n = Math.max(t * spm, 1);
           if (cv >= 0.5) {
-            const rem = 1 - y;
-            over = 1 + RATIO_ATTACK * rem;
-            step = Math.exp(LN_ATTACK / (rem * n));
+            const rem = peak - y;
+            over = peak + RATIO_ATTACK * rem;
+            step = Math.exp(LN_ATTACK / ((rem / peak) * n));
           } else {
-            step = 1 / n;
+            step = peak / n;
           }
         }
         y = segCurve >= 0.5 ? over + (y - over) * step : y + step;
-        if (y >= 1 - END_EPS) {
-          y = 1;
+        if (y >= peakEnd) {
+          y = peak;
           stage = DECAY;
           segTime = -1;
         }
       } else if (stage === DECAY) {
         const sus = susConst ? susValue : susBuf[i];
-        if (y <= sus + END_EPS) {
+        const susLevel = sus * peak;
+        if (y <= susLevel + END_EPS) {
           // Sustain reached (or raised above the level): hold it.
-          y = sus;
+          y = susLevel;
           stage = SUSTAIN;
         } else {
           const t = decayConst ? decayValue : decayBuf[i];
@@ -182,18 +207,21 @@ export class AdsrKernel extends Kernel {
             segSus = sus;
             segCurve = cv;
             const n = Math.max(t * spm, 1);
+            // The span the decay covers in `decay`: peak → sustain level (from above the
+            // peak, after a softer retrigger: the current level → sustain level).
+            const span = y > peak ? y - susLevel : peak - susLevel;
             if (cv >= 0.5) {
-              // Remaining time as on the linear curve: (y − sus) at slope (1 − sus)/n.
-              const rem = y - sus;
-              over = sus - RATIO_DECAY_RELEASE * rem;
-              step = Math.exp(LN_DECAY_RELEASE / ((n * rem) / (1 - sus)));
+              // Remaining time as on the linear curve: (y − susLevel) at slope span/n.
+              const rem = y - susLevel;
+              over = susLevel - RATIO_DECAY_RELEASE * rem;
+              step = Math.exp(LN_DECAY_RELEASE / ((n * rem) / span));
             } else {
-              step = (1 - sus) / n;
+              step = span / n;
             }
           }
           y = segCurve >= 0.5 ? over + (y - over) * step : y - step;
-          if (y <= sus + END_EPS) {
-            y = sus;
+          if (y <= susLevel + END_EPS) {
+            y = susLevel;
             stage = SUSTAIN;
           }
         }
@@ -229,8 +257,8 @@ export class AdsrKernel extends Kernel {
         if (attackConst && curveConst && segTime === attackValue && segCurve === curveValue) {
           for (; i < end; i++) {
             y = expCurve ? over + (y - over) * step : y + step;
-            if (y >= 1 - END_EPS) {
-              y = 1;
+            if (y >= peakEnd) {
+              y = peak;
               stage = DECAY;
               segTime = -1;
               const v = connected ? input[i] * y : y;
@@ -246,11 +274,12 @@ export class AdsrKernel extends Kernel {
         }
       } else if (stage === DECAY) {
         if (decayConst && susConst && curveConst && segTime === decayValue && segSus === susValue && segCurve === curveValue) {
-          const susEnd = susValue + END_EPS;
+          const susLevel = susValue * peak;
+          const susEnd = susLevel + END_EPS;
           for (; i < end; i++) {
             y = expCurve ? over + (y - over) * step : y - step;
             if (y <= susEnd) {
-              y = susValue;
+              y = susLevel;
               stage = SUSTAIN;
               const v = connected ? input[i] * y : y;
               out[i] = v;
@@ -288,21 +317,21 @@ export class AdsrKernel extends Kernel {
         // The level follows the (ramped) sustain param sample by sample.
         if (connected) {
           for (; i < end; i++) {
-            y = susBuf[i];
+            y = susBuf[i] * peak;
             const v = input[i] * y;
             out[i] = v;
             sq += v * v;
           }
         } else {
           for (; i < end; i++) {
-            y = susBuf[i];
+            y = susBuf[i] * peak;
             out[i] = y;
             sq += y * y;
           }
         }
       } else {
         // IDLE holds y (0); SUSTAIN with a constant param holds it.
-        if (stage === SUSTAIN) y = susValue;
+        if (stage === SUSTAIN) y = susValue * peak;
         if (connected) {
           // Two sums of squares, so the additions do not serialise this short loop.
           let sq1 = 0;

@@ -1,7 +1,8 @@
 // filter's SIMD batch kernel, host side: four filter instances per call of wasm/filter.ts (two
 // f64x2 vectors, bit-identical to FilterKernel.process in outputs and state), which reads and
 // writes their state and buffers in place in the thread's arena (src/dsp/batch.ts).
-// Accepts an instance for a sub-block when mode, cutoff and q are constant over it (fm
+// Accepts an instance for a sub-block when mode, cutoff and q are constant over it and fm_rate
+// is control (audio-rate coefficients run on FilterKernel.process only) (fm
 // connected or not, any mode); anything else stays on FilterKernel.process.
 //
 // Threading: render thread. createFilterBatch allocates (once per thread and sample rate);
@@ -25,7 +26,8 @@ const P = filterDecl.param;
 class FilterBatch extends WasmBatchKernel {
   accepts(kernel: Kernel): boolean {
     const p = kernel.io.params;
-    return p[P.mode].isConstant && p[P.cutoff].isConstant && p[P.q].isConstant;
+    // fm_rate audio: per-sample coefficients, JS only (filter-audio-rate.ts).
+    return p[P.mode].isConstant && p[P.cutoff].isConstant && p[P.q].isConstant && p[P.fm_rate].isConstant && p[P.fm_rate].value < 0.5;
   }
 
   /** accepts and writeParams read params only. */

@@ -12,7 +12,8 @@
 // (the trapezoidal relations ic' = 2v − ic), which shortens the recursion's dependency chain
 // (9 instead of 15 cycles of multiply/add latency per sample; this loop is latency-bound).
 //
-// Control rate: the effective cutoff fc = cutoff·2^fm (clamped to [10 Hz, 0.49·fs]) and
+// With `fm_rate` audio, filter-audio-rate.ts computes the coefficients at every sample instead
+// (exact, no lag; the batch kernel declines it). Control rate: the effective cutoff fc = cutoff·2^fm (clamped to [10 Hz, 0.49·fs]) and
 // k = 1/q are evaluated every CONTROL_PERIOD samples on a sample counter kept in state (not
 // on block boundaries); g = tan(π·fc/fs) and the coefficients b11, b12, b20 are computed
 // there (one division), and the coefficients (and k, for the output mix) are interpolated
@@ -36,12 +37,13 @@ import {
   EXP2_C7 as LIB_C7, EXP2_INT as LIB_EXP2_INT, EXP2_RANGE as LIB_EXP2_RANGE,
 } from '../lib/fast-math.js';
 import * as layout from './filter.layout.js';
+import { renderFilterAudioRate } from './filter-audio-rate.js';
 
 export const filterDecl = defineModule({
   type: 'filter',
   doc:
     'Resonant 2-pole state-variable filter (trapezoidal/TPT SVF, Zavalishin; Simper 2013): low-, high-, band-pass (0 dB peak) or notch, ' +
-    '12 dB/octave. Effective cutoff = cutoff × 2^fm (fm in octaves), updated every 16 samples with linear interpolation.',
+    '12 dB/octave. Effective cutoff = cutoff × 2^fm (fm in octaves), updated every 16 samples with linear interpolation, or at every sample with `fm_rate` audio.',
   params: [
     {
       id: 'mode', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, labels: ['lp', 'hp', 'bp', 'notch'],
@@ -50,6 +52,10 @@ export const filterDecl = defineModule({
     },
     { id: 'cutoff', unit: 'Hz', min: 20, max: 20000, default: 1000, smoothingMs: 10, scale: 'exp', aliases: ['freq'], doc: 'Cutoff (lp/hp: −3 dB point at q = 0.707) or centre frequency (bp/notch).' },
     { id: 'q', unit: 'ratio', min: 0.1, max: 20, default: 0.707, smoothingMs: 10, scale: 'exp', aliases: ['resonance'], doc: 'Resonance Q = 1/k (0.707 = Butterworth, no peak).' },
+    {
+      id: 'fm_rate', unit: 'enum', min: 0, max: 1, default: 0, smoothingMs: 0, labels: ['control', 'audio'], modulatable: false,
+      doc: 'Coefficient rate: control (every 16 samples, interpolated: cheap, for envelopes and LFOs) or audio (exact coefficients at every sample, for an audio-rate `fm` or cutoff: about 3× the cost).',
+    },
   ],
   inputs: [
     { id: 'in', doc: 'Audio to filter.' },
@@ -113,6 +119,12 @@ export class FilterKernel extends Kernel {
   private readonly maxCutoff = filterMaxCutoff(this.ctx.sampleRate);
 
   process(start: number, end: number): void {
+    const rate = this.io.params[P.fm_rate];
+    if (rate.isConstant ? rate.value >= 0.5 : rate.buffer[start] >= 0.5) {
+      // Audio-rate coefficients (filter-audio-rate.ts).
+      renderFilterAudioRate(this.state, this.io, start, end, this.ctx.sampleRate, P.mode, P.cutoff, P.q, this.outputCheck);
+      return;
+    }
     const out = this.io.outputs[0];
     const input = this.io.inputs[IN.in].buffer;
     const fmPort = this.io.inputs[IN.fm];

@@ -3,7 +3,8 @@
 // their state and buffers in place in the thread's arena (src/dsp/batch.ts).
 // Accepts an instance for a sub-block when its waveform is saw, square or triangle and
 // waveform, freq, detune, gain (and pw for the square) are constant over it, fm connected or
-// not. Sine stays on OscKernel.process: it calls Math.sin per sample, which wasm cannot
+// not, and neither `pitch` nor `sync` is connected (a pitch input needs Math.pow per sample,
+// hard sync its own renderer, osc-sync.ts: such instances run on OscKernel.process). Sine stays on OscKernel.process: it calls Math.sin per sample, which wasm cannot
 // reproduce bit for bit; so does anything with a non-constant param (a detune ramp needs
 // Math.pow per sample; freq, gain and pw ramps are not implemented) or a waveform change
 // inside the sub-block.
@@ -22,7 +23,7 @@ import { enumIndexAt } from '../lib/enum-param.js';
 import type { WasmArena } from '../lib/wasm-arena.js';
 import { oscDecl } from './osc.js';
 import {
-  K_BLAMP, K_BLEP, K_COUNT, K_INV_SAMPLE_RATE, LANE_DETUNE, LANE_DT, LANE_F, LANE_FACTOR, LANE_GAIN, LANE_PW, LANE_WAVE,
+  INPUT_PITCH, INPUT_SYNC, K_BLAMP, K_BLEP, K_COUNT, K_INV_SAMPLE_RATE, LANE_DETUNE, LANE_DT, LANE_F, LANE_FACTOR, LANE_GAIN, LANE_PW, LANE_WAVE,
   S_DETUNE, S_FACTOR, WAVE_SINE, WAVE_SQUARE,
 } from './osc.layout.js';
 
@@ -40,6 +41,8 @@ class OscBatch extends WasmBatchKernel {
   }
 
   accepts(kernel: Kernel): boolean {
+    const inputs = kernel.io.inputs;
+    if (inputs[INPUT_PITCH].connected || inputs[INPUT_SYNC].connected) return false;
     const p = kernel.io.params;
     const waveform = p[P.waveform];
     if (!waveform.isConstant) return false;
@@ -49,7 +52,8 @@ class OscBatch extends WasmBatchKernel {
   }
 
   /**
-   * writeParams reads S_DETUNE/S_FACTOR only as a cache of Math.pow(2, detune/1200), which the
+   * Connections do not change while a plan holds, so the input check of `accepts` keeps its
+   * answer too. writeParams reads S_DETUNE/S_FACTOR only as a cache of Math.pow(2, detune/1200), which the
    * call itself brings up to date: with settled params every call writes the same values. (A
    * revived or restored kernel leaves the fast path: faulted, or its params invalidated.)
    */

@@ -26,6 +26,7 @@ export const S_DT = 7;
 export const S_EVENT = 8;
 /** BLEP_TAPS (lib/blep.layout.ts) slots: output accumulated ahead of time. */
 export const S_RING = 10;
+// After the ring: the hard-sync slots of osc-sync.ts (JS only; the batch kernel ignores them).
 
 // ---- waveform param indices (OSC_WAVEFORMS in osc.ts) ----
 export const WAVE_SINE = 0;
@@ -35,6 +36,9 @@ export const WAVE_TRIANGLE = 3;
 
 // ---- spec input index used by the batch kernel (osc.ts's spec order) ----
 export const INPUT_FM = 0;
+/** Pitch in octaves and hard sync: JS path only (the batch kernel declines them, osc-batch.ts). */
+export const INPUT_PITCH = 1;
+export const INPUT_SYNC = 2;
 
 // ---- per-lane batch params (slots of a lane record's param area, src/dsp/batch.ts) ----
 /** Waveform index (1 saw, 2 square, 3 triangle; 0 sine is never accepted). */

@@ -1,7 +1,12 @@
-// osc: band-limited audio oscillator (sine, saw, square/pulse, triangle) with linear FM.
+// osc: band-limited audio oscillator (sine, saw, square/pulse, triangle) with linear FM, a
+// 1 V/oct `pitch` input and hard sync.
 //
-// Instantaneous frequency f = freq · 2^(detune/1200) + fm (Hz), limited to ±fs/2; negative f
-// runs the phase backwards. Phase is a double in [0, 1). Saw and pulse discontinuities are
+// Instantaneous frequency f = freq · 2^(detune/1200) · 2^pitch + fm (Hz), limited to ±fs/2;
+// negative f runs the phase backwards. 2^pitch is computed per sample (Math.pow, recomputed
+// only when the pitch value changes). A connected `sync` input hard-syncs the phase (reset to
+// 0 on a rising edge, band-limited: osc-sync.ts, which renders while sync is connected). The
+// batch kernel (osc-batch.ts, wasm/osc.ts) declines instances with `pitch` or `sync` connected:
+// they run here (Math.pow and the sync renderer have no bit-exact wasm twin). Phase is a double in [0, 1). Saw and pulse discontinuities are
 // corrected with BLEP residuals, triangle corners with BLAMP residuals (see lib/blep.ts); the
 // pulse is the difference of two saws (phases p and p - pw), so pulse-width modulation stays
 // band-limited. Every waveform goes through the same correction ring, so the output has a
@@ -15,13 +20,14 @@ import { addResidual, BLAMP_TABLE, BLEP_TABLE } from '../lib/blep.js';
 import * as blepLayout from '../lib/blep.layout.js';
 import { enumIndexAt, enumRunEnd } from '../lib/enum-param.js';
 import * as layout from './osc.layout.js';
+import { OSC_SYNC_STATE_END, renderSynced } from './osc-sync.js';
 
 export const OSC_WAVEFORMS = ['sine', 'saw', 'square', 'triangle'] as const;
 
 export const oscDecl = defineModule({
   type: 'osc',
   doc:
-    'Band-limited oscillator: sine, saw, square (pulse width `pw`) and triangle, with linear FM. ' +
+    'Band-limited oscillator: sine, saw, square (pulse width `pw`) and triangle, with linear FM, a `pitch` input in octaves (f = freq · 2^pitch) and hard sync (`sync`). ' +
     'Output is delayed by 8 samples (band-limiting kernel latency).',
   params: [
     { id: 'waveform', unit: 'enum', min: 0, max: 3, default: 0, smoothingMs: 0, labels: OSC_WAVEFORMS, modulatable: false, doc: 'Waveform.' },
@@ -30,7 +36,11 @@ export const oscDecl = defineModule({
     { id: 'gain', unit: 'level', min: 0, max: 1, default: 0.5, smoothingMs: 5, aliases: ['amp', 'amplitude'], doc: 'Output level (peak of the naive waveform).' },
     { id: 'pw', unit: 'ratio', min: 0.05, max: 0.95, default: 0.5, smoothingMs: 5, doc: 'Pulse width of the square wave (fraction of the cycle spent high).' },
   ],
-  inputs: [{ id: 'fm', doc: 'Linear FM in Hz, added to the detuned frequency (may make it negative).' }],
+  inputs: [
+    { id: 'fm', doc: 'Linear FM in Hz, added to the detuned frequency (may make it negative).' },
+    { id: 'pitch', doc: 'Pitch in octaves (1 V/oct): frequency × 2^pitch, per sample (before FM is added).' },
+    { id: 'sync', doc: 'Hard sync: a rising edge (a sample > 0 after one ≤ 0) resets the phase to 0 at its interpolated zero crossing, band-limited.' },
+  ],
   outputs: [{ id: 'out', doc: 'Audio, within about ±gain.' }],
   silentInSilentOut: false,
 });
@@ -44,7 +54,8 @@ const IN = oscDecl.input;
 // (measured: ~1.5 ns/sample slower when the ring geometry was read from an import).
 const { S_PHASE, S_PHASE_B, S_PW_PREV, S_WAVE, S_DETUNE, S_FACTOR, S_POS, S_DT, S_EVENT, S_RING, WAVE_SINE, WAVE_SAW, WAVE_SQUARE } = layout;
 const { BLEP_HALF: HALF, BLEP_MASK: MASK, BLEP_TAPS: TAPS, BLEP_PHASES: PHASES } = blepLayout;
-const STATE_SIZE = S_RING + TAPS;
+const STATE_SIZE = OSC_SYNC_STATE_END; // the ring (S_RING + TAPS), then osc-sync.ts's slots
+if (STATE_SIZE < S_RING + TAPS) throw new Error('osc: state layout');
 
 const TWO_PI = 2 * Math.PI;
 
@@ -79,6 +90,7 @@ export class OscKernel extends Kernel {
     const perSample = this.computeIncrements(start, end);
     const waveform = this.io.params[P.waveform];
     const st = this.state;
+    const synced = this.io.inputs[IN.sync].connected;
     let i = start;
     while (i < end) {
       const runEnd = enumRunEnd(waveform, i, end);
@@ -87,7 +99,8 @@ export class OscKernel extends Kernel {
         st[S_WAVE] = wave;
         if (wave === WAVE_SQUARE) this.startPulse(i);
       }
-      if (wave === WAVE_SAW) this.renderSaw(i, runEnd, perSample);
+      if (synced) renderSynced(st, this.io, this.increments, i, runEnd, perSample, wave, P.gain, P.pw, this.outputCheck);
+      else if (wave === WAVE_SAW) this.renderSaw(i, runEnd, perSample);
       else if (wave === WAVE_SQUARE) this.renderPulse(i, runEnd, perSample);
       else if (wave === WAVE_SINE) this.renderSine(i, runEnd, perSample);
       else this.renderTriangle(i, runEnd, perSample);
@@ -97,7 +110,7 @@ export class OscKernel extends Kernel {
 
   /**
    * When the phase increment is the same for all of [start, end) (constant freq and detune, no
-   * FM), stores it in state[S_DT] and returns false; otherwise fills `increments` and returns
+   * FM or pitch input), stores it in state[S_DT] and returns false; otherwise fills `increments` and returns
    * true. Both paths evaluate the same expression, so constant and buffer presentations of a
    * param give identical increments. 2^(detune/1200) is recomputed only when detune changes.
    */
@@ -106,10 +119,11 @@ export class OscKernel extends Kernel {
     const freq = this.io.params[P.freq];
     const detune = this.io.params[P.detune];
     const fm = this.io.inputs[IN.fm];
+    const pitch = this.io.inputs[IN.pitch];
     const inv = this.invSampleRate;
     let lastDetune = st[S_DETUNE];
     let factor = st[S_FACTOR];
-    if (freq.isConstant && detune.isConstant && !fm.connected) {
+    if (freq.isConstant && detune.isConstant && !fm.connected && !pitch.connected) {
       const d = detune.value;
       if (d !== lastDetune) {
         st[S_DETUNE] = d;
@@ -129,13 +143,26 @@ export class OscKernel extends Kernel {
     const detuneBuffer = detune.buffer;
     const fmConnected = fm.connected;
     const fmBuffer = fm.buffer;
+    const pitchConnected = pitch.connected;
+    const pitchBuffer = pitch.buffer;
+    // 2^pitch, recomputed when the pitch changes (a pure function of it: no state to keep).
+    let lastPitch = Number.NaN;
+    let pitchFactor = Number.NaN;
     for (let i = start; i < end; i++) {
       const d = detuneConstant ? detuneValue : detuneBuffer[i];
       if (d !== lastDetune) {
         lastDetune = d;
         factor = Math.pow(2, d / 1200);
       }
-      const f = (freqConstant ? freqValue : freqBuffer[i]) * factor;
+      let f = (freqConstant ? freqValue : freqBuffer[i]) * factor;
+      if (pitchConnected) {
+        const v = pitchBuffer[i];
+        if (v !== lastPitch) {
+          lastPitch = v;
+          pitchFactor = Math.pow(2, v);
+        }
+        f *= pitchFactor;
+      }
       const dt = fmConnected ? (f + fmBuffer[i]) * inv : f * inv;
       dts[i] = dt > 0.5 ? 0.5 : dt < -0.5 ? -0.5 : dt === dt ? dt : 0; // same limit as above
     }
