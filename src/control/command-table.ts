@@ -118,7 +118,7 @@ function moduleCommand(call: CommandCall<SessionContext>, parsed: CommandResult)
   const seq = ctx.send(command, call.frame);
   if (seq === undefined) return busy();
   // /mod values are recorded in the live and staged documents (/patch/get shows what plays).
-  if (command.kind === 'param') ctx.editor.recordParam(parsed.module, command.index, command.value);
+  if (command.kind === 'param' || command.kind === 'ramp') ctx.editor.recordParam(parsed.module, command.index, command.value);
   return sent(seq, call);
 }
 
@@ -177,8 +177,8 @@ const SEQ_COMMANDS: readonly CommandEntry[] = ([
 export const COMMANDS: readonly CommandEntry[] = [
   {
     address: '/mod/', usage: '/mod/<id>/<param>', pathSegments: 2, reply: 'opt-in', scope: 'session',
-    args: [{ name: 'value', type: 'value' }],
-    doc: 'Set a param of a live module (smoothed per sample). Old names `frequency`, `resonance`, `filter_mode` are aliases. Replies `/done <address> <frame>` only to /notify subscribers; errors always.',
+    args: [{ name: 'value', type: 'value' }, { name: 'ms', type: 'number', optional: true }, { name: 'curve', type: 'string', optional: true }],
+    doc: 'Set a param of a live module (smoothed per sample). With `ms`: an automation ramp from the value the param has at the command\'s frame (or timetag) to `value`, reached exactly `round(ms · rate / 1000)` samples later; `curve` `lin` or `exp` (geometric; the default for exp-scaled params such as frequencies, linear when a value is ≤ 0). A new ramp or a plain /mod on the same param starts from where a running ramp is. Enum params do not ramp. Old names `frequency`, `resonance`, `filter_mode` are aliases. Replies `/done <address> <frame>` only to /notify subscribers; errors always.',
     handler: (call) => moduleCommand(call, parseParamSet(call.path[0]!, call.path[1]!, call.args, call.ctx.editor)),
   },
   {
