@@ -101,7 +101,7 @@ export class Engine {
     this.live = new Reconciler({ sampleRate: this.sampleRate, seed: this.seed, scratch, batching: batching.binding });
     this.timeline = new Timeline(options.eventCapacity ?? 4096, this.clock, this.counters);
     this.faults = new FaultLog(options.faultCapacity ?? 256, this.clock, this.counters, this.live.byHandle);
-    this.sequencer = new SequencerBank(options.sampleRate, this);
+    this.sequencer = new SequencerBank(options.sampleRate, this, this.seed);
     this.scheduleSynced = (frame, handle, param, value) => this.scheduleParamImmediate(frame, handle, param, value);
     this.profiler = new Profiler(options.profileEvery ?? 0);
     this.loop = new RenderLoop(options.maxBlock, this.clock, this.timeline, this.sequencer, this.live.byHandle, this.chokeGroups, this.faults, this.profiler, this.counters);
