@@ -10,7 +10,7 @@
 
 import type { ModuleRegistry } from '../dsp/registry.js';
 import { hasStereoPair } from '../dsp/spec.js';
-import type { ControlOp } from '../engine/sequencer/ops.js';
+import type { ControlOp, StepLaneKind } from '../engine/sequencer/ops.js';
 import { MASTER_ID, type PatchDocument } from '../patch/document.js';
 import { parseEndpoint } from '../patch/validate.js';
 import type { MirrorSequencer } from '../control/seq-mirror.js';
@@ -36,13 +36,23 @@ export function sequencerOps(state: ServerState['sequencers']): ControlOp[] {
     ops.push({ op: 'seq.create', id });
     ops.push({ op: 'seq.config', id, steps: s.steps, division: s.division, immediate: true });
     ops.push({ op: 'seq.pattern', id, pattern: s.pattern, immediate: true });
-    if (s.gate !== null) ops.push({ op: 'seq.gate', id, module: s.gate });
+    for (const module of s.gates) ops.push({ op: 'seq.gate', id, module });
     for (const [lane, l] of Object.entries(s.lanes)) {
       if (l.module !== null && l.param !== null) ops.push({ op: 'seq.param', id, lane, module: l.module, param: l.param });
       if (l.values.length > 0) ops.push({ op: 'seq.lane', id, lane, values: l.values, immediate: true });
     }
     ops.push({ op: 'seq.gate_len', id, gateLen: s.gateLen });
-    if (s.accent !== null) ops.push({ op: 'seq.accent', id, module: s.accent.module, param: s.accent.param, amount: s.accent.amount });
+    for (const a of s.accents) ops.push({ op: 'seq.accent', id, module: a.module, param: a.param, amount: a.amount });
+    for (const [kind, values] of Object.entries(s.stepLanes) as Array<[StepLaneKind, Array<number | string | null>]>) {
+      if (kind === 'cond') {
+        const pairs = values.map((v) => (typeof v === 'string' ? v.split(':').map(Number) : null));
+        ops.push({ op: 'seq.steps', id, kind, values: pairs.map((p) => (p === null ? null : p[0]!)), of: pairs.map((p) => (p === null ? null : p[1]!)), immediate: true });
+      } else {
+        ops.push({ op: 'seq.steps', id, kind, values: values.map((v) => (typeof v === 'number' ? v : null)), immediate: true });
+      }
+    }
+    if (s.glideMs > 0) ops.push({ op: 'seq.glide', id, ms: s.glideMs });
+    if (s.seed !== null) ops.push({ op: 'seq.seed', id, seed: s.seed });
   }
   for (const [id, s] of state.sequencers) if (s.running) ops.push({ op: 'seq.start', id });
   return ops;
@@ -65,7 +75,7 @@ export function gateScore(doc: PatchDocument, gates: readonly string[], sampleRa
 /** What the sequencers imply for an analysis: the tempo and step grid actually running. */
 export function expectedGrid(state: ServerState['sequencers']): { bpm: number; stepsPerBeat?: number; gridStartSeconds: number; running: boolean } {
   const running = state.sequencers.filter(([, s]) => s.running);
-  const gated = running.find(([, s]) => s.gate !== null) ?? running[0];
+  const gated = running.find(([, s]) => s.gates.length > 0) ?? running[0];
   return {
     bpm: state.transport.bpm,
     ...(gated === undefined ? {} : { stepsPerBeat: gated[1].division / 4 }),

@@ -80,7 +80,7 @@ export function patchTools(session: AgentSession): AgentTool[] {
         const st = state.value;
         const slots = (s['slotHealth'] as Array<Record<string, unknown>> | undefined) ?? [];
         const alive = slots.filter((x) => x['alive'] === true).length;
-        const sequencers = st.sequencers.sequencers.map(([id, q]) => ({ id, running: q.running, steps: q.steps, division: q.division, pattern: q.pattern, gate: q.gate }));
+        const sequencers = st.sequencers.sequencers.map(([id, q]) => ({ id, running: q.running, steps: q.steps, division: q.division, pattern: q.pattern, gates: q.gates }));
         const pending = st.stagedFingerprint !== st.fingerprint;
         const rec = s['recording'] as Record<string, unknown> | undefined;
         return {

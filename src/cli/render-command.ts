@@ -56,6 +56,7 @@ export function runRender(options: RenderCommandOptions, log: (line: string) => 
     const scoreResult = parseScore(readJson(options.scorePath, 'score'), patchResult.document, options.rate, registry);
     if (!scoreResult.ok) throw new UsageError(`the score is invalid (${scoreResult.errors.length} errors):\n${describe(scoreResult.errors, options.scorePath)}`);
     score = scoreResult.commands;
+    for (const w of scoreResult.warnings) log(`warning: ${options.scorePath}${w.path}: ${w.message}`);
   }
   const frames = Math.round(options.seconds * options.rate);
   const writer = new WavWriter(options.out, options.rate, 2, options.format, options.block);

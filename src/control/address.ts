@@ -54,7 +54,14 @@ function gateVelocity(value: number): number | undefined {
   return value <= 0 ? 0 : value >= 1 ? 1 : value;
 }
 
-/** `/mod/<id>/<param> <value>`: a smoothed param change. */
+/** Longest automation ramp: one hour. */
+export const MAX_RAMP_MS = 3_600_000;
+
+/**
+ * `/mod/<id>/<param> <value>`: a smoothed param change; `/mod/<id>/<param> <value> <ms> [curve]`:
+ * an automation ramp from the param's value at the command's frame to `value` over `ms`
+ * (curve `lin` or `exp`; default exp for params whose spec scale is exp, else lin).
+ */
 export function parseParamSet(id: string, name: string, args: readonly unknown[], modules: LiveModules): CommandResult {
   const module = modules.liveModule(id);
   if (module === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}'`);
@@ -63,7 +70,7 @@ export function parseParamSet(id: string, name: string, args: readonly unknown[]
   if (param === undefined) {
     return fail('E_UNKNOWN_PARAM', `module '${id}' (${spec.type}) has no param '${name}'; params: ${spec.params.map((p) => p.id).join(', ')}`);
   }
-  if (args.length !== 1) return fail('E_BAD_ARGS', `/mod/${id}/${name} takes one value, got ${args.length}`);
+  if (args.length < 1 || args.length > 3) return fail('E_BAD_ARGS', `/mod/${id}/${name} takes <value> [<ms> [lin|exp]], got ${args.length} arguments`);
   if (param.tempoSync === true && typeof args[0] === 'string') {
     // A note value must follow the transport: that is a patch value (the engine keeps it synced).
     return fail('E_BAD_ARGS', `/mod/${id}/${name} takes ms; a note value (${JSON.stringify(args[0])}) follows the tempo only as a patch value: /patch/set ${id} ${param.id} ${String(args[0])}, then /patch/commit`);
@@ -76,7 +83,14 @@ export function parseParamSet(id: string, name: string, args: readonly unknown[]
   if (value < param.min || value > param.max || (param.unit === 'enum' && !Number.isInteger(value))) {
     return fail('E_PARAM_RANGE', `${id}.${param.id} must be within [${param.min}, ${param.max}] ${param.unit}, got ${value}`);
   }
-  return { ok: true, command: { kind: 'param', handle: module.handle, index: spec.params.indexOf(param), value }, module };
+  const index = spec.params.indexOf(param);
+  if (args.length === 1) return { ok: true, command: { kind: 'param', handle: module.handle, index, value }, module };
+  const ms = args[1];
+  if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_RAMP_MS)) return fail('E_BAD_ARGS', `/mod/${id}/${name}: a ramp time is a number of ms within [0, ${MAX_RAMP_MS}], got ${JSON.stringify(ms)}`);
+  if (param.unit === 'enum') return fail('E_BAD_ARGS', `/mod/${id}/${name}: an enum param cannot ramp`);
+  const curve = args[2] ?? (param.scale === 'exp' ? 'exp' : 'lin');
+  if (curve !== 'lin' && curve !== 'exp') return fail('E_BAD_ARGS', `/mod/${id}/${name}: the curve is lin or exp, got ${JSON.stringify(curve)}`);
+  return { ok: true, command: { kind: 'ramp', handle: module.handle, index, value, ms, curve }, module };
 }
 
 /** `/gate/<id> <value>`. */

@@ -37,6 +37,8 @@ export interface Sent {
   readonly what: 'command' | 'patch';
   /** Reply arguments after the frame (a commit's new fingerprint). */
   readonly args?: readonly OscValue[];
+  /** Accepted, but probably not what was meant: appended to the `/done` reply after the frame. */
+  readonly warnings?: readonly string[];
 }
 
 /** What a handler returns: a reply, or a sent command whose reply waits for its frame. */
@@ -123,7 +125,7 @@ function moduleCommand(call: CommandCall<SessionContext>, parsed: CommandResult)
   const seq = ctx.send(command, call.frame);
   if (seq === undefined) return busy();
   // /mod values are recorded in the live and staged documents (/patch/get shows what plays).
-  if (command.kind === 'param') ctx.editor.recordParam(parsed.module, command.index, command.value);
+  if (command.kind === 'param' || command.kind === 'ramp') ctx.editor.recordParam(parsed.module, command.index, command.value);
   else if (command.kind === 'gate') ctx.editor.recordGate(parsed.module.module.id, command.on);
   return sent(seq, call);
 }
@@ -131,12 +133,13 @@ function moduleCommand(call: CommandCall<SessionContext>, parsed: CommandResult)
 /** `/seq/*`: validate into a control op against the mirror, send it, update the mirror. */
 function seqCommand(call: CommandCall<SessionContext>): Outcome {
   const ctx = call.ctx;
-  const parsed = parseSeqCommand(call.address, call.args, ctx.sequencers, (id) => ctx.editor.module(id)?.definition.spec);
+  const parsed = parseSeqCommand(call.address, call.args, ctx.sequencers, (id) => ctx.editor.module(id)?.definition.spec, (id) => ctx.editor.stagedSpec(id));
   if (!parsed.ok) return failure(parsed.error.code, parsed.error.message);
   const seq = ctx.send({ kind: 'control', op: parsed.op }, call.frame);
   if (seq === undefined) return busy();
   ctx.sequencers.apply(parsed.op);
-  return sent(seq, call);
+  if (parsed.warnings !== undefined) ctx.warn?.(parsed.warnings);
+  return parsed.warnings === undefined ? sent(seq, call) : { ...sent(seq, call), warnings: parsed.warnings };
 }
 
 /** The /fail reply when the live patch is not the one a client planned on. */
@@ -189,7 +192,7 @@ function undoCommit(call: CommandCall<SessionContext>, expected: string | undefi
 }
 
 const id: ArgSpec = { name: 'id', type: 'string' };
-const SEQ_REPLY = 'Replies `/done <address> <frame>` (the frame it takes effect from).';
+const SEQ_REPLY = 'Replies `/done <address> <frame> [warning: ...]` (the frame it takes effect from, then any warnings).';
 
 /** The sequencer and transport commands (the old system's surface; see docs/sequencing.md). */
 const SEQ_COMMANDS: readonly CommandEntry[] = ([
@@ -199,11 +202,14 @@ const SEQ_COMMANDS: readonly CommandEntry[] = ([
   { address: '/seq/stop', usage: '/seq/stop', args: [{ ...id, optional: true }], doc: `With an id: stop that sequencer. Without: stop every sequencer and the transport. Held gates are released at this frame. ${SEQ_REPLY}` },
   { address: '/seq/create', usage: '/seq/create', args: [id], doc: `New sequencer (16 steps of sixteenths, pattern \`x\`, gate_len 0.5, no targets); at most 32. ${SEQ_REPLY}` },
   { address: '/seq/config', usage: '/seq/config', args: [id, { name: 'steps', type: 'number' }, { name: 'division', type: 'number' }, { name: 'now', type: 'value', optional: true }], doc: `Steps 1–64 and division (a step lasts 4/division beats: 4 = quarter notes, 16 = sixteenths; any divisor of 3840 up to 64). Takes effect at the next bar and restarts the pattern there; "now" applies it at once. ${SEQ_REPLY}` },
-  { address: '/seq/pattern', usage: '/seq/pattern', args: [id, { name: 'pattern', type: 'string' }, { name: 'now', type: 'value', optional: true }], doc: `Pattern: \`X\` accent, \`x\` note, \`.\` rest; spaces and \`|\` ignored; at most 64 steps. Takes effect at the next bar ("now": at once). ${SEQ_REPLY}` },
-  { address: '/seq/assign', usage: '/seq/assign', args: [id, { name: 'what', type: 'string' }, { name: 'module_or_lane', type: 'value' }, { name: 'module', type: 'string', optional: true }, { name: 'param', type: 'string', optional: true }], doc: `\`/seq/assign <id> gate <module>\`: the module gated by notes. \`/seq/assign <id> param <lane> <module> <param>\`: the param a lane sets (up to 8 lanes). Targets survive patch commits; a target whose module is gone is inactive. ${SEQ_REPLY}` },
-  { address: '/seq/lane', usage: '/seq/lane', variadic: true, args: [id, { name: 'lane', type: 'value' }, { name: 'values...', type: 'value' }], doc: `Lane values per step: numbers (the param's unit), MIDI notes \`m60\` and note names \`C2\`, \`F#3\`, \`Bb1\` (both in Hz), \`-\` or \`.\` = no change; strings may hold several values separated by spaces. A final "now" applies at once, else at the next bar. ${SEQ_REPLY}` },
-  { address: '/seq/gate_len', usage: '/seq/gate_len', args: [id, { name: 'fraction', type: 'number' }], doc: `Gate length as a fraction of the step, 0.01–1. ${SEQ_REPLY}` },
-  { address: '/seq/accent', usage: '/seq/accent', args: [id, { name: 'module', type: 'string' }, { name: 'param', type: 'string' }, { name: 'amount', type: 'number' }], doc: `What an \`X\` does: adds amount to module.param from the note's start to its gate-off (clamped to the param range). ${SEQ_REPLY}` },
+  { address: '/seq/pattern', usage: '/seq/pattern', args: [id, { name: 'pattern', type: 'string' }, { name: 'now', type: 'value', optional: true }], doc: `Pattern: \`X\` accent, \`x\` note, \`.\` rest, \`_\` tie (the note before goes on, no retrigger), \`s\` slide (glide into this note: the note before is held into it), \`S\` accented slide; spaces and \`|\` ignored; at most 64 steps. Takes effect at the next bar ("now": at once). A pattern longer than the sequencer's steps is accepted with a warning. ${SEQ_REPLY}` },
+  { address: '/seq/assign', usage: '/seq/assign', args: [id, { name: 'what', type: 'string' }, { name: 'module_or_lane', type: 'value' }, { name: 'module_or_param', type: 'value', optional: true }, { name: 'param_or_amount', type: 'value', optional: true }], doc: `Adds a target, never replacing one. \`/seq/assign <id> gate <module>\`: one more module gated by the notes (up to 8). \`/seq/assign <id> accent <module> <param> <amount>\`: one more accent target (as /seq/accent). \`/seq/assign <id> param <lane> <module> <param>\`: the param a lane sets (up to 8 lanes; re-assigning a lane warns). A module not in the live patch yet is accepted with a warning (inactive until a commit adds it); targets survive patch commits. ${SEQ_REPLY}` },
+  { address: '/seq/unassign', usage: '/seq/unassign', args: [id, { name: 'what', type: 'string' }, { name: 'module_or_lane', type: 'value' }, { name: 'param', type: 'string', optional: true }], doc: `Removes a target: \`/seq/unassign <id> gate <module>\`, \`/seq/unassign <id> accent <module> <param>\`, \`/seq/unassign <id> param <lane>\` (the lane and its values). A held note ends at this frame. \`E_NOT_ASSIGNED\` when the sequencer has no such target. ${SEQ_REPLY}` },
+  { address: '/seq/lane', usage: '/seq/lane', variadic: true, args: [id, { name: 'lane', type: 'value' }, { name: 'values...', type: 'value' }], doc: `Lane values per step. Param lanes: numbers (the param's unit), MIDI notes \`m60\` and note names \`C2\`, \`F#3\`, \`Bb1\` (both in Hz), \`-\` or \`.\` = no change. Step lanes every sequencer has: \`velocity\` (0–1, the gate velocity; 0 rests), \`length\` (gate length, a fraction of the step, 0.01–1), \`prob\` (0–1, the chance the step plays; seeded, the same in every slot and offline), \`cond\` (\`N:M\`: plays in bar N of every M); \`-\` = the default. Strings may hold several values separated by spaces. A final "now" applies at once, else at the next bar. ${SEQ_REPLY}` },
+  { address: '/seq/gate_len', usage: '/seq/gate_len', args: [id, { name: 'fraction', type: 'number' }], doc: `Gate length as a fraction of the step, 0.01–1 (the default of the \`length\` lane). ${SEQ_REPLY}` },
+  { address: '/seq/accent', usage: '/seq/accent', args: [id, { name: 'module', type: 'string' }, { name: 'param', type: 'string' }, { name: 'amount', type: 'number' }], doc: `Adds an accent target (up to 8): an \`X\` or \`S\` step adds amount to module.param from the note's start to its gate-off (clamped to the param range). The same module.param again changes its amount (with a warning); enum params are refused (\`E_NO_ACCENT\`). ${SEQ_REPLY}` },
+  { address: '/seq/glide', usage: '/seq/glide', args: [id, { name: 'ms', type: 'number' }], doc: `Glide time 0–10000 ms: on a slide step the lane params ramp to the step's values over this time (exponentially for exp-scaled params such as frequencies) instead of jumping. 0 (default): they jump, and only targets that glide themselves (\`acid\`: its \`slide\` time) glide. ${SEQ_REPLY}` },
+  { address: '/seq/seed', usage: '/seq/seed', args: [id, { name: 'seed', type: 'number' }], doc: `Seed (integer 0–4294967295) of the step probabilities, combined with the engine seed; the default comes from the sequencer's id. ${SEQ_REPLY}` },
   { address: '/seq/reset', usage: '/seq/reset', args: [id], doc: `Back to step 0 at the next bar (at once when stopped); the steps before the bar still play. ${SEQ_REPLY}` },
   { address: '/seq/reset_all', usage: '/seq/reset_all', args: [], doc: `/seq/reset for every sequencer: all restart together at the next bar. ${SEQ_REPLY}` },
   { address: '/seq/delete', usage: '/seq/delete', args: [id], doc: `Remove a sequencer (its held gate is released). ${SEQ_REPLY}` },
@@ -212,8 +218,8 @@ const SEQ_COMMANDS: readonly CommandEntry[] = ([
 export const COMMANDS: readonly CommandEntry[] = [
   {
     address: '/mod/', usage: '/mod/<id>/<param>', pathSegments: 2, reply: 'opt-in', scope: 'session',
-    args: [{ name: 'value', type: 'value' }],
-    doc: 'Set a param of a live module (smoothed per sample). Old names `frequency`, `resonance`, `filter_mode` are aliases. Replies `/done <address> <frame>` only to /notify subscribers; errors always.',
+    args: [{ name: 'value', type: 'value' }, { name: 'ms', type: 'number', optional: true }, { name: 'curve', type: 'string', optional: true }],
+    doc: 'Set a param of a live module (smoothed per sample). With `ms`: an automation ramp from the value the param has at the command\'s frame (or timetag) to `value`, reached exactly `round(ms · rate / 1000)` samples later; `curve` `lin` or `exp` (geometric; the default for exp-scaled params such as frequencies, linear when a value is ≤ 0). A new ramp or a plain /mod on the same param starts from where a running ramp is. Enum params do not ramp. Old names `frequency`, `resonance`, `filter_mode` are aliases. Replies `/done <address> <frame>` only to /notify subscribers; errors always.',
     handler: (call) => moduleCommand(call, parseParamSet(call.path[0]!, call.path[1]!, call.args, call.ctx.editor)),
   },
   {
@@ -344,7 +350,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   ...SEQ_COMMANDS,
   {
     address: '/seq/get', usage: '/seq/get', reply: 'always', scope: 'server', args: [id],
-    doc: 'Reply `/done /seq/get <json>`: the sequencer\'s configuration as commanded (steps, division, pattern, targets, lanes, gate_len, accent, running) and the transport (bpm, swing).',
+    doc: 'Reply `/done /seq/get <json>`: the sequencer\'s configuration as commanded (steps, division, pattern, `gates` and `accents`: every target, param `lanes`, `stepLanes` (velocity, length, prob, cond), gate_len, glide, seed, running) and the transport (bpm, swing).',
     handler: ({ ctx, args }) => {
       const described = ctx.sequencers.describe(args[0] as string);
       return described === undefined ? failure('E_UNKNOWN_SEQ', `no sequencer '${String(args[0])}'`) : done(JSON.stringify(described));

@@ -139,7 +139,7 @@ export class CommandDispatcher {
       return undefined;
     }
     // High-rate path: nobody listens for the reply and it is not timed, so do not wait for it.
-    if (!wantsReply && !outcome.timed) {
+    if (!wantsReply && !outcome.timed && outcome.warnings === undefined) {
       this.answer(entry, address, { ok: true, args: [] }, wantsReply, reply);
       return undefined;
     }
@@ -149,7 +149,7 @@ export class CommandDispatcher {
   private framed(outcome: Sent, frame: number | undefined): Reply {
     if (frame === undefined) return failure('E_NO_SLOT', `no slot took the ${outcome.what} in time`);
     const late = outcome.timed && frame > outcome.requested ? (frame - outcome.requested) / this.sampleRate : 0;
-    return { ok: true, args: [frame, ...(outcome.args ?? [])], ...(late > 0 ? { lateSeconds: late } : {}) };
+    return { ok: true, args: [frame, ...(outcome.args ?? []), ...(outcome.warnings ?? []).map((w) => `warning: ${w}`)], ...(late > 0 ? { lateSeconds: late } : {}) };
   }
 
   private answer(entry: CommandEntry, address: string, result: Reply, wantsReply: boolean, reply: ReplyFn): void {

@@ -8,7 +8,7 @@
 // Pure data; no thread concerns.
 
 import { PATCH_ERROR_CODES, type PatchErrorCode } from '../patch/errors.js';
-import { MAX_LANES, MAX_SEQUENCERS, MAX_STEPS } from '../engine/sequencer/limits.js';
+import { MAX_ACCENT_TARGETS, MAX_GATE_TARGETS, MAX_LANES, MAX_SEQUENCERS, MAX_STEPS } from '../engine/sequencer/limits.js';
 import { MAX_TCP_FRAME, MAX_UDP_REPLY } from './osc-transport.js';
 
 /** Codes of the module commands (/mod, /gate, /module/reset) and of address lookup. */
@@ -25,10 +25,12 @@ export const COMMAND_ERRORS = {
 export const SEQ_ERRORS = {
   E_UNKNOWN_SEQ: 'No sequencer with this id (/seq/create it first).',
   E_SEQ_EXISTS: '/seq/create of an id that already exists.',
-  E_SEQ_LIMIT: `A fixed limit is reached: ${MAX_SEQUENCERS} sequencers, ${MAX_LANES} lanes per sequencer, ${MAX_STEPS} steps.`,
-  E_RANGE: 'A sequencer or transport value outside its range (bpm 20–300, swing 0–0.6, steps 1–64, gate_len 0.01–1, division dividing 3840).',
-  E_BAD_PATTERN: 'A pattern holds a character other than X, x, ., space and |, or more than 64 steps.',
-  E_BAD_VALUE: 'A lane value is not a number, MIDI note (m60), note name (C2, F#3, Bb1) or - / . (no change).',
+  E_SEQ_LIMIT: `A fixed limit is reached: ${MAX_SEQUENCERS} sequencers, ${MAX_LANES} lanes, ${MAX_GATE_TARGETS} gate and ${MAX_ACCENT_TARGETS} accent targets per sequencer, ${MAX_STEPS} steps.`,
+  E_RANGE: 'A sequencer or transport value outside its range (bpm 20–300, swing 0–0.6, steps 1–64, gate_len and length 0.01–1, velocity and prob 0–1, glide 0–10000 ms, division dividing 3840).',
+  E_BAD_PATTERN: 'A pattern holds a character other than X, x, ., _, s, S, space and |, or more than 64 steps.',
+  E_BAD_VALUE: 'A lane value is not a number, MIDI note (m60), note name (C2, F#3, Bb1) or - / . (no change), or a cond value is not N:M (1 ≤ N ≤ M ≤ 64).',
+  E_NOT_ASSIGNED: '/seq/unassign of a target or lane the sequencer does not have.',
+  E_NO_ACCENT: 'An accent on a param that cannot take one (an enum).',
 } as const;
 
 /**

@@ -8,7 +8,7 @@
 // Threading: main thread (or offline, for scores).
 
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { findParam, paramValueFromInput } from '../dsp/spec.js';
+import { findParam, paramValueFromInput, type ModuleSpec } from '../dsp/spec.js';
 import {
   MASTER_ID, PATCH_FORMAT, PATCH_VERSION, type PatchConnection, type PatchDocument, type PatchError, type PatchModule, type ParamInput, type ResolvedModule, type ResolvedPatch,
 } from '../patch/document.js';
@@ -90,6 +90,12 @@ export class PatchEditor {
   /** A module of the live patch by id. */
   module(id: string): ResolvedModule | undefined {
     return this.liveModules.entries.get(id)?.module;
+  }
+
+  /** The spec of a module of the staged patch by id (not validated: undefined for an unknown type). */
+  stagedSpec(id: string): ModuleSpec | undefined {
+    const module = this.stagedModules.get(id);
+    return module === undefined ? undefined : this.registry.resolve(module.type)?.definition.spec;
   }
 
   /** A module of the live patch by id with its engine handle (one map lookup), once it has one. */

@@ -30,7 +30,13 @@ export interface TimedCommand {
   readonly command: EngineCommand;
 }
 
-export type ScoreResult = { ok: true; commands: TimedCommand[] } | { ok: false; errors: PatchError[] };
+/** A command accepted with a warning (as the live server appends to its /done). */
+export interface ScoreWarning {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ScoreResult = { ok: true; commands: TimedCommand[]; warnings: ScoreWarning[] } | { ok: false; errors: PatchError[] };
 
 /** A patch a render starts from: a document, or a resolved patch (in render order). */
 export type ScorePatch = PatchDocument | ResolvedPatch;
@@ -43,6 +49,9 @@ export class ScoreSession implements SessionContext {
   readonly editor: PatchEditor;
   readonly sequencers = new SequencerMirror();
   readonly commands: TimedCommand[] = [];
+  /** Warnings of accepted commands, with the path of the entry that ran (set by parseScore). */
+  readonly warnings: ScoreWarning[] = [];
+  path = '';
   /** The patch the render starts from (the host's first payload). */
   readonly initial: PatchPayload;
   private readonly handles = new ModuleHandles();
@@ -78,6 +87,10 @@ export class ScoreSession implements SessionContext {
 
   canSend(): boolean {
     return true;
+  }
+
+  warn(warnings: readonly string[]): void {
+    for (const message of warnings) this.warnings.push({ path: this.path, message });
   }
 
   sendPatch(doc: PatchDocument, crossfadeMs: number): SentPatch {
@@ -121,10 +134,11 @@ export function parseScore(input: unknown, patch: ScorePatch, sampleRate: number
       errors.push({ code: 'E_SCORE', path: `${path}.args`, message: 'args must be an array' });
       continue;
     }
+    session.path = path;
     const error = session.run(timed ? Math.round(at * sampleRate) : 0, address, argList as OscValue[]);
     if (error !== undefined) errors.push({ code: error.code, path: `${path}.address`, message: error.message });
   }
   if (errors.length > 0) return { ok: false, errors };
   // Stable sort: commands at the same frame keep their score order.
-  return { ok: true, commands: session.commands.sort((a, b) => a.frame - b.frame) };
+  return { ok: true, commands: session.commands.sort((a, b) => a.frame - b.frame), warnings: session.warnings };
 }

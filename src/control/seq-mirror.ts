@@ -6,7 +6,7 @@
 
 import { DEFAULT_DIVISION, DEFAULT_GATE_LEN, DEFAULT_PATTERN, DEFAULT_STEPS } from '../engine/sequencer/bank.js';
 import { BAR_TICKS, MAX_LANES } from '../engine/sequencer/limits.js';
-import type { ControlOp } from '../engine/sequencer/ops.js';
+import type { ControlOp, StepLaneKind } from '../engine/sequencer/ops.js';
 
 export interface MirrorLane {
   module: string | null;
@@ -14,15 +14,46 @@ export interface MirrorLane {
   values: Array<number | null>;
 }
 
+export interface MirrorAccent {
+  module: string;
+  param: string;
+  amount: number;
+}
+
 export interface MirrorSequencer {
   steps: number;
   division: number;
   pattern: string;
-  gate: string | null;
+  /** Gate targets, in the order they were assigned. */
+  gates: string[];
   gateLen: number;
-  accent: { module: string; param: string; amount: number } | null;
+  accents: MirrorAccent[];
   lanes: Record<string, MirrorLane>;
+  /** Step lanes as commanded (cond values as "N:M"); absent: all defaults. */
+  stepLanes: Partial<Record<StepLaneKind, Array<number | string | null>>>;
+  glideMs: number;
+  /** Set by /seq/seed; null: the default (from the id). */
+  seed: number | null;
   running: boolean;
+}
+
+/** A sequencer as saved by a server before several targets existed (state folders). */
+interface OldMirrorSequencer {
+  gate?: string | null;
+  accent?: MirrorAccent | null;
+}
+
+/** Brings a saved sequencer to the current shape. */
+function upgrade(saved: MirrorSequencer & OldMirrorSequencer): MirrorSequencer {
+  const { gate, accent, ...rest } = saved;
+  return {
+    ...rest,
+    gates: saved.gates ?? (gate == null ? [] : [gate]),
+    accents: saved.accents ?? (accent == null ? [] : [accent]),
+    stepLanes: saved.stepLanes ?? {},
+    glideMs: saved.glideMs ?? 0,
+    seed: saved.seed ?? null,
+  };
 }
 
 export class SequencerMirror {
@@ -54,8 +85,8 @@ export class SequencerMirror {
       case 'seq.create':
         if (!this.sequencers.has(op.id)) {
           this.sequencers.set(op.id, {
-            steps: DEFAULT_STEPS, division: DEFAULT_DIVISION, pattern: DEFAULT_PATTERN, gate: null, gateLen: DEFAULT_GATE_LEN,
-            accent: null, lanes: {}, running: false,
+            steps: DEFAULT_STEPS, division: DEFAULT_DIVISION, pattern: DEFAULT_PATTERN, gates: [], gateLen: DEFAULT_GATE_LEN,
+            accents: [], lanes: {}, stepLanes: {}, glideMs: 0, seed: null, running: false,
           });
         }
         return;
@@ -80,7 +111,22 @@ export class SequencerMirror {
         s.pattern = op.pattern;
         return;
       case 'seq.gate':
-        s.gate = op.module;
+        if (op.module === null) s.gates = [];
+        else if (!s.gates.includes(op.module)) s.gates.push(op.module);
+        return;
+      case 'seq.unassign':
+        if (op.what === 'gate') s.gates = s.gates.filter((g) => g !== op.module);
+        else if (op.what === 'accent') s.accents = s.accents.filter((a) => a.module !== op.module || a.param !== op.param);
+        else delete s.lanes[op.lane];
+        return;
+      case 'seq.steps':
+        s.stepLanes[op.kind] = op.kind === 'cond' ? op.values.map((n, i) => (n === null ? null : `${n}:${op.of?.[i] ?? n}`)) : [...op.values];
+        return;
+      case 'seq.glide':
+        s.glideMs = op.ms;
+        return;
+      case 'seq.seed':
+        s.seed = op.seed;
         return;
       case 'seq.param': {
         const l = lane(op.lane);
@@ -98,9 +144,12 @@ export class SequencerMirror {
       case 'seq.gate_len':
         s.gateLen = op.gateLen;
         return;
-      case 'seq.accent':
-        s.accent = { module: op.module, param: op.param, amount: op.amount };
+      case 'seq.accent': {
+        const existing = s.accents.find((a) => a.module === op.module && a.param === op.param);
+        if (existing !== undefined) existing.amount = op.amount;
+        else s.accents.push({ module: op.module, param: op.param, amount: op.amount });
         return;
+      }
       case 'seq.start':
         s.running = true;
         this.transport.running = true;
@@ -124,7 +173,7 @@ export class SequencerMirror {
     if (saved?.transport === undefined || !Array.isArray(saved.sequencers)) return;
     Object.assign(this.transport, saved.transport);
     this.sequencers.clear();
-    for (const [id, s] of saved.sequencers) this.sequencers.set(id, s);
+    for (const [id, s] of saved.sequencers) this.sequencers.set(id, upgrade(s));
   }
 
   /** /seq/get: the configuration as commanded (changes waiting for the next bar included). */

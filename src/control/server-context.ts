@@ -30,6 +30,8 @@ export interface SessionContext {
    * number, undefined when the command ring is full.
    */
   send(command: Exclude<EngineCommand, { kind: 'patch' }>, frame: number | undefined): number | undefined;
+  /** Warnings of an accepted command (a score collects them; the live server replies them in /done). */
+  warn?(warnings: readonly string[]): void;
   /** True when one more command fits now (a validated patch must reach the engine or stay staged). */
   canSend(): boolean;
   /**

@@ -21,6 +21,7 @@ export interface ModuleDeclaration {
   readonly inputs: readonly PortSpec[];
   readonly outputs: readonly PortSpec[];
   readonly gate?: boolean;
+  readonly legato?: boolean;
   readonly blockSizeInvariant?: boolean;
   readonly silentInSilentOut: boolean;
   readonly loopDelayMs?: number;
@@ -65,6 +66,7 @@ export function defineModule<const D extends ModuleDeclaration>(declaration: D):
     inputs: declaration.inputs,
     outputs: declaration.outputs,
     gate: declaration.gate ?? false,
+    ...(declaration.legato === true ? { legato: true } : {}),
     blockSizeInvariant: declaration.blockSizeInvariant ?? true,
     silentInSilentOut: declaration.silentInSilentOut,
     ...(declaration.loopDelayMs === undefined ? {} : { loopDelayMs: declaration.loopDelayMs }),

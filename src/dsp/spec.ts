@@ -89,6 +89,12 @@ export interface ModuleSpec {
   /** True when the module reacts to `/gate/<id>`. */
   readonly gate: boolean;
   /**
+   * True when a gate-on that finds the gate already on continues the note (legato: a glide,
+   * no retrigger), as the acid voice's slide. A sequencer's slide steps send such modules that
+   * second gate-on; other gate targets just hold their note (docs/sequencing.md). Default false.
+   */
+  readonly legato?: boolean;
+  /**
    * True when output does not depend on how the timeline is cut into blocks
    * (every module so far: all processing is per-sample with state carried across calls).
    */

@@ -20,7 +20,7 @@ import { openBatching, type BatchStats } from './batching.js';
 import { ChokeGroups } from './choke.js';
 import { startCrossfade } from './crossfade.js';
 import { EngineCounters } from './engine-counters.js';
-import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from './event-queue.js';
+import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RAMP_EXP, EVENT_RAMP_LIN, EVENT_RESET } from './event-queue.js';
 import { FaultLog } from './fault-log.js';
 import type { ModuleInstance } from './instance.js';
 import type { PatchPreparation } from './patch-preparation.js';
@@ -101,7 +101,7 @@ export class Engine {
     this.live = new Reconciler({ sampleRate: this.sampleRate, seed: this.seed, scratch, batching: batching.binding });
     this.timeline = new Timeline(options.eventCapacity ?? 4096, this.clock, this.counters);
     this.faults = new FaultLog(options.faultCapacity ?? 256, this.clock, this.counters, this.live.byHandle);
-    this.sequencer = new SequencerBank(options.sampleRate, this);
+    this.sequencer = new SequencerBank(options.sampleRate, this, this.seed);
     this.scheduleSynced = (frame, handle, param, value) => this.scheduleParamImmediate(frame, handle, param, value);
     this.profiler = new Profiler(options.profileEvery ?? 0);
     this.loop = new RenderLoop(options.maxBlock, this.clock, this.timeline, this.sequencer, this.live.byHandle, this.chokeGroups, this.faults, this.profiler, this.counters);
@@ -168,22 +168,31 @@ export class Engine {
 
   /** Param change at `frame` (smoothed). Past frames apply at the next rendered sample. */
   scheduleParam(frame: number, handle: number, param: number, value: number): boolean {
-    return this.timeline.push(frame, EVENT_PARAM, handle, param, value);
+    return this.timeline.push(frame, EVENT_PARAM, handle, param, value, 0);
+  }
+
+  /**
+   * Automation ramp at `frame`: from the param's value there to `value` over `ms`
+   * (round(ms · rate / 1000) frames), linear or exponential (ParamBank.startRamp).
+   */
+  scheduleRamp(frame: number, handle: number, param: number, value: number, ms: number, exponential: boolean): boolean {
+    const length = Math.round((ms * this.sampleRate) / 1000);
+    return this.timeline.push(frame, exponential ? EVENT_RAMP_EXP : EVENT_RAMP_LIN, handle, param, value, length);
   }
 
   /** Param change at `frame` without smoothing. */
   scheduleParamImmediate(frame: number, handle: number, param: number, value: number): boolean {
-    return this.timeline.push(frame, EVENT_PARAM_IMMEDIATE, handle, param, value);
+    return this.timeline.push(frame, EVENT_PARAM_IMMEDIATE, handle, param, value, 0);
   }
 
   /** A gate event at `frame`: on with `velocity` in (0, 1] (default 1), or off. */
   scheduleGate(frame: number, handle: number, on: boolean, velocity = 1): boolean {
-    return this.timeline.push(frame, EVENT_GATE, handle, 0, on ? velocity : 0);
+    return this.timeline.push(frame, EVENT_GATE, handle, 0, on ? velocity : 0, 0);
   }
 
   /** Revives a faulted module (fresh DSP state) at `frame`. */
   scheduleReset(frame: number, handle: number): boolean {
-    return this.timeline.push(frame, EVENT_RESET, handle, 0, 0);
+    return this.timeline.push(frame, EVENT_RESET, handle, 0, 0, 0);
   }
 
   /**

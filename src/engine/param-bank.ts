@@ -1,7 +1,19 @@
-// Per-instance parameter state: per-sample linear smoothing ramps plus summed modulation,
-// clamped to the param range, presented to the kernel as ParamSignals.
+// Per-instance parameter state: per-sample linear smoothing ramps, automation ramps, plus summed
+// modulation, clamped to the param range, presented to the kernel as ParamSignals.
 //
-// Threading: render thread. `fill`, `setTarget` and `setImmediate` never allocate.
+// Automation ramps (`/mod/<id>/<param> <value> <ms> [curve]`, startRamp): from the value the
+// param presents now (`start`, the last sample's value) to `target` over `length` frames, each
+// sample a function of its index j alone (never accumulated), so the values do not depend on
+// how the timeline is cut into blocks:
+//   linear       v(j) = start + (target − start) · (j / length)
+//   exponential  v(j) = start · e^(ln(target / start) · j / length)   (geometric: v(length/2) is
+//                the geometric mean; used only when start and target have the same sign and
+//                neither is 0, else linear)
+// for j = 0 (the ramp's own frame: v = start) to j = length, which is exactly `target`.
+// A new ramp or a plain set (setTarget, setImmediate) replaces a running ramp from the value it
+// had reached.
+//
+// Threading: render thread. `fill`, `setTarget`, `setImmediate` and `startRamp` never allocate.
 // The modulation bindings are replaced (allocating) only when a patch is compiled.
 
 import { ParamSignalCell } from '../dsp/param-signal.js';
@@ -11,9 +23,19 @@ import type { RenderScratch } from './render-scratch.js';
 /** Scalars of one param's smoothing state, in the layout of `ParamBank.ramp`. */
 const CURRENT = 0;
 const TARGET = 1;
+/** Smoothing: the per-sample step. Automation: target − start (linear) or ln(target / start) (exponential). */
 const STEP = 2;
+/** Samples still to present (automation: including the final `target` sample). */
 const REMAINING = 3;
-export const RAMP_FIELDS = 4;
+/** Automation ramps: the start value and the length in frames. */
+const START = 4;
+const LENGTH = 5;
+/** MODE_SMOOTH (setTarget's linear smoothing, or nothing moving), MODE_LIN or MODE_EXP (automation). */
+const MODE = 6;
+export const RAMP_FIELDS = 7;
+const MODE_SMOOTH = 0;
+const MODE_LIN = 1;
+const MODE_EXP = 2;
 
 /** Per-spec constants (ramp lengths at a sample rate, ranges): shared by every bank of a type. */
 interface ParamLimits {
@@ -122,6 +144,7 @@ export class ParamBank {
     const samples = this.rampSamples[p]!;
     const ramp = this.ramp;
     ramp[r + TARGET] = value;
+    ramp[r + MODE] = MODE_SMOOTH;
     if (samples <= 0 || ramp[r + CURRENT] === value) {
       ramp[r + CURRENT] = value;
       ramp[r + REMAINING] = 0;
@@ -140,6 +163,32 @@ export class ParamBank {
     this.ramp[r + TARGET] = value;
     this.ramp[r + STEP] = 0;
     this.ramp[r + REMAINING] = 0;
+    this.ramp[r + MODE] = MODE_SMOOTH;
+  }
+
+  /**
+   * Automation ramp of param `p` from its current value to `value` over `length` frames
+   * (≥ 0; 0 jumps), starting with the next sample filled (see the header for the curves).
+   * `exponential` falls back to linear when start and target differ in sign or one is 0.
+   */
+  startRamp(p: number, value: number, length: number, exponential: boolean): void {
+    this.invalidate();
+    const r = p * RAMP_FIELDS;
+    const ramp = this.ramp;
+    const start = ramp[r + CURRENT]!;
+    const geometric = exponential && ((start > 0 && value > 0) || (start < 0 && value < 0));
+    ramp[r + TARGET] = value;
+    ramp[r + START] = start;
+    ramp[r + LENGTH] = length;
+    ramp[r + STEP] = geometric ? Math.log(value / start) : value - start;
+    ramp[r + REMAINING] = length + 1;
+    ramp[r + MODE] = geometric ? MODE_EXP : MODE_LIN;
+  }
+
+  /** True while param `p` follows an automation ramp. */
+  isRamping(p: number): boolean {
+    const r = p * RAMP_FIELDS;
+    return this.ramp[r + MODE] !== MODE_SMOOTH && this.ramp[r + REMAINING]! > 0;
   }
 
   /**
@@ -158,6 +207,35 @@ export class ParamBank {
     this.settled = false;
     const watcher = this.watcher;
     if (watcher !== null) watcher.ready = false;
+  }
+
+  /**
+   * The samples [start, end) of the automation ramp at `ramp[r]` (mode MODE_LIN or MODE_EXP):
+   * each a function of its index j in the ramp (see the header), then the target once it is
+   * reached. Updates CURRENT and REMAINING (and MODE once the ramp ends).
+   */
+  private fillAutomation(r: number, buffer: Float64Array, start: number, end: number): void {
+    const ramp = this.ramp;
+    const mode = ramp[r + MODE]!;
+    const length = ramp[r + LENGTH]!;
+    const from = ramp[r + START]!;
+    const k = ramp[r + STEP]!;
+    const target = ramp[r + TARGET]!;
+    let remaining = ramp[r + REMAINING]!;
+    let current = ramp[r + CURRENT]!;
+    for (let i = start; i < end; i++) {
+      if (remaining > 0) {
+        const j = length + 1 - remaining;
+        remaining--;
+        if (j >= length) current = target;
+        else if (mode === MODE_LIN) current = from + k * (j / length);
+        else current = from * Math.exp(k * (j / length));
+      }
+      buffer[i] = current;
+    }
+    ramp[r + CURRENT] = current;
+    ramp[r + REMAINING] = remaining;
+    if (remaining === 0) ramp[r + MODE] = MODE_SMOOTH;
   }
 
   /** Prepares every signal for samples [start, end): constant fast path, or per-sample values. */
@@ -179,7 +257,10 @@ export class ParamBank {
       moving = true;
       const buffer = signal.buffer;
       let current = ramp[r + CURRENT]!;
-      if (remaining > 0) {
+      if (remaining > 0 && ramp[r + MODE] !== MODE_SMOOTH) {
+        // No double crosses this call (V8 would box it): it reads and writes `ramp` itself.
+        this.fillAutomation(r, buffer, start, end);
+      } else if (remaining > 0) {
         const step = ramp[r + STEP]!;
         const target = ramp[r + TARGET]!;
         for (let i = start; i < end; i++) {

@@ -15,7 +15,7 @@ import type { BatchCall } from '../dsp/batch.js';
 import type { ChokeGroups } from './choke.js';
 import { mixCrossfade, type Crossfade } from './crossfade.js';
 import type { EngineCounters } from './engine-counters.js';
-import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RESET } from './event-queue.js';
+import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RAMP_EXP, EVENT_RAMP_LIN, EVENT_RESET } from './event-queue.js';
 import type { FaultLog } from './fault-log.js';
 import { FAULT_NONE, FAULT_NON_FINITE, FAULT_THROW, type ModuleInstance } from './instance.js';
 import type { Profiler } from './profiler.js';
@@ -87,7 +87,7 @@ export class RenderLoop {
       const limit = nextControl < frames ? nextControl : frames;
       this.sequencer.emit(blockStart + limit);
       while (events.peekFrame() <= now) {
-        this.applyEvent(events.headKind(), events.headHandle(), events.headIndex(), events.headValue());
+        this.applyEvent(events.headKind(), events.headHandle(), events.headIndex(), events.headValue(), events.headAux());
         events.shift();
       }
       const nextEvent = events.peekFrame() - blockStart;
@@ -289,7 +289,7 @@ export class RenderLoop {
    * One due event (EVENT_* `kind`) for the module with `handle`: a gate-on first chokes the
    * other members of its choke group; a gate that throws faults the module.
    */
-  private applyEvent(kind: number, handle: number, index: number, value: number): void {
+  private applyEvent(kind: number, handle: number, index: number, value: number, aux: number): void {
     const instance = this.byHandle.get(handle);
     this.counters.countEventApplied();
     if (instance === undefined) return;
@@ -299,6 +299,10 @@ export class RenderLoop {
         break;
       case EVENT_PARAM_IMMEDIATE:
         instance.params.setImmediate(index, value);
+        break;
+      case EVENT_RAMP_LIN:
+      case EVENT_RAMP_EXP:
+        instance.params.startRamp(index, value, aux, kind === EVENT_RAMP_EXP);
         break;
       case EVENT_GATE:
         if (instance.fault !== FAULT_NONE) break;

@@ -32,13 +32,13 @@ export class Timeline {
   }
 
   /** Queues an event (EVENT_* `kind`) at `frame`; false (and counted) when the queue is full. No allocation. */
-  push(frame: number, kind: number, handle: number, index: number, value: number): boolean {
+  push(frame: number, kind: number, handle: number, index: number, value: number, aux: number): boolean {
     const now = this.clock[0]!;
     if (frame < now) {
       this.counters.countEventLate();
       frame = now;
     }
-    if (!this.events.push(frame, kind, handle, index, value)) {
+    if (!this.events.push(frame, kind, handle, index, value, aux)) {
       this.counters.countEventDropped();
       return false;
     }
@@ -76,7 +76,8 @@ export class Timeline {
   /** Replaces everything pending with a snapshot's events and control ops. Allocates. */
   restore(snapshot: Pick<EngineSnapshot, 'events' | 'controls'>): void {
     this.events.clear();
-    for (const [frame, kind, handle, index, value] of snapshot.events) this.events.push(frame, kind, handle, index, value);
+    // Snapshots from before ramps existed hold five numbers per event (aux 0).
+    for (const [frame, kind, handle, index, value, aux] of snapshot.events) this.events.push(frame, kind, handle, index, value, aux ?? 0);
     this.controls.length = 0;
     for (const c of snapshot.controls) this.controls.push({ frame: c.frame, op: c.op });
   }

@@ -10,7 +10,7 @@
 
 import type { EncodedCommand } from './engine-command.js';
 import {
-  CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_PAYLOAD_AT, CMD_PAYLOAD_BYTES, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE, CTL_CONSUMED,
+  CMD_AUX, CMD_FIELDS, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_PAYLOAD_AT, CMD_PAYLOAD_BYTES, CMD_SEQ, CMD_VALUE, CTL_CMD_WRITE, CTL_CONSUMED,
   SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_PRODUCED, SLOT_STATE, UNDECIDED, type SharedViews, type SlotViews,
 } from './shared-state.js';
 
@@ -70,6 +70,7 @@ export class CommandRingWriter {
     c[at + CMD_HANDLE] = command.handle;
     c[at + CMD_INDEX] = command.index;
     c[at + CMD_VALUE] = command.value;
+    c[at + CMD_AUX] = command.aux ?? 0;
     c[at + CMD_SEQ] = seq;
     c[at + CMD_PAYLOAD_AT] = payloadAt;
     c[at + CMD_PAYLOAD_BYTES] = payloadLength;

@@ -2,8 +2,8 @@
 // encoding and one place that applies it.
 //
 //   EngineCommand    what the control layer sends (a live server's command table, a score)
-//   EncodedCommand   its one encoding: four numbers, plus a JSON text for a patch or a control
-//                    op. The command ring carries it (command-ring.ts: the numbers in a record,
+//   EncodedCommand   its one encoding: five numbers (kind, handle, index, value, aux), plus a
+//                    JSON text for a patch or a control op. The command ring carries it (command-ring.ts: the numbers in a record,
 //                    the text in the ring's payload bytes), the journal keeps it (journal.ts),
 //                    a rejoining slot's backlog and the state folder hold it.
 //   applyCommand     schedules an encoded command on an EngineHost at a frame: the slot
@@ -12,11 +12,11 @@
 //                    apply the same commands the same way and render the same samples.
 //
 // Threading: encodeCommand and decodeCommand on the main thread (or offline), allocating.
-// applyCommand on the thread that owns the host: for the numeric kinds (param, gate, reset)
-// it allocates nothing (no JSON, no closure); a patch or control op is decoded from its text
+// applyCommand on the thread that owns the host: for the numeric kinds (param, ramp, gate,
+// reset) it allocates nothing (no JSON, no closure); a patch or control op is decoded from its text
 // (JSON.parse, between blocks: these are rare).
 
-import { EVENT_GATE, EVENT_PARAM, EVENT_RESET } from '../engine/event-queue.js';
+import { EVENT_GATE, EVENT_PARAM, EVENT_RAMP_EXP, EVENT_RAMP_LIN, EVENT_RESET } from '../engine/event-queue.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { EngineHost, PatchPayload } from './engine-host.js';
 
@@ -26,6 +26,10 @@ export const CMD_PARAM = EVENT_PARAM;
 export const CMD_GATE = EVENT_GATE;
 /** Revive a faulted module with fresh state: handle. */
 export const CMD_RESET = EVENT_RESET;
+/** Automation ramp, linear: handle, index = param, value = target, aux = length in ms. */
+export const CMD_RAMP_LIN = EVENT_RAMP_LIN;
+/** Automation ramp, exponential (geometric): the same fields. */
+export const CMD_RAMP_EXP = EVENT_RAMP_EXP;
 /** Apply a patch at a block boundary: the payload is a PatchPayload's JSON text. */
 export const CMD_PATCH = 100;
 /** A control op (sequencer, transport) at an exact frame: the payload is the op's JSON text. */
@@ -33,6 +37,8 @@ export const CMD_CONTROL = 101;
 
 export type EngineCommand =
   | { readonly kind: 'param'; readonly handle: number; readonly index: number; readonly value: number }
+  /** Ramp param `index` from its value at the command's frame to `value` over `ms`. */
+  | { readonly kind: 'ramp'; readonly handle: number; readonly index: number; readonly value: number; readonly ms: number; readonly curve: 'lin' | 'exp' }
   /** `velocity` in (0, 1] for an on gate (default 1). */
   | { readonly kind: 'gate'; readonly handle: number; readonly on: boolean; readonly velocity?: number }
   | { readonly kind: 'reset'; readonly handle: number }
@@ -46,6 +52,8 @@ export interface EncodedCommand {
   readonly handle: number;
   readonly index: number;
   readonly value: number;
+  /** CMD_RAMP_*: the ramp's length in ms. 0 (or absent, in journals written before ramps) otherwise. */
+  readonly aux?: number;
   /** CMD_PATCH, CMD_CONTROL: the JSON text of the patch payload or control op. */
   readonly payload?: string;
 }
@@ -59,6 +67,8 @@ export function encodeCommand(command: EngineCommand): EncodedCommand {
   switch (command.kind) {
     case 'param':
       return { kind: CMD_PARAM, handle: command.handle, index: command.index, value: command.value };
+    case 'ramp':
+      return { kind: command.curve === 'exp' ? CMD_RAMP_EXP : CMD_RAMP_LIN, handle: command.handle, index: command.index, value: command.value, aux: command.ms };
     case 'gate':
       return { kind: CMD_GATE, handle: command.handle, index: 0, value: command.on ? (command.velocity ?? 1) : 0 };
     case 'reset':
@@ -75,6 +85,9 @@ export function decodeCommand(encoded: EncodedCommand): EngineCommand {
   switch (encoded.kind) {
     case CMD_PARAM:
       return { kind: 'param', handle: encoded.handle, index: encoded.index, value: encoded.value };
+    case CMD_RAMP_LIN:
+    case CMD_RAMP_EXP:
+      return { kind: 'ramp', handle: encoded.handle, index: encoded.index, value: encoded.value, ms: encoded.aux ?? 0, curve: encoded.kind === CMD_RAMP_EXP ? 'exp' : 'lin' };
     case CMD_GATE:
       return encoded.value === 0 ? { kind: 'gate', handle: encoded.handle, on: false } : { kind: 'gate', handle: encoded.handle, on: true, velocity: encoded.value };
     case CMD_RESET:
@@ -95,19 +108,21 @@ function payloadOf(encoded: EncodedCommand): string {
 
 /**
  * Schedules one encoded command on `host` at `frame` (a patch at that block boundary; events
- * and control ops at that exact frame; past frames apply at the next rendered sample). `seq`:
+ * and control ops at that exact frame; past frames apply at the next rendered sample). `aux`:
+ * the EncodedCommand's aux (0 when absent). `seq`:
  * the command's sequence number when it has one (staged commits prepare by it). `payload`: the
  * text of a CMD_PATCH or CMD_CONTROL command, unused otherwise. Returns false when the engine's
  * event queue is full (the event is dropped and counted). The numeric kinds allocate nothing.
  */
 export function applyCommand(
-  host: EngineHost, frame: number, kind: number, handle: number, index: number, value: number, payload: string | undefined, seq: number | undefined,
+  host: EngineHost, frame: number, kind: number, handle: number, index: number, value: number, aux: number, payload: string | undefined, seq: number | undefined,
 ): boolean {
   // Kept small, so V8 can inline it (and the engine's schedule calls) into the slot's loop:
   // a double crossing a call that is not inlined is boxed (see the allocation probe).
   if (kind === CMD_PARAM) return host.engine.scheduleParam(frame, handle, index, value);
   if (kind === CMD_GATE) return host.engine.scheduleGate(frame, handle, value !== 0, value);
   if (kind === CMD_RESET) return host.engine.scheduleReset(frame, handle);
+  if (kind === CMD_RAMP_LIN || kind === CMD_RAMP_EXP) return host.engine.scheduleRamp(frame, handle, index, value, aux, kind === CMD_RAMP_EXP);
   applyPayloadCommand(host, frame, kind, payload, seq);
   return true;
 }

@@ -19,7 +19,10 @@ export interface JournalEntry extends EncodedCommand {
 
 /** A journal entry for command `seq` (not decided yet). */
 export function journalEntry(seq: number, requested: number, command: EncodedCommand): JournalEntry {
-  const entry: JournalEntry = { seq, requested, kind: command.kind, handle: command.handle, index: command.index, value: command.value, frame: undefined };
+  const entry: JournalEntry = {
+    seq, requested, kind: command.kind, handle: command.handle, index: command.index, value: command.value, frame: undefined,
+    ...(command.aux !== undefined && command.aux !== 0 ? { aux: command.aux } : {}),
+  };
   return command.payload === undefined ? entry : { ...entry, payload: command.payload };
 }
 

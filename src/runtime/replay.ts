@@ -51,7 +51,7 @@ export function replayCommands<T extends ScheduledCommand>(host: EngineHost, com
         end = frame;
         break;
       }
-      if (!applyCommand(host, frame, command.kind, command.handle, command.index, command.value, command.payload, command.seq)) hooks.onRefused?.(command);
+      if (!applyCommand(host, frame, command.kind, command.handle, command.index, command.value, command.aux ?? 0, command.payload, command.seq)) hooks.onRefused?.(command);
       next++;
     }
     if (start >= untilFrame) break;

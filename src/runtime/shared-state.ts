@@ -117,7 +117,7 @@ export const HIST_BUCKET_MS = 0.05;
 // ---- fields of one command record (Float64): an EncodedCommand (engine-command.ts) and its stamps
 /** Requested frame: the command applies at max(requested, start of the deciding slot's next block). */
 export const CMD_FRAME = 0;
-/** CMD_* kind, handle, index, value: the EncodedCommand's numbers. */
+/** CMD_* kind, handle, index, value (and CMD_AUX): the EncodedCommand's numbers. */
 export const CMD_KIND = 1;
 export const CMD_HANDLE = 2;
 export const CMD_INDEX = 3;
@@ -127,7 +127,9 @@ export const CMD_SEQ = 5;
 /** Where the command's payload text lies in the payload area (byte offset, UTF-8 length; 0 and 0 without one). */
 export const CMD_PAYLOAD_AT = 6;
 export const CMD_PAYLOAD_BYTES = 7;
-export const CMD_FIELDS = 8;
+/** The EncodedCommand's aux (a ramp's length in ms; 0 for the other kinds). */
+export const CMD_AUX = 8;
+export const CMD_FIELDS = 9;
 
 /**
  * Decision table entry value meaning "no slot has decided yet". Otherwise an entry holds the

@@ -4,7 +4,7 @@
 // applyCommand, the function replay and the offline renderer use too.
 //
 // Threading: the slot worker's thread, between blocks. `drain` allocates nothing for the
-// numeric kinds (param, gate, reset): no JSON, no closure (the ring's call-back is created
+// numeric kinds (param, ramp, gate, reset): no JSON, no closure (the ring's call-back is created
 // once); a patch's or control op's text is read and parsed (rare, allocating).
 
 import { decideFrame, drainCommands, payloadText } from './command-ring.js';
@@ -12,7 +12,7 @@ import { applyCommand, hasPayload } from './engine-command.js';
 import type { EngineHost } from './engine-host.js';
 import type { JournalEntry } from './journal.js';
 import {
-  CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, SLOT_LATE_COMMANDS, SLOT_PRODUCED, type SharedViews, type SlotViews,
+  CMD_AUX, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, SLOT_LATE_COMMANDS, SLOT_PRODUCED, type SharedViews, type SlotViews,
 } from './shared-state.js';
 
 export class SlotCommands {
@@ -34,7 +34,7 @@ export class SlotCommands {
   /** Applies a backlog entry (a journal entry the start snapshot does not contain) like a ring record. */
   applyBacklog(entry: JournalEntry): void {
     this.lastSeq = entry.seq;
-    applyCommand(this.host, this.frameOf(entry.seq, entry.requested), entry.kind, entry.handle, entry.index, entry.value, entry.payload, entry.seq);
+    applyCommand(this.host, this.frameOf(entry.seq, entry.requested), entry.kind, entry.handle, entry.index, entry.value, entry.aux ?? 0, entry.payload, entry.seq);
   }
 
   private applyRecord(c: Float64Array, at: number): void {
@@ -42,7 +42,7 @@ export class SlotCommands {
     const seq = c[at + CMD_SEQ]! | 0;
     this.lastSeq = seq;
     const payload = hasPayload(kind) ? payloadText(this.views, c, at) : undefined;
-    applyCommand(this.host, this.frameOf(seq, c[at + CMD_FRAME]!), kind, c[at + CMD_HANDLE]! | 0, c[at + CMD_INDEX]! | 0, c[at + CMD_VALUE]!, payload, seq);
+    applyCommand(this.host, this.frameOf(seq, c[at + CMD_FRAME]!), kind, c[at + CMD_HANDLE]! | 0, c[at + CMD_INDEX]! | 0, c[at + CMD_VALUE]!, c[at + CMD_AUX]!, payload, seq);
   }
 
   /** The frame command `seq` applies at (decideFrame), counting it if it lies in the past. */

@@ -40,7 +40,7 @@ export function warmUp(settings: HostSettings, registry: ModuleRegistry, blocks:
   for (let b = 0; b < blocks; b++) {
     const frame = b * block + (b % 7) * 3;
     for (let h = 1; h <= handles.length; h++) {
-      if (b % 16 === 0) applyCommand(host, frame, CMD_GATE, h, 0, (b >> 4) % 2, undefined, undefined);
+      if (b % 16 === 0) applyCommand(host, frame, CMD_GATE, h, 0, (b >> 4) % 2, 0, undefined, undefined);
     }
     host.renderBlock(left, right, block);
   }

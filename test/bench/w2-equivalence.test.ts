@@ -215,7 +215,7 @@ function runSideBySide(build: W2Build, block: number): RunResult {
     const frames = Math.min(block, build.frames - done);
     while (next < score.length && score[next]!.frame < done + frames) {
       const c = score[next]!;
-      assert.ok(applyCommand(host, c.frame, c.kind, c.handle, c.index, c.value, c.payload, undefined), `could not schedule ${c.address}`);
+      assert.ok(applyCommand(host, c.frame, c.kind, c.handle, c.index, c.value, c.aux ?? 0, c.payload, undefined), `could not schedule ${c.address}`);
       next++;
     }
     host.renderBlock(el, er, frames);

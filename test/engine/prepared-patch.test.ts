@@ -77,7 +77,7 @@ function run(script: Script): { audio: Float32Array; state: string } {
   const audio = new Float32Array(BLOCKS * BLOCK * 2);
   const left = new Float32Array(BLOCK);
   const right = new Float32Array(BLOCK);
-  const gate = (frame: number, handle: number, on: boolean): void => void applyCommand(host, frame, CMD_GATE, handle, 0, on ? 1 : 0, undefined, undefined);
+  const gate = (frame: number, handle: number, on: boolean): void => void applyCommand(host, frame, CMD_GATE, handle, 0, on ? 1 : 0, 0, undefined, undefined);
   for (let v = 0; v < 6; v++) gate(100 + v * 300, h0.get(`env${v}`)!, true);
   for (let b = 0; b < BLOCKS; b++) {
     if (b === 10) {
@@ -87,7 +87,7 @@ function run(script: Script): { audio: Float32Array; state: string } {
       // Events at the apply frame: a gate on a module P1 creates, a param of a kept one.
       gate(F1, h1.get('env7')!, true);
       gate(F1, h1.get('env0')!, false);
-      applyCommand(host, F1, CMD_PARAM, h1.get('osc3')!, 1, 150, undefined, undefined);
+      applyCommand(host, F1, CMD_PARAM, h1.get("osc3")!, 1, 150, 0, undefined, undefined);
       gate(F1 + 17, h1.get('env8')!, true);
       if (script.prepare === 'all') while (host.prepare()) { /* until everything is built */ }
     }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { CommandRingWriter, drainCommands, payloadText } from '../../src/runtime/command-ring.js';
 import { CMD_CONTROL, CMD_PATCH, decodeCommand, encodeCommand, hasPayload, type EncodedCommand, type EngineCommand } from '../../src/runtime/engine-command.js';
 import {
-  CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, SLOT_DOWN, SLOT_LOCKSTEP, SLOT_STATE, createSharedState, type SharedViews,
+  CMD_AUX, CMD_FRAME, CMD_HANDLE, CMD_INDEX, CMD_KIND, CMD_SEQ, CMD_VALUE, SLOT_DOWN, SLOT_LOCKSTEP, SLOT_STATE, createSharedState, type SharedViews,
 } from '../../src/runtime/shared-state.js';
 
 function shared(payloadBytes: number, slots = 2): SharedViews {
@@ -31,7 +31,7 @@ function drain(s: SharedViews, slot: number): Read[] {
     const payload = hasPayload(kind) ? payloadText(s, c, at) : undefined;
     out.push({
       seq: c[at + CMD_SEQ]!, frame: c[at + CMD_FRAME]!,
-      command: { kind, handle: c[at + CMD_HANDLE]!, index: c[at + CMD_INDEX]!, value: c[at + CMD_VALUE]!, ...(payload === undefined ? {} : { payload }) },
+      command: { kind, handle: c[at + CMD_HANDLE]!, index: c[at + CMD_INDEX]!, value: c[at + CMD_VALUE]!, aux: c[at + CMD_AUX]!, ...(payload === undefined ? {} : { payload }) },
     });
   });
   return out;
@@ -49,14 +49,16 @@ test('every command kind round-trips: encode, ring, drain, decode', () => {
     { kind: 'reset', handle: 5 },
     { kind: 'patch', patch: { doc: { format: 'chronus-patch', version: 1, modules: [{ id: 'ö1', type: 'osc', params: { freq: 220 } }], connections: [] }, handles: [['ö1', 7]], crossfadeFrames: 960 } },
     { kind: 'control', op: { op: 'seq.lane', id: 's', lane: 'p', values: [110, null, 220.5], immediate: true } },
+    { kind: 'ramp', handle: 6, index: 2, value: 1234.5, ms: 2500.25, curve: 'exp' },
+    { kind: 'ramp', handle: 6, index: 0, value: -0.5, ms: 10, curve: 'lin' },
   ];
   commands.forEach((c, seq) => assert.ok(writer.push(seq, seq * 100, encodeCommand(c))));
   for (const slot of [0, 1]) {
     const read = drain(s, slot);
-    assert.deepEqual(read.map((r) => r.seq), [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(read.map((r) => r.frame), [0, 100, 200, 300, 400, 500]);
+    assert.deepEqual(read.map((r) => r.seq), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(read.map((r) => r.frame), [0, 100, 200, 300, 400, 500, 600, 700]);
     assert.deepEqual(read.map((r) => decodeCommand(r.command)), [
-      commands[0], commands[1], { kind: 'gate', handle: 4, on: false }, commands[3], commands[4], commands[5],
+      commands[0], commands[1], { kind: 'gate', handle: 4, on: false }, commands[3], commands[4], commands[5], commands[6], commands[7],
     ]);
   }
 });

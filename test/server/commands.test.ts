@@ -190,7 +190,15 @@ const CASES = new Map<string, Case>([
     await fails('/mod/nope/freq', [1], 'E_UNKNOWN_MODULE');
     await fails('/mod/sine1/freq', ['abc'], 'E_BAD_ARGS');
     await fails('/mod/sine1/freq', [], 'E_BAD_ARGS');
-    await fails('/mod/sine1/freq', [1, 2], 'E_BAD_ARGS');
+    await fails('/mod/sine1/freq', [1, 'x'], 'E_BAD_ARGS');
+    await fails('/mod/sine1/freq', [220, -1], 'E_BAD_ARGS');
+    await fails('/mod/sine1/freq', [220, 10, 'cubic'], 'E_BAD_ARGS');
+    await fails('/mod/sine1/freq', [220, 10, 'lin', 1], 'E_BAD_ARGS');
+    await fails('/mod/sine1/waveform', [1, 10], 'E_BAD_ARGS'); // enums do not ramp
+    // Ramps: exp by default for freq (exp-scaled), lin when asked; a plain set afterwards cancels them.
+    assertFrame((await ok('/mod/sine1/freq', [660, 50]))[0]);
+    assertFrame((await ok('/mod/sine1/freq', [330, 20, 'lin']))[0]);
+    await ok('/mod/sine1/freq', [330]);
     // Opt-in: without /notify a successful /mod is silent, but errors are still answered.
     assert.deepEqual(await ok('/notify', [0]), [0]);
     await client.send('/mod/sine1/freq', 440);
@@ -672,16 +680,25 @@ const CASES = new Map<string, Case>([
     await ok('/seq/create', ['c3']);
     assertFrame((await ok('/seq/pattern', ['c3', 'X... x...|x.x. ....']))[0]);
     assertFrame((await ok('/seq/pattern', ['c3', 'x', 'now']))[0]);
+    assertFrame((await ok('/seq/pattern', ['c3', 'x_s. S._x', 'now']))[0]); // ties and slides
+    const longer = await ok('/seq/pattern', ['c3', 'x'.repeat(20)]);
+    assert.match(String(longer[1]), /^warning: the pattern has 20 steps, sequencer 'c3' plays 16/);
     await fails('/seq/pattern', ['c3', 'x.o.'], 'E_BAD_PATTERN');
     await fails('/seq/pattern', ['c3', 'x'.repeat(65)], 'E_BAD_PATTERN');
     await fails('/seq/pattern', ['nope', 'x'], 'E_UNKNOWN_SEQ');
   }],
   ['/seq/assign', async () => {
     await ok('/seq/create', ['c4']);
-    assertFrame((await ok('/seq/assign', ['c4', 'gate', 'adsr1']))[0]);
+    assert.deepEqual((await ok('/seq/assign', ['c4', 'gate', 'adsr1'])).length, 1, 'no warning');
     assertFrame((await ok('/seq/assign', ['c4', 'param', 'pitch', 'sine1', 'frequency']))[0]);
     await fails('/seq/assign', ['c4', 'gate', 'sine1'], 'E_NO_GATE');
-    await fails('/seq/assign', ['c4', 'gate', 'nope'], 'E_UNKNOWN_MODULE');
+    // Adding, never replacing: a second gate target (not live yet: a warning), the first again (a warning, no change).
+    const later = await ok('/seq/assign', ['c4', 'gate', 'later1']);
+    assert.match(String(later[1]), /^warning: module 'later1' is not in the live patch/);
+    assert.match(String((await ok('/seq/assign', ['c4', 'gate', 'adsr1']))[1]), /already a gate target/);
+    assert.match(String((await ok('/seq/assign', ['c4', 'param', 'pitch', 'sine1', 'gain']))[1]), /lane 'pitch' drove sine1\.frequency; it now drives sine1\.gain/);
+    assertFrame((await ok('/seq/assign', ['c4', 'accent', 'sine1', 'gain', 0.1]))[0]);
+    await fails('/seq/assign', ['c4', 'param', 'velocity', 'sine1', 'gain'], 'E_BAD_ARGS');
     await fails('/seq/assign', ['c4', 'param', 'p', 'sine1', 'nope'], 'E_UNKNOWN_PARAM');
     await fails('/seq/assign', ['c4', 'volume', 'sine1'], 'E_BAD_ARGS');
     for (let l = 1; l < 8; l++) await ok('/seq/assign', ['c4', 'param', `l${l}`, 'sine1', 'gain']);
@@ -695,6 +712,45 @@ const CASES = new Map<string, Case>([
     await fails('/seq/lane', ['c5', 'pitch', 'm200'], 'E_BAD_VALUE');
     await fails('/seq/lane', ['nope', 'pitch', 1], 'E_UNKNOWN_SEQ');
     await fails('/seq/lane', ['c5', 'pitch'], 'E_BAD_ARGS');
+    // Step lanes.
+    assertFrame((await ok('/seq/lane', ['c5', 'velocity', '1 0.5 - 0', 0.25]))[0]);
+    assertFrame((await ok('/seq/lane', ['c5', 'length', '0.1 - 1', 'now']))[0]);
+    assertFrame((await ok('/seq/lane', ['c5', 'prob', '0.5 1 0']))[0]);
+    assertFrame((await ok('/seq/lane', ['c5', 'cond', '1:4 - 2:2']))[0]);
+    await fails('/seq/lane', ['c5', 'velocity', 1.5], 'E_RANGE');
+    await fails('/seq/lane', ['c5', 'length', 0], 'E_RANGE');
+    await fails('/seq/lane', ['c5', 'prob', 'often'], 'E_BAD_VALUE');
+    await fails('/seq/lane', ['c5', 'cond', '3:2'], 'E_BAD_VALUE');
+    await fails('/seq/lane', ['c5', 'cond', '1/4'], 'E_BAD_VALUE');
+    assert.match(String((await ok('/seq/lane', ['c5', 'prob', '1 '.repeat(17)]))[1]), /the prob lane has 17 steps, sequencer 'c5' plays 16/);
+  }],
+  ['/seq/unassign', async () => {
+    await ok('/seq/create', ['c13']);
+    await ok('/seq/assign', ['c13', 'gate', 'adsr1']);
+    await ok('/seq/assign', ['c13', 'accent', 'sine1', 'gain', 0.2]);
+    await ok('/seq/assign', ['c13', 'param', 'pitch', 'sine1', 'freq']);
+    assertFrame((await ok('/seq/unassign', ['c13', 'gate', 'adsr1']))[0]);
+    assertFrame((await ok('/seq/unassign', ['c13', 'accent', 'sine1', 'gain']))[0]);
+    assertFrame((await ok('/seq/unassign', ['c13', 'param', 'pitch']))[0]);
+    const got = JSON.parse(String((await ok('/seq/get', ['c13']))[0]));
+    assert.deepEqual([got.gates, got.accents, got.lanes], [[], [], {}]);
+    await fails('/seq/unassign', ['c13', 'gate', 'adsr1'], 'E_NOT_ASSIGNED');
+    await fails('/seq/unassign', ['c13', 'accent', 'sine1', 'gain'], 'E_NOT_ASSIGNED');
+    await fails('/seq/unassign', ['c13', 'param', 'pitch'], 'E_NOT_ASSIGNED');
+    await fails('/seq/unassign', ['c13', 'volume', 'x'], 'E_BAD_ARGS');
+    await fails('/seq/unassign', ['nope', 'gate', 'adsr1'], 'E_UNKNOWN_SEQ');
+  }],
+  ['/seq/glide', async () => {
+    await ok('/seq/create', ['c14']);
+    assertFrame((await ok('/seq/glide', ['c14', 80]))[0]);
+    await fails('/seq/glide', ['c14', -1], 'E_RANGE');
+    await fails('/seq/glide', ['c14', 10001], 'E_RANGE');
+  }],
+  ['/seq/seed', async () => {
+    await ok('/seq/create', ['c15']);
+    assertFrame((await ok('/seq/seed', ['c15', 12345]))[0]);
+    await fails('/seq/seed', ['c15', 1.5], 'E_RANGE');
+    await fails('/seq/seed', ['c15', -1], 'E_RANGE');
   }],
   ['/seq/gate_len', async () => {
     await ok('/seq/create', ['c6']);
@@ -707,6 +763,9 @@ const CASES = new Map<string, Case>([
     assertFrame((await ok('/seq/accent', ['c7', 'sine1', 'gain', 0.2]))[0]);
     await fails('/seq/accent', ['c7', 'sine1', 'nope', 0.2], 'E_UNKNOWN_PARAM');
     await fails('/seq/accent', ['c7', 'sine1', 'gain', 'x'], 'E_BAD_ARGS');
+    await fails('/seq/accent', ['c7', 'sine1', 'waveform', 1], 'E_NO_ACCENT');
+    assert.match(String((await ok('/seq/accent', ['c7', 'sine1', 'gain', 0.3]))[1]), /already an accent target of 'c7' \(amount 0\.2\); its amount is now 0\.3/);
+    assert.match(String((await ok('/seq/accent', ['c7', 'sine1', 'freq', 1e6]))[1]), /clamped/);
   }],
   ['/seq/bpm', async () => {
     assertFrame((await ok('/seq/bpm', [175]))[0]);
@@ -755,7 +814,7 @@ const CASES = new Map<string, Case>([
     await ok('/seq/assign', ['c12', 'gate', 'adsr1']);
     const got = JSON.parse(String((await ok('/seq/get', ['c12']))[0]));
     assert.equal(got.pattern, 'x.X.');
-    assert.equal(got.gate, 'adsr1');
+    assert.deepEqual(got.gates, ['adsr1']);
     assert.equal(got.steps, 16);
     await fails('/seq/get', ['nope'], 'E_UNKNOWN_SEQ');
   }],

@@ -38,6 +38,12 @@ test('live sequencer and timetags: recording = offline render, steps on the grid
     await ok(client, '/patch/create', ['hit', 'adsr']);
     for (const [p, v] of [['attack', 0.1], ['decay', 5], ['sustain', 0], ['release', 0.1]] as const) await ok(client, '/patch/set', ['hit', p, v]);
     await ok(client, '/patch/connect', ['hit', 'out']);
+    // A velocity-sensitive voice and an acid (legato: slides) for the richer steps.
+    await ok(client, '/patch/create', ['pl', 'pluck']);
+    await ok(client, '/patch/set', ['pl', 'decay', 0.05]); // silent well before the timetagged hit below
+    await ok(client, '/patch/connect', ['pl', 'out']);
+    await ok(client, '/patch/create', ['ac', 'acid']);
+    await ok(client, '/patch/connect', ['ac', 'out']);
     await client.request('/patch/commit');
     const live = JSON.parse(String((await client.request('/patch/get')).args[1]));
     assert.equal((await client.request('/record/start', ['seq'])).address, '/done');
@@ -54,6 +60,25 @@ test('live sequencer and timetags: recording = offline render, steps on the grid
     await send('/seq/assign', ['bass', 'param', 'pitch', 'sine1', 'freq']);
     await send('/seq/lane', ['bass', 'pitch', 'C3 - G3 C4', 'm48', 'Bb2', '-', 'F3']);
     await send('/seq/accent', ['bass', 'sine1', 'gain', 0.2]);
+    // Probability, velocity, ties and bar conditions on a pluck; slides and accents on an acid
+    // with a glided pitch lane; a ramp on the acid's cutoff: the recording must equal the
+    // offline render of the same commands (the draws are made in the engine, from the seed).
+    await send('/seq/create', ['pr']);
+    await send('/seq/pattern', ['pr', 'xxx_ xXx. xx_x x.xx']);
+    await send('/seq/assign', ['pr', 'gate', 'pl']);
+    await send('/seq/lane', ['pr', 'prob', '0.5 0.7 0.3 - 0.5 1 0.5 1 0.6 0.6 - 0.4 0.5 1 0.5 0.5']);
+    await send('/seq/lane', ['pr', 'velocity', '1 0.3 0.6 - 0.8 1 0.2 - 0.5 0.9 - 0.4 0.7 1 0.3 0.6']);
+    await send('/seq/lane', ['pr', 'cond', '- - - - 1:2 - - - 2:2']);
+    await send('/seq/create', ['acid']);
+    await send('/seq/pattern', ['acid', 'x.sS x_.s Xs.x s.xs']);
+    await send('/seq/assign', ['acid', 'gate', 'ac']);
+    await send('/seq/assign', ['acid', 'param', 'pitch', 'ac', 'freq']);
+    await send('/seq/lane', ['acid', 'pitch', 'A1 - C2 E2 A2 - - G1 A1 C3 - A1 E2 - G2 A1']);
+    await send('/seq/assign', ['acid', 'accent', 'ac', 'accent', 1]);
+    await send('/seq/glide', ['acid', 30]);
+    await ok(client, '/notify', [1]); // /mod replies with its frame only to subscribers
+    await send('/mod/ac/cutoff', [2500, 1500]);
+    await ok(client, '/notify', [0]);
     const getReply = await client.request('/seq/get', ['bass']);
     const described = JSON.parse(String(getReply.args[1]));
     assert.equal(described.division, 8);
@@ -127,7 +152,8 @@ test('live sequencer and timetags: recording = offline render, steps on the grid
     // frame, until the stop; then the timetagged hit, on its exact sample. (Onsets from the
     // offline render: bit-equal to the recording, and free of the sine voice's 16-bit noise.)
     const kickOnly = renderToArrays({
-      patch: patch.patch, score: parsed.commands.filter((c) => c.address !== '/gate/adsr1' && !(c.command.kind === 'control' && 'id' in c.command.op && c.command.op.id === 'bass')),
+      patch: patch.patch,
+      score: parsed.commands.filter((c) => c.address !== '/gate/adsr1' && !(c.command.kind === 'control' && 'id' in c.command.op && ['bass', 'pr', 'acid'].includes(c.command.op.id))),
       frames: firstFrame + recorded.length, sampleRate: RATE, blockSize: 128, seed: 3,
     }).left;
     const expected: number[] = [];

@@ -103,6 +103,8 @@ const decl = defineModule({
   ],
   outputs: [{ id: 'out', doc: 'Audio.' }],
   gate: true,
+  // A gate-on while the gate is on slides (see the contract above): sequencer slide steps send it.
+  legato: true,
   silentInSilentOut: false,
 });
 

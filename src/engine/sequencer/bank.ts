@@ -4,25 +4,37 @@
 // before rendering each sub-block, so both slots and an offline render fire the same steps at
 // the same frames.
 //
-// Numeric state lives in typed arrays sized for the limits up front; module targets are kept
-// by id (strings) and re-resolved after every patch and restore: a target whose module is gone
-// (or lacks the param/gate) is inactive, never an error on the audio path.
+// A step (pattern.ts) is a rest, a note (accented or not), a tie or a slide. Its step lanes
+// (steps.ts) give its velocity, length, probability and bar condition. Ties and slides continue
+// the note before them: when a note is fired, the step after it is looked at (with the changes
+// waiting for its bar, its condition and its probability: all known in advance), and if it
+// continues the note, the gate is held into it instead of going off at the note's length. The
+// continuing step then sends nothing (tie), or (slide) a second gate-on to the targets whose
+// spec says `legato` (the acid voice glides) while its lanes ramp over the glide time. Should
+// the step turn out not to continue after all (a change applied at once in between), the held
+// gate goes off on that step's frame.
+//
+// Probability is decided from the engine's seed, the sequencer's seed and the count of steps
+// the sequencer has played since it was created (a hash, no state): every slot and an offline
+// render decide the same.
 //
 // Threading: render thread. `emit` never allocates; `apply` (control ops, between or inside
 // blocks) does not allocate either, except `snapshot`/`restore` which run between blocks.
 
 import type { ModuleInstance } from '../instance.js';
-import { findParam } from '../../dsp/spec.js';
-import { BAR_TICKS, MAX_LANES, MAX_SEQUENCERS, MAX_STEPS } from './limits.js';
+import { BAR_TICKS, MAX_ACCENT_TARGETS, MAX_GATE_TARGETS, MAX_LANES, MAX_SEQUENCERS, MAX_STEPS } from './limits.js';
 import type { ControlOp } from './ops.js';
-import { STEP_ACCENT, STEP_REST, stepCode } from './pattern.js';
+import { STEP_ACCENT, STEP_REST, STEP_SLIDE, STEP_SLIDE_ACCENT, STEP_TIE, continuesNote, stepCode } from './pattern.js';
+import { K_COND_M, K_COND_N, K_LENGTH, K_PROB, K_VELOCITY, StepLanes, stepChance, type StepLanesSnapshot } from './steps.js';
+import { SequencerTargets, copyStrings, type TargetsSnapshot } from './targets.js';
 import { Transport } from './transport.js';
 
 /** What the bank needs from the engine. */
 export interface SequencerHost {
   instance(id: string): ModuleInstance | undefined;
-  scheduleGate(frame: number, handle: number, on: boolean): boolean;
+  scheduleGate(frame: number, handle: number, on: boolean, velocity: number): boolean;
   scheduleParamImmediate(frame: number, handle: number, param: number, value: number): boolean;
+  scheduleRamp(frame: number, handle: number, param: number, value: number, ms: number, exponential: boolean): boolean;
   /** The transport's tempo became `bpm` at `frame` (tempo-synced params follow it). */
   tempoChanged(frame: number, bpm: number): void;
 }
@@ -39,21 +51,34 @@ const S_NEXT_TICK = 5;
 const S_COUNT = 6;
 /** Frame of the pending gate-off (NaN: no gate held). */
 const S_OFF_FRAME = 7;
-const S_ACCENT_AMOUNT = 8;
 /** 1 while an accent is applied (restored at the gate-off). */
-const S_ACCENT_HELD = 9;
-const S_ACCENT_RESTORE = 10;
-const S_PEND_CONFIG = 11;
-const S_PEND_STEPS = 12;
-const S_PEND_STEP_TICKS = 13;
-const S_PEND_PATTERN = 14;
-const S_PEND_RESET = 15;
-const S_FIELDS = 16;
+const S_ACCENT_HELD = 8;
+const S_PEND_CONFIG = 9;
+const S_PEND_STEPS = 10;
+const S_PEND_STEP_TICKS = 11;
+const S_PEND_PATTERN = 12;
+const S_PEND_RESET = 13;
+/** 1 when the held gate continues into the next step (a tie or slide): no gate-off before it. */
+const S_HOLD = 14;
+/** Steps fired since the sequencer was created (the probability counter). */
+const S_TOTAL = 15;
+/** The sequencer's own seed (default: a hash of its id). */
+const S_SEED = 16;
+/** Grid tick of the sequencer's first bar (bar conditions count from it). */
+const S_BAR_BASE = 17;
+/** Glide time (ms) of lane params on slide steps. */
+const S_GLIDE_MS = 18;
+/** Scratch: the pattern index `decide` looked at. */
+const S_INDEX = 19;
+const S_FIELDS = 20;
 
 export const DEFAULT_STEPS = 16;
 export const DEFAULT_DIVISION = 16;
 export const DEFAULT_GATE_LEN = 0.5;
 export const DEFAULT_PATTERN = 'x';
+
+const G = MAX_GATE_TARGETS;
+const A = MAX_ACCENT_TARGETS;
 
 /** Plain data (structured-cloneable): the complete sequencer and transport state. */
 export interface SequencerSnapshot {
@@ -64,13 +89,10 @@ export interface SequencerSnapshot {
   readonly lanes: Float64Array;
   readonly pendingLanes: Float64Array;
   readonly pendingLaneFlags: Uint8Array;
+  readonly accentRestore: Float64Array;
+  readonly steps: StepLanesSnapshot;
   readonly ids: readonly string[];
-  readonly gateModules: readonly string[];
-  readonly laneNames: readonly string[];
-  readonly laneModules: readonly string[];
-  readonly laneParams: readonly string[];
-  readonly accentModules: readonly string[];
-  readonly accentParams: readonly string[];
+  readonly targets: TargetsSnapshot;
 }
 
 export class SequencerBank {
@@ -81,28 +103,15 @@ export class SequencerBank {
   private readonly lanes = new Float64Array(MAX_SEQUENCERS * MAX_LANES * MAX_STEPS).fill(Number.NaN);
   private readonly pendingLanes = new Float64Array(MAX_SEQUENCERS * MAX_LANES * MAX_STEPS).fill(Number.NaN);
   private readonly pendingLaneFlags = new Uint8Array(MAX_SEQUENCERS * MAX_LANES);
-  // Targets by name ('' = none / free).
+  /** Per accent target: the value to restore at the gate-off. */
+  private readonly accentRestore = new Float64Array(MAX_SEQUENCERS * A);
+  private readonly steps = new StepLanes();
   private readonly ids: string[] = new Array<string>(MAX_SEQUENCERS).fill('');
-  private readonly gateModules: string[] = new Array<string>(MAX_SEQUENCERS).fill('');
-  private readonly laneNames: string[] = new Array<string>(MAX_SEQUENCERS * MAX_LANES).fill('');
-  private readonly laneModules: string[] = new Array<string>(MAX_SEQUENCERS * MAX_LANES).fill('');
-  private readonly laneParams: string[] = new Array<string>(MAX_SEQUENCERS * MAX_LANES).fill('');
-  private readonly accentModules: string[] = new Array<string>(MAX_SEQUENCERS).fill('');
-  private readonly accentParams: string[] = new Array<string>(MAX_SEQUENCERS).fill('');
-  // Resolved targets (undefined / -1: inactive).
-  private readonly gateTargets: Array<ModuleInstance | undefined> = new Array<ModuleInstance | undefined>(MAX_SEQUENCERS).fill(undefined);
-  private readonly laneTargets: Array<ModuleInstance | undefined> = new Array<ModuleInstance | undefined>(MAX_SEQUENCERS * MAX_LANES).fill(undefined);
-  private readonly laneParamIndex = new Int32Array(MAX_SEQUENCERS * MAX_LANES).fill(-1);
-  private readonly laneMin = new Float64Array(MAX_SEQUENCERS * MAX_LANES);
-  private readonly laneMax = new Float64Array(MAX_SEQUENCERS * MAX_LANES);
-  private readonly accentTargets: Array<ModuleInstance | undefined> = new Array<ModuleInstance | undefined>(MAX_SEQUENCERS).fill(undefined);
-  private readonly accentParamIndex = new Int32Array(MAX_SEQUENCERS).fill(-1);
-  private readonly accentMin = new Float64Array(MAX_SEQUENCERS);
-  private readonly accentMax = new Float64Array(MAX_SEQUENCERS);
+  private readonly targets = new SequencerTargets();
   /** Number of existing sequencers (emit skips all work when 0). */
   private count = 0;
 
-  constructor(sampleRate: number, private readonly host: SequencerHost) {
+  constructor(sampleRate: number, private readonly host: SequencerHost, private readonly seed = 1) {
     this.transport = new Transport(sampleRate);
   }
 
@@ -129,8 +138,8 @@ export class SequencerBank {
       const off = st[base + S_OFF_FRAME]!;
       const nextTick = st[base + S_NEXT_TICK]!;
       const stepFrame = st[base + S_RUNNING] === 1 && nextTick < tickLimit ? this.transport.frameOf(nextTick) : Number.POSITIVE_INFINITY;
-      if (off === off) {
-        // A gate never stays on past the next step (a tempo change can bring that step closer).
+      // A held gate (tie, slide) waits for its step; any other never stays on past the next step.
+      if (off === off && st[base + S_HOLD] !== 1) {
         const at = off < stepFrame ? off : stepFrame;
         if (at < limit) {
           this.release(s, at);
@@ -146,43 +155,148 @@ export class SequencerBank {
     const st = this.state;
     const base = s * S_FIELDS;
     const tick = st[base + S_NEXT_TICK]!;
-    if (tick % BAR_TICKS === 0) this.applyBarChanges(s);
-    const steps = st[base + S_STEPS]!;
+    if (tick % BAR_TICKS === 0) this.applyBarChanges(s, tick);
     const stepTicks = st[base + S_STEP_TICKS]!;
-    const index = st[base + S_COUNT]! % steps;
+    const code = this.decide(s, false);
+    const index = st[base + S_INDEX]!;
+    const held = st[base + S_OFF_FRAME] === st[base + S_OFF_FRAME];
+    const sliding = held && (code === STEP_SLIDE || code === STEP_SLIDE_ACCENT);
+    this.setLanes(s, frame, index, sliding);
+    let sounding = false;
+    if (held && continuesNote(code)) {
+      sounding = true;
+      if (sliding) this.slide(s, frame, index, code === STEP_SLIDE_ACCENT);
+    } else {
+      if (held) this.release(s, frame);
+      // A slide after silence is a plain note; a tie after silence is a rest.
+      if (code !== STEP_REST && code !== STEP_TIE) {
+        this.noteOn(s, frame, index, code === STEP_ACCENT || code === STEP_SLIDE_ACCENT);
+        sounding = true;
+      }
+    }
+    st[base + S_COUNT] = st[base + S_COUNT]! + 1;
+    st[base + S_TOTAL] = st[base + S_TOTAL]! + 1;
+    st[base + S_NEXT_TICK] = tick + stepTicks;
+    if (!sounding) return;
+    const nextFrame = this.transport.frameOf(tick + stepTicks);
+    if (this.nextContinues(s)) {
+      st[base + S_OFF_FRAME] = nextFrame;
+      st[base + S_HOLD] = 1;
+      return;
+    }
+    const fraction = this.steps.value(s, K_LENGTH, index, false);
+    const length = Math.round((fraction === fraction ? fraction : st[base + S_GATE_LEN]!) * (nextFrame - frame));
+    const off = frame + (length < 1 ? 1 : length);
+    st[base + S_OFF_FRAME] = off > nextFrame ? nextFrame : off;
+    st[base + S_HOLD] = 0;
+  }
+
+  /**
+   * The code the next step (S_NEXT_TICK, S_COUNT, S_TOTAL) plays: its pattern code, or STEP_REST when its
+   * bar condition or probability rules it out or its velocity is 0. Leaves its pattern index in
+   * S_INDEX. `ahead`: the step lies on a bar line not reached yet, so the changes waiting for
+   * that bar count (pattern, config, reset, step lanes).
+   */
+  private decide(s: number, ahead: boolean): number {
+    const st = this.state;
+    const base = s * S_FIELDS;
+    const tick = st[base + S_NEXT_TICK]!;
+    const count = st[base + S_COUNT]!;
+    const total = st[base + S_TOTAL]!;
+    const restart = ahead && (st[base + S_PEND_CONFIG] === 1 || st[base + S_PEND_RESET] === 1);
+    const steps = ahead && st[base + S_PEND_CONFIG] === 1 ? st[base + S_PEND_STEPS]! : st[base + S_STEPS]!;
+    const index = (restart ? 0 : count) % steps;
+    st[base + S_INDEX] = index;
+    const pattern = ahead && st[base + S_PEND_PATTERN] === 1 ? this.pendingPatterns : this.patterns;
+    const code = pattern[s * MAX_STEPS + index]!;
+    if (code === STEP_REST) return STEP_REST;
+    const lanes = this.steps;
+    const of = lanes.value(s, K_COND_M, index, ahead);
+    if (of === of) {
+      const bar = Math.floor((tick - (restart ? tick : st[base + S_BAR_BASE]!)) / BAR_TICKS);
+      if (bar % of !== lanes.value(s, K_COND_N, index, ahead) - 1) return STEP_REST;
+    }
+    const prob = lanes.value(s, K_PROB, index, ahead);
+    if (prob === prob && prob < 1 && !(stepChance(this.seed, st[base + S_SEED]!, total) < prob)) return STEP_REST;
+    if (code !== STEP_TIE && lanes.value(s, K_VELOCITY, index, ahead) === 0) return STEP_REST;
+    return code;
+  }
+
+  /** True when the step after the one just fired (S_* already advanced) continues its note. */
+  private nextContinues(s: number): boolean {
+    const st = this.state;
+    const base = s * S_FIELDS;
+    return continuesNote(this.decide(s, st[base + S_NEXT_TICK]! % BAR_TICKS === 0));
+  }
+
+  /** Lane values of step `index` at `frame`: set at once, or (a slide with a glide time) ramped. */
+  private setLanes(s: number, frame: number, index: number, sliding: boolean): void {
+    const t = this.targets;
     const host = this.host;
+    const glide = this.state[s * S_FIELDS + S_GLIDE_MS]!;
     for (let l = 0; l < MAX_LANES; l++) {
       const k = s * MAX_LANES + l;
-      const target = this.laneTargets[k];
+      const target = t.lanes[k];
       if (target === undefined) continue;
       const value = this.lanes[k * MAX_STEPS + index]!;
       if (value !== value) continue;
-      const lo = this.laneMin[k]!;
-      const hi = this.laneMax[k]!;
-      host.scheduleParamImmediate(frame, target.handle, this.laneParamIndex[k]!, value < lo ? lo : value > hi ? hi : value);
+      const lo = t.laneMin[k]!;
+      const hi = t.laneMax[k]!;
+      const v = value < lo ? lo : value > hi ? hi : value;
+      if (sliding && glide > 0) host.scheduleRamp(frame, target.handle, t.laneIndex[k]!, v, glide, t.laneExp[k] === 1);
+      else host.scheduleParamImmediate(frame, target.handle, t.laneIndex[k]!, v);
     }
-    const code = this.patterns[s * MAX_STEPS + index]!;
-    const gate = this.gateTargets[s];
-    if (code !== STEP_REST && gate !== undefined) {
-      const accent = this.accentTargets[s];
-      if (code === STEP_ACCENT && accent !== undefined) {
-        const p = this.accentParamIndex[s]!;
-        const restore = accent.params.target(p);
-        const raised = restore + st[base + S_ACCENT_AMOUNT]!;
-        const lo = this.accentMin[s]!;
-        const hi = this.accentMax[s]!;
-        host.scheduleParamImmediate(frame, accent.handle, p, raised < lo ? lo : raised > hi ? hi : raised);
-        st[base + S_ACCENT_HELD] = 1;
-        st[base + S_ACCENT_RESTORE] = restore;
-      }
-      host.scheduleGate(frame, gate.handle, true);
-      const nextFrame = this.transport.frameOf(tick + stepTicks);
-      const length = Math.round(st[base + S_GATE_LEN]! * (nextFrame - frame));
-      const off = frame + (length < 1 ? 1 : length);
-      st[base + S_OFF_FRAME] = off > nextFrame ? nextFrame : off;
+  }
+
+  /** A new note at `frame`: accents (when accented), then every gate target on with the step's velocity. */
+  private noteOn(s: number, frame: number, index: number, accented: boolean): void {
+    if (accented) this.raiseAccents(s, frame);
+    const velocity = this.steps.value(s, K_VELOCITY, index, false);
+    const t = this.targets;
+    for (let g = 0; g < G; g++) {
+      const gate = t.gates[s * G + g];
+      if (gate !== undefined) this.host.scheduleGate(frame, gate.handle, true, velocity === velocity ? velocity : 1);
     }
-    st[base + S_COUNT] = st[base + S_COUNT]! + 1;
-    st[base + S_NEXT_TICK] = tick + stepTicks;
+  }
+
+  /** A slide into step `index` while the note is held: accents follow the step, legato targets get a second gate-on. */
+  private slide(s: number, frame: number, index: number, accented: boolean): void {
+    const held = this.state[s * S_FIELDS + S_ACCENT_HELD] === 1;
+    if (accented && !held) this.raiseAccents(s, frame);
+    if (!accented && held) this.restoreAccents(s, frame);
+    const velocity = this.steps.value(s, K_VELOCITY, index, false);
+    const t = this.targets;
+    for (let g = 0; g < G; g++) {
+      const gate = t.gates[s * G + g];
+      if (gate !== undefined && t.gateLegato[s * G + g] === 1) this.host.scheduleGate(frame, gate.handle, true, velocity === velocity ? velocity : 1);
+    }
+  }
+
+  private raiseAccents(s: number, frame: number): void {
+    const t = this.targets;
+    for (let a = 0; a < A; a++) {
+      const k = s * A + a;
+      const accent = t.accents[k];
+      if (accent === undefined) continue;
+      const p = t.accentIndex[k]!;
+      const restore = accent.params.target(p);
+      const raised = restore + t.accentAmounts[k]!;
+      const lo = t.accentMin[k]!;
+      const hi = t.accentMax[k]!;
+      this.host.scheduleParamImmediate(frame, accent.handle, p, raised < lo ? lo : raised > hi ? hi : raised);
+      this.accentRestore[k] = restore;
+    }
+    this.state[s * S_FIELDS + S_ACCENT_HELD] = 1;
+  }
+
+  private restoreAccents(s: number, frame: number): void {
+    this.state[s * S_FIELDS + S_ACCENT_HELD] = 0;
+    const t = this.targets;
+    for (let a = 0; a < A; a++) {
+      const k = s * A + a;
+      const accent = t.accents[k];
+      if (accent !== undefined) this.host.scheduleParamImmediate(frame, accent.handle, t.accentIndex[k]!, this.accentRestore[k]!);
+    }
   }
 
   /** Gate off (and accent restore) at `frame`, if a gate is held. */
@@ -191,17 +305,17 @@ export class SequencerBank {
     const base = s * S_FIELDS;
     if (st[base + S_OFF_FRAME] !== st[base + S_OFF_FRAME]) return;
     st[base + S_OFF_FRAME] = Number.NaN;
-    const gate = this.gateTargets[s];
-    if (gate !== undefined) this.host.scheduleGate(frame, gate.handle, false);
-    if (st[base + S_ACCENT_HELD] === 1) {
-      st[base + S_ACCENT_HELD] = 0;
-      const accent = this.accentTargets[s];
-      if (accent !== undefined) this.host.scheduleParamImmediate(frame, accent.handle, this.accentParamIndex[s]!, st[base + S_ACCENT_RESTORE]!);
+    st[base + S_HOLD] = 0;
+    const t = this.targets;
+    for (let g = 0; g < G; g++) {
+      const gate = t.gates[s * G + g];
+      if (gate !== undefined) this.host.scheduleGate(frame, gate.handle, false, 0);
     }
+    if (st[base + S_ACCENT_HELD] === 1) this.restoreAccents(s, frame);
   }
 
-  /** Changes waiting for the next bar: config (restarts the pattern), pattern, lanes, reset. */
-  private applyBarChanges(s: number): void {
+  /** Changes waiting for the bar at `tick`: config (restarts the pattern), pattern, lanes, reset. */
+  private applyBarChanges(s: number, tick: number): void {
     const st = this.state;
     const base = s * S_FIELDS;
     if (st[base + S_PEND_CONFIG] === 1) {
@@ -209,10 +323,12 @@ export class SequencerBank {
       st[base + S_STEPS] = st[base + S_PEND_STEPS]!;
       st[base + S_STEP_TICKS] = st[base + S_PEND_STEP_TICKS]!;
       st[base + S_COUNT] = 0;
+      st[base + S_BAR_BASE] = tick;
     }
     if (st[base + S_PEND_RESET] === 1) {
       st[base + S_PEND_RESET] = 0;
       st[base + S_COUNT] = 0;
+      st[base + S_BAR_BASE] = tick;
     }
     if (st[base + S_PEND_PATTERN] === 1) {
       st[base + S_PEND_PATTERN] = 0;
@@ -224,6 +340,7 @@ export class SequencerBank {
       this.pendingLaneFlags[k] = 0;
       for (let i = 0; i < MAX_STEPS; i++) this.lanes[k * MAX_STEPS + i] = this.pendingLanes[k * MAX_STEPS + i]!;
     }
+    this.steps.applyPending(s);
   }
 
   // ---------------------------------------------------------------- control ops
@@ -260,6 +377,7 @@ export class SequencerBank {
     const st = this.state;
     const base = s * S_FIELDS;
     const running = st[base + S_RUNNING] === 1;
+    const t = this.targets;
     switch (op.op) {
       case 'seq.delete':
         this.stop(s, frame);
@@ -277,6 +395,7 @@ export class SequencerBank {
             const next = transport.firstTickAtOrAfter(frame, stepTicks);
             st[base + S_NEXT_TICK] = next;
             st[base + S_COUNT] = 0;
+            st[base + S_BAR_BASE] = next - (next % BAR_TICKS);
           }
         } else {
           st[base + S_PEND_CONFIG] = 1;
@@ -292,20 +411,40 @@ export class SequencerBank {
         return;
       }
       case 'seq.gate':
+        if (op.module === null) {
+          this.release(s, frame);
+          t.removeGate(s, null);
+        } else {
+          t.addGate(s, op.module);
+        }
+        t.resolve(s, this.host);
+        return;
+      case 'seq.unassign':
+        // The note in progress ends here (its targets may be about to go).
         this.release(s, frame);
-        this.gateModules[s] = op.module ?? '';
-        this.resolveSequencer(s);
+        if (op.what === 'gate') t.removeGate(s, op.module);
+        else if (op.what === 'accent') t.removeAccent(s, op.module, op.param);
+        else {
+          const l = t.lane(s, op.lane, false);
+          if (l >= 0) {
+            t.freeLane(s, l);
+            const k = s * MAX_LANES + l;
+            this.lanes.fill(Number.NaN, k * MAX_STEPS, (k + 1) * MAX_STEPS);
+            this.pendingLanes.fill(Number.NaN, k * MAX_STEPS, (k + 1) * MAX_STEPS);
+            this.pendingLaneFlags[k] = 0;
+          }
+        }
+        t.resolve(s, this.host);
         return;
       case 'seq.param': {
-        const l = this.laneIndex(s, op.lane);
+        const l = t.lane(s, op.lane, true);
         if (l < 0) return;
-        this.laneModules[s * MAX_LANES + l] = op.module;
-        this.laneParams[s * MAX_LANES + l] = op.param;
-        this.resolveSequencer(s);
+        t.setLaneTarget(s, l, op.module, op.param);
+        t.resolve(s, this.host);
         return;
       }
       case 'seq.lane': {
-        const l = this.laneIndex(s, op.lane);
+        const l = t.lane(s, op.lane, true);
         if (l < 0) return;
         const k = s * MAX_LANES + l;
         const now = op.immediate || !running;
@@ -317,15 +456,22 @@ export class SequencerBank {
         this.pendingLaneFlags[k] = now ? 0 : 1;
         return;
       }
+      case 'seq.steps':
+        this.steps.write(s, op.kind, op.values, op.of, op.immediate || !running);
+        return;
       case 'seq.gate_len':
         st[base + S_GATE_LEN] = op.gateLen;
         return;
+      case 'seq.glide':
+        st[base + S_GLIDE_MS] = op.ms;
+        return;
+      case 'seq.seed':
+        st[base + S_SEED] = op.seed >>> 0;
+        return;
       case 'seq.accent':
         if (st[base + S_ACCENT_HELD] === 1) this.release(s, frame);
-        this.accentModules[s] = op.module;
-        this.accentParams[s] = op.param;
-        st[base + S_ACCENT_AMOUNT] = op.amount;
-        this.resolveSequencer(s);
+        t.addAccent(s, op.module, op.param, op.amount);
+        t.resolve(s, this.host);
         return;
       case 'seq.start':
         if (!transport.running) transport.start(frame);
@@ -352,8 +498,10 @@ export class SequencerBank {
   private start(s: number, frame: number): void {
     const base = s * S_FIELDS;
     if (this.state[base + S_RUNNING] === 1) return;
+    const bar = this.transport.firstTickAtOrAfter(frame, BAR_TICKS);
     this.state[base + S_RUNNING] = 1;
-    this.state[base + S_NEXT_TICK] = this.transport.firstTickAtOrAfter(frame, BAR_TICKS);
+    this.state[base + S_NEXT_TICK] = bar;
+    this.state[base + S_BAR_BASE] = bar;
     this.state[base + S_COUNT] = 0;
     this.state[base + S_PEND_RESET] = 0;
   }
@@ -364,7 +512,7 @@ export class SequencerBank {
     if (this.state[base + S_RUNNING] !== 1) return;
     this.state[base + S_RUNNING] = 0;
     // Nothing waits for a bar any more: pending changes take effect now.
-    this.applyBarChanges(s);
+    this.applyBarChanges(s, this.state[base + S_NEXT_TICK]!);
   }
 
   private reset(s: number): void {
@@ -385,6 +533,7 @@ export class SequencerBank {
     this.state[base + S_STEPS] = DEFAULT_STEPS;
     this.state[base + S_STEP_TICKS] = BAR_TICKS / DEFAULT_DIVISION;
     this.state[base + S_GATE_LEN] = DEFAULT_GATE_LEN;
+    this.state[base + S_SEED] = idSeed(id);
     writePattern(this.patterns, s, DEFAULT_PATTERN);
     this.count++;
   }
@@ -397,64 +546,18 @@ export class SequencerBank {
     this.lanes.fill(Number.NaN, s * MAX_LANES * MAX_STEPS, (s + 1) * MAX_LANES * MAX_STEPS);
     this.pendingLanes.fill(Number.NaN, s * MAX_LANES * MAX_STEPS, (s + 1) * MAX_LANES * MAX_STEPS);
     this.pendingLaneFlags.fill(0, s * MAX_LANES, (s + 1) * MAX_LANES);
+    this.accentRestore.fill(0, s * A, (s + 1) * A);
+    this.steps.clear(s);
     this.ids[s] = '';
-    this.gateModules[s] = '';
-    this.accentModules[s] = '';
-    this.accentParams[s] = '';
-    for (let l = 0; l < MAX_LANES; l++) {
-      this.laneNames[s * MAX_LANES + l] = '';
-      this.laneModules[s * MAX_LANES + l] = '';
-      this.laneParams[s * MAX_LANES + l] = '';
-    }
-    this.resolveSequencer(s);
-  }
-
-  /** Lane index of `name` in sequencer `s`, taking a free lane for a new name; -1 when full. */
-  private laneIndex(s: number, name: string): number {
-    let free = -1;
-    for (let l = 0; l < MAX_LANES; l++) {
-      const n = this.laneNames[s * MAX_LANES + l];
-      if (n === name) return l;
-      if (n === '' && free < 0) free = l;
-    }
-    if (free >= 0) this.laneNames[s * MAX_LANES + free] = name;
-    return free;
+    this.targets.clear(s);
+    this.targets.resolve(s, this.host);
   }
 
   // ---------------------------------------------------------------- targets
 
   /** Re-resolves every target by module id (after a patch is applied or a snapshot restored). */
   resolveAll(): void {
-    for (let s = 0; s < MAX_SEQUENCERS; s++) this.resolveSequencer(s);
-  }
-
-  private resolveSequencer(s: number): void {
-    const host = this.host;
-    const gate = this.gateModules[s] === '' ? undefined : host.instance(this.gateModules[s]!);
-    this.gateTargets[s] = gate !== undefined && gate.definition.spec.gate ? gate : undefined;
-    for (let l = 0; l < MAX_LANES; l++) {
-      const k = s * MAX_LANES + l;
-      const resolved = this.resolveParam(this.laneModules[k]!, this.laneParams[k]!);
-      this.laneTargets[k] = resolved?.instance;
-      this.laneParamIndex[k] = resolved?.index ?? -1;
-      this.laneMin[k] = resolved?.min ?? 0;
-      this.laneMax[k] = resolved?.max ?? 0;
-    }
-    const accent = this.resolveParam(this.accentModules[s]!, this.accentParams[s]!);
-    this.accentTargets[s] = accent?.instance;
-    this.accentParamIndex[s] = accent?.index ?? -1;
-    this.accentMin[s] = accent?.min ?? 0;
-    this.accentMax[s] = accent?.max ?? 0;
-  }
-
-  private resolveParam(module: string, param: string): { instance: ModuleInstance; index: number; min: number; max: number } | undefined {
-    if (module === '') return undefined;
-    const instance = this.host.instance(module);
-    if (instance === undefined) return undefined;
-    const spec = instance.definition.spec;
-    const p = findParam(spec, param);
-    if (p === undefined) return undefined;
-    return { instance, index: spec.params.indexOf(p), min: p.min, max: p.max };
+    for (let s = 0; s < MAX_SEQUENCERS; s++) this.targets.resolve(s, this.host);
   }
 
   // ---------------------------------------------------------------- snapshots
@@ -468,18 +571,16 @@ export class SequencerBank {
       lanes: this.lanes.slice(),
       pendingLanes: this.pendingLanes.slice(),
       pendingLaneFlags: this.pendingLaneFlags.slice(),
+      accentRestore: this.accentRestore.slice(),
+      steps: this.steps.snapshot(),
       ids: this.ids.slice(),
-      gateModules: this.gateModules.slice(),
-      laneNames: this.laneNames.slice(),
-      laneModules: this.laneModules.slice(),
-      laneParams: this.laneParams.slice(),
-      accentModules: this.accentModules.slice(),
-      accentParams: this.accentParams.slice(),
+      targets: this.targets.snapshot(),
     };
   }
 
   /** Restores a snapshot, then re-resolves targets against the engine's live modules. */
   restore(snap: SequencerSnapshot): void {
+    if (snap.state.length !== this.state.length) throw new Error('sequencer snapshot from another version (state layout differs)');
     this.transport.state.set(snap.transport);
     this.state.set(snap.state);
     this.patterns.set(snap.patterns);
@@ -487,13 +588,10 @@ export class SequencerBank {
     this.lanes.set(snap.lanes);
     this.pendingLanes.set(snap.pendingLanes);
     this.pendingLaneFlags.set(snap.pendingLaneFlags);
+    this.accentRestore.set(snap.accentRestore);
+    this.steps.restore(snap.steps);
     copyStrings(this.ids, snap.ids);
-    copyStrings(this.gateModules, snap.gateModules);
-    copyStrings(this.laneNames, snap.laneNames);
-    copyStrings(this.laneModules, snap.laneModules);
-    copyStrings(this.laneParams, snap.laneParams);
-    copyStrings(this.accentModules, snap.accentModules);
-    copyStrings(this.accentParams, snap.accentParams);
+    this.targets.restore(snap.targets);
     this.count = 0;
     for (let s = 0; s < MAX_SEQUENCERS; s++) if (this.state[s * S_FIELDS + S_EXISTS] === 1) this.count++;
     this.resolveAll();
@@ -504,8 +602,9 @@ function writePattern(target: Uint8Array, s: number, pattern: string): void {
   for (let i = 0; i < MAX_STEPS; i++) target[s * MAX_STEPS + i] = i < pattern.length ? stepCode(pattern.charCodeAt(i)) : STEP_REST;
 }
 
-function copyStrings(target: string[], source: readonly string[]): void {
-  if (source.length !== target.length) throw new Error('sequencer snapshot has the wrong shape');
-  for (let i = 0; i < target.length; i++) target[i] = source[i]!;
+/** FNV-1a of a sequencer id: its default seed (so sequencers differ without being told). */
+function idSeed(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
-

@@ -10,6 +10,12 @@ export const MAX_SEQUENCERS = 32;
 export const MAX_STEPS = 64;
 /** Param lanes per sequencer. */
 export const MAX_LANES = 8;
+/** Gate targets per sequencer (every note gates all of them). */
+export const MAX_GATE_TARGETS = 8;
+/** Accent targets (module.param + amount) per sequencer. */
+export const MAX_ACCENT_TARGETS = 8;
+/** Longest slide glide (ms) for lane params on slide steps. */
+export const MAX_GLIDE_MS = 10_000;
 
 export const TICKS_PER_BEAT = 960;
 export const BEATS_PER_BAR = 4;
