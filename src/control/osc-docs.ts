@@ -7,6 +7,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { PATCH_ERROR_CODES } from '../patch/errors.js';
+import { BUFFER_ERROR_CODES } from './buffer-library.js';
 import { COMMAND_ERRORS } from './address.js';
 import { SEQ_ERRORS } from './seq-commands.js';
 import { COMMANDS, type ArgSpec, type CommandEntry } from './command-table.js';
@@ -69,6 +70,7 @@ export const OSC_ERROR_CODES: readonly ErrorCodeDoc[] = (() => {
   add('command', COMMAND_ERRORS);
   add('command', SERVER_ERRORS);
   add('command', SEQ_ERRORS);
+  add('command', BUFFER_ERROR_CODES);
   add('patch', PATCH_ERROR_CODES);
   add('notification', NOTIFICATION_CODES);
   return out;

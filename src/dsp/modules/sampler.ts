@@ -157,6 +157,10 @@ export class SamplerKernel extends Kernel {
     const rate = params[P.rate];
     const level = params[P.level];
     const interp = params[P.interp];
+    const interpConstant = interp.isConstant;
+    const interpValue = interp.value;
+    const levelConstant = level.isConstant;
+    const levelValue = level.value;
     const gatePort = this.io.inputs[IN.gate];
     const gateIn = gatePort.buffer;
     const gateConnected = gatePort.connected;
@@ -220,13 +224,19 @@ export class SamplerKernel extends Kernel {
       // Interpolate at pos (neighbours clamped to the buffer).
       const n = Math.floor(pos);
       const x = pos - n;
-      const i0 = n < 0 ? 0 : n > last ? last : n;
-      const im1 = n - 1 < 0 ? 0 : n - 1 > last ? last : n - 1;
-      const i1 = n + 1 < 0 ? 0 : n + 1 > last ? last : n + 1;
-      const i2 = n + 2 < 0 ? 0 : n + 2 > last ? last : n + 2;
+      let im1 = n - 1;
+      let i0 = n;
+      let i1 = n + 1;
+      let i2 = n + 2;
+      if (n < 1 || i2 > last) {
+        im1 = im1 < 0 ? 0 : im1 > last ? last : im1;
+        i0 = i0 < 0 ? 0 : i0 > last ? last : i0;
+        i1 = i1 < 0 ? 0 : i1 > last ? last : i1;
+        i2 = i2 < 0 ? 0 : i2 > last ? last : i2;
+      }
       let yl: number;
       let yr: number;
-      if ((interp.isConstant ? interp.value : interp.buffer[i]) === INTERP_LINEAR) {
+      if ((interpConstant ? interpValue : interp.buffer[i]) === INTERP_LINEAR) {
         const l0 = L[i0];
         const r0 = R[i0];
         yl = l0 + x * (L[i1] - l0);
@@ -249,7 +259,7 @@ export class SamplerKernel extends Kernel {
         const rc3 = 0.5 * (r2 - rm) + 1.5 * (r0 - r1);
         yr = ((rc3 * x + rc2) * x + rc1) * x + r0;
       }
-      const g = velocity * env * (level.isConstant ? level.value : level.buffer[i]);
+      const g = velocity * env * (levelConstant ? levelValue : level.buffer[i]);
       const a = yl * g;
       const b = yr * g;
       outL[i] = a;
