@@ -325,6 +325,23 @@ export const COMMANDS: readonly CommandEntry[] = [
     handler: (call) => checkName(call.args[0] as string) ?? call.ctx.stagePatchFile(call.args[0] as string) ?? commitStaged(call),
   },
   {
+    address: '/buffer/load', usage: '/buffer/load', reply: 'always', scope: 'server',
+    args: [{ name: 'name', type: 'string' }, { name: 'file', type: 'string' }],
+    doc: 'Load `<data-dir>/samples/<file>` (WAV 16/24/32-bit integer or 32/64-bit float, or FLAC; mono or stereo; any rate, resampled to the engine\'s; at most 120 s) as buffer `name`, for samplers (`buffer` param). Decoded off the audio thread; every slot has it from the frame in the reply `/done /buffer/load <frame>`. Fails with E_NOT_FOUND, E_UNSUPPORTED_FORMAT, E_TRUNCATED, E_TOO_LONG, E_BUFFER_EXISTS or E_BAD_NAME and changes nothing. See docs/samples.md.',
+    handler: ({ ctx, args }) => ctx.loadBuffer(args[0] as string, args[1] as string),
+  },
+  {
+    address: '/buffer/list', usage: '/buffer/list', reply: 'always', scope: 'server', args: [],
+    doc: 'Reply `/done /buffer/list <json>`: every loaded buffer (name, file, frames, channels, seconds, sourceRate, sha256; `missing` when its file could not be restored after a restart).',
+    handler: ({ ctx }) => ctx.listBuffers(),
+  },
+  {
+    address: '/buffer/free', usage: '/buffer/free', reply: 'always', scope: 'server',
+    args: [{ name: 'name', type: 'string' }],
+    doc: 'Drop buffer `name` (replies `/done /buffer/free <frame>`). Refused with E_BUFFER_IN_USE while the live patch names it, E_BUFFER_UNKNOWN when there is none.',
+    handler: ({ ctx, args }) => ctx.freeBuffer(args[0] as string),
+  },
+  {
     address: '/record/start', usage: '/record/start', reply: 'always', scope: 'server',
     args: [{ name: 'name', type: 'string', optional: true }, { name: 'format', type: 'string', optional: true }],
     doc: 'Record what the sink plays to `<data-dir>/recordings/<name>.wav` (stereo; default name from the date). `format`: `s16` (default) or `f32` (the exact samples, for analysis). Replies with the path.',

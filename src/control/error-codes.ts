@@ -9,6 +9,7 @@
 
 import { PATCH_ERROR_CODES, type PatchErrorCode } from '../patch/errors.js';
 import { MAX_ACCENT_TARGETS, MAX_GATE_TARGETS, MAX_LANES, MAX_SEQUENCERS, MAX_STEPS } from '../engine/sequencer/limits.js';
+import { SAMPLE_ERROR_CODES } from '../io/sample-file.js';
 import { MAX_TCP_FRAME, MAX_UDP_REPLY } from './osc-transport.js';
 
 /** Codes of the module commands (/mod, /gate, /module/reset) and of address lookup. */
@@ -38,8 +39,8 @@ export const SEQ_ERRORS = {
  * beyond the module-command codes of address.ts COMMAND_ERRORS.
  */
 export const SERVER_ERRORS = {
-  E_BAD_NAME: "A file name given over OSC is not a plain name ([A-Za-z0-9_.-], at most 64 characters, no '/', '\\\\' or '..').",
-  E_NOT_FOUND: 'The named file does not exist or cannot be read (/patch/load).',
+  E_BAD_NAME: "A file or buffer name given over OSC is not a plain name ([A-Za-z0-9_.-], at most 64 characters, no '/', '\\\\' or '..').",
+  E_NOT_FOUND: 'The named file does not exist or cannot be read (/patch/load; /buffer/load: under <data-dir>/samples/).',
   E_PATCH_INVALID: 'The staged (or loaded) patch does not validate; the message lists every error as `<path>: <code>: <message>` separated by `; `. Nothing changes.',
   E_STALE: 'The live patch no longer has the fingerprint given to /patch/commit or /patch/undo (someone committed, undid or set a param since); nothing changes. Get the live patch and redo the edits on it.',
   E_NO_HISTORY: '/patch/undo with no earlier committed patch.',
@@ -57,6 +58,14 @@ export const SERVER_ERRORS = {
   E_OVERSIZE: `A TCP frame header announces more than ${MAX_TCP_FRAME} bytes, or a negative size (\`/fail ? E_OVERSIZE <message>\`); the server closes the connection.`,
 } as const satisfies Record<string, string>;
 
+/** Codes of the sample buffers (/buffer/load, /buffer/free; E_BAD_NAME and E_BUSY are the server's). */
+export const BUFFER_ERRORS = {
+  ...SAMPLE_ERROR_CODES,
+  E_BUFFER_EXISTS: 'A buffer of that name is loaded or loading: /buffer/free it first.',
+  E_BUFFER_UNKNOWN: 'No buffer of that name is loaded.',
+  E_BUFFER_IN_USE: "The live patch names the buffer (a sampler's `buffer` param): commit a patch without it first.",
+} as const satisfies Record<string, string>;
+
 /** Codes carried by notifications (`/module/fault <module> <code> <frame>`) to /notify subscribers. */
 export const NOTIFICATION_CODES = {
   E_MODULE_THREW: "A module's code threw; the module is muted until /module/reset.",
@@ -71,11 +80,12 @@ export const SCORE_ERRORS = {
 export type CommandErrorCode = keyof typeof COMMAND_ERRORS;
 export type SeqErrorCode = keyof typeof SEQ_ERRORS;
 export type ServerErrorCode = keyof typeof SERVER_ERRORS;
+export type BufferErrorCode = keyof typeof BUFFER_ERRORS;
 export type NotificationCode = keyof typeof NOTIFICATION_CODES;
 export type ScoreErrorCode = keyof typeof SCORE_ERRORS;
 
 /** Every code a `/fail` reply may carry (a patch code travels inside E_PATCH_INVALID messages and in score errors). */
-export type FailCode = CommandErrorCode | SeqErrorCode | ServerErrorCode | PatchErrorCode;
+export type FailCode = CommandErrorCode | SeqErrorCode | ServerErrorCode | BufferErrorCode | PatchErrorCode;
 
 /** A failure as the control layer passes it around: a registered code and a message for people. */
 export interface Failure<Code extends string = FailCode> {
@@ -109,6 +119,7 @@ export const OSC_ERROR_CODES: readonly ErrorCodeDoc[] = (() => {
   add('command', COMMAND_ERRORS);
   add('command', SERVER_ERRORS);
   add('command', SEQ_ERRORS);
+  add('command', BUFFER_ERRORS);
   add('patch', PATCH_ERROR_CODES);
   add('notification', NOTIFICATION_CODES);
   return out;

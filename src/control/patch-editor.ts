@@ -8,12 +8,12 @@
 // Threading: main thread (or offline, for scores).
 
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { findParam, paramValueFromInput, type ModuleSpec } from '../dsp/spec.js';
+import { BUFFER_NAME_PATTERN, findParam, paramValueFromInput, type ModuleSpec } from '../dsp/spec.js';
 import {
   MASTER_ID, PATCH_FORMAT, PATCH_VERSION, type PatchConnection, type PatchDocument, type PatchError, type PatchModule, type ParamInput, type ResolvedModule, type ResolvedPatch,
 } from '../patch/document.js';
 import { MODULE_ID_PATTERN } from '../patch/schema.js';
-import { parseEndpoint, validatePatch } from '../patch/validate.js';
+import { parseEndpoint, validatePatch, type ValidationOptions } from '../patch/validate.js';
 import { LiveValues, type LiveEntry } from './live-values.js';
 import type { FailCode } from './error-codes.js';
 import { CommitHistory, type CommitRecord } from './patch-history.js';
@@ -56,7 +56,8 @@ export class PatchEditor {
   private readonly heldGates = new Set<string>();
   private liveFingerprintCache: string | undefined;
 
-  constructor(private readonly registry: ModuleRegistry, initial: PatchDocument) {
+  /** `options.bufferLoaded`: which sample buffers exist (the live server's); commits naming others are refused. */
+  constructor(private readonly registry: ModuleRegistry, initial: PatchDocument, private readonly options: ValidationOptions = {}) {
     const result = validatePatch(initial, registry);
     if (!result.ok) throw new Error(`initial patch is invalid: ${result.errors.map((e) => `${e.path} ${e.code} ${e.message}`).join('; ')}`);
     this.adopt(result, [], 'start');
@@ -161,6 +162,7 @@ export class PatchEditor {
     const module = this.stagedModules.get(id);
     if (module === undefined) return fail('E_UNKNOWN_MODULE', `no module '${id}' in the staged patch`);
     const spec = this.registry.resolve(module.type)?.definition.spec;
+    if (spec?.bufferParams?.some((b) => b.id === param) === true) return this.setBuffer(module, param, value);
     const p = spec === undefined ? undefined : findParam(spec, param);
     if (spec === undefined || p === undefined) return fail('E_UNKNOWN_PARAM', `module '${id}' has no param '${param}'`);
     const numeric = paramValueFromInput(p, value);
@@ -170,6 +172,15 @@ export class PatchEditor {
     for (const name of [p.id, ...(p.aliases ?? [])]) delete params[name];
     params[p.id] = value;
     module.params = params;
+    return ok;
+  }
+
+  /** A buffer param: the name of a loaded sample buffer. */
+  private setBuffer(module: PatchModule, param: string, value: ParamInput): EditResult {
+    if (typeof value !== 'string' || !BUFFER_NAME_PATTERN.test(value)) return fail('E_PARAM_TYPE', `${module.id}.${param} takes a buffer name, got ${JSON.stringify(value)}`);
+    const loaded = this.options.bufferLoaded;
+    if (loaded !== undefined && !loaded(value)) return fail('E_BUFFER_UNKNOWN', `no buffer '${value}' is loaded (/buffer/load ${value} <file> first; /buffer/list shows what is loaded)`);
+    module.params = { ...(module.params ?? {}), [param]: value };
     return ok;
   }
 
@@ -190,7 +201,7 @@ export class PatchEditor {
    */
   validateStaged(): { ok: true; validated: ValidatedPatch } | { ok: false; errors: PatchError[] } {
     this.flushParams();
-    const result = validatePatch(this.stagedDoc, this.registry);
+    const result = validatePatch(this.stagedDoc, this.registry, this.options);
     return result.ok ? { ok: true, validated: { document: result.document, patch: result.patch } } : result;
   }
 
@@ -240,6 +251,11 @@ export class PatchEditor {
   /** Live modules whose last /gate was on. */
   gatesHeld(): string[] {
     return [...this.heldGates].filter((id) => this.liveModules.entries.has(id));
+  }
+
+  /** True when the live patch names sample buffer `name` in a buffer param. */
+  liveUsesBuffer(name: string): boolean {
+    return this.liveResolved.modules.some((m) => m.buffers?.includes(name) === true);
   }
 
   /** Writes the recorded /mod values into the documents. */

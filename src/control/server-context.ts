@@ -12,7 +12,7 @@ import type { FaultKind } from '../runtime/slot-protocol.js';
 import type { CommittedPatch } from '../runtime/command-bus.js';
 import type { EngineCommand } from '../runtime/engine-command.js';
 import type { PatchDocument } from '../patch/document.js';
-import type { Reply } from './command-table.js';
+import type { Outcome, Reply } from './command-table.js';
 import type { PatchEditor } from './patch-editor.js';
 import type { SequencerMirror } from './seq-mirror.js';
 
@@ -61,5 +61,9 @@ export interface ServerContext extends SessionContext {
   injectFault(slot: number, kind: FaultKind, ms: number): Reply;
   sync(): Promise<void>;
   setSubscribed(client: string, on: boolean): void;
+  /** `/buffer/load <name> <file>`: decodes `<data-dir>/samples/<file>` off the audio thread, then sends the load. */
+  loadBuffer(name: string, file: string): Promise<Outcome>;
+  freeBuffer(name: string): Outcome;
+  listBuffers(): Reply;
   requestQuit(): void;
 }

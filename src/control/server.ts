@@ -25,6 +25,8 @@ import { LatencyProbe, LatencyStats } from './latency-stats.js';
 import { PatchEditor } from './patch-editor.js';
 import type { SentPatch, ServerContext } from './server-context.js';
 import { SequencerMirror } from './seq-mirror.js';
+import { BufferLibrary } from './buffer-library.js';
+import type { Outcome } from './command-table.js';
 
 export interface ServerOptions {
   readonly host: string;
@@ -69,6 +71,8 @@ export class ChronusServer implements ServerContext {
   readonly transport: OscTransport;
   readonly dispatcher: CommandDispatcher;
   readonly sequencers = new SequencerMirror();
+  /** Sample buffers (/buffer/*): `<data-dir>/samples/`. */
+  readonly buffers: BufferLibrary;
   port = 0;
   private quitRequested: (() => void) | undefined;
   private readonly quitPromise: Promise<void>;
@@ -78,7 +82,8 @@ export class ChronusServer implements ServerContext {
   private readonly probeTimer: NodeJS.Timeout;
 
   constructor(private readonly registry: ModuleRegistry, private readonly options: ServerOptions) {
-    this.editor = new PatchEditor(registry, options.initialPatch);
+    this.editor = new PatchEditor(registry, options.initialPatch, { bufferLoaded: (name) => this.buffers.has(name) });
+    const samplesDir = join(options.dataDir, 'samples');
     this.supervisor = new Supervisor({
       sampleRate: options.sampleRate,
       blockSize: options.blockSize,
@@ -95,6 +100,7 @@ export class ChronusServer implements ServerContext {
       allowFaultInjection: options.allowFaultInjection === true,
       spare: options.spareWorker !== false,
       sink: options.sink,
+      samplesDir,
       ...(options.deviceId === undefined ? {} : { deviceId: options.deviceId }),
     });
     // The engine handles the supervisor gave the initial patch's modules.
@@ -111,11 +117,15 @@ export class ChronusServer implements ServerContext {
     this.probeTimer.unref();
     mkdirSync(join(options.dataDir, 'recordings'), { recursive: true });
     mkdirSync(join(options.dataDir, 'patches'), { recursive: true });
+    mkdirSync(samplesDir, { recursive: true });
+    this.buffers = new BufferLibrary(this.supervisor, samplesDir, options.sampleRate);
   }
 
   async start(): Promise<void> {
     await this.supervisor.start();
     const resumed = this.supervisor.resumed;
+    this.buffers.resume(this.supervisor.startBuffers);
+    for (const f of this.supervisor.bufferFaults) this.options.log(`chronus: buffer '${f.name}' (${f.file}) not restored: ${f.code}: ${f.message}; it plays as silence`);
     if (resumed !== undefined) {
       this.editor.resume(this.supervisor.startPatch, this.supervisor.bus.handles.all());
       for (const p of resumed.params) {
@@ -268,6 +278,7 @@ export class ChronusServer implements ServerContext {
       ...this.supervisor.status(),
       sink: this.options.sink,
       port: this.port,
+      buffers: this.buffers.status(),
       control: { ...this.counters, latencyMs: this.latency.summary(), transport: this.transport.counters },
       // Timetags map to frames through this anchor: frame = round((unixMs − t0UnixMs) / 1000 · sampleRate).
       clock: this.clockAnchor(),
@@ -302,6 +313,18 @@ export class ChronusServer implements ServerContext {
     if (last < 0) return;
     const frame = await this.supervisor.bus.decidedFrame(last);
     if (frame !== undefined) await this.supervisor.whenRendered(frame);
+  }
+
+  loadBuffer(name: string, file: string): Promise<Outcome> {
+    return this.buffers.load(name, file);
+  }
+
+  freeBuffer(name: string): Outcome {
+    return this.buffers.free(name, (n) => this.editor.liveUsesBuffer(n));
+  }
+
+  listBuffers(): Reply {
+    return this.buffers.list();
   }
 
   setSubscribed(client: string, on: boolean): void {

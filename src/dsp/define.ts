@@ -26,6 +26,7 @@ export interface ModuleDeclaration {
   readonly silentInSilentOut: boolean;
   readonly loopDelayMs?: number;
   readonly latency?: ModuleSpec['latency'];
+  readonly bufferParams?: ModuleSpec['bufferParams'];
 }
 
 type IdsOf<T extends readonly { readonly id: string }[]> = T[number]['id'];
@@ -71,6 +72,7 @@ export function defineModule<const D extends ModuleDeclaration>(declaration: D):
     silentInSilentOut: declaration.silentInSilentOut,
     ...(declaration.loopDelayMs === undefined ? {} : { loopDelayMs: declaration.loopDelayMs }),
     ...(declaration.latency === undefined ? {} : { latency: declaration.latency }),
+    ...(declaration.bufferParams === undefined ? {} : { bufferParams: declaration.bufferParams }),
   };
   return {
     spec,

@@ -9,6 +9,7 @@
 // restore a kernel bit-exactly and a respawned slot can be made identical to the survivor.
 
 import { HEAP_MEMORY, type KernelMemory } from './lib/wasm-arena.js';
+import type { SampleBuffer } from './sample-buffer.js';
 import type { ModuleSpec } from './spec.js';
 
 /**
@@ -127,6 +128,14 @@ export abstract class Kernel {
    * as `gate` (no allocation, no throw).
    */
   choke(): void {}
+
+  /**
+   * Modules with buffer params (spec.bufferParams): the buffer that param `index` names, or
+   * undefined when none is loaded under that name. Called when a patch is applied (between
+   * blocks, may allocate), for new and kept instances alike, before a snapshot is restored
+   * into the kernel; the same buffer object again means nothing changed.
+   */
+  bindBuffer(_index: number, _buffer: SampleBuffer | undefined): void {}
 
   /** Back to the state of a freshly constructed kernel (with the same seed). */
   reset(): void {

@@ -116,7 +116,18 @@ export interface ModuleSpec {
    * /engine/schema and the module reference.
    */
   readonly latency?: { readonly samples?: number; readonly ms?: number; readonly param?: string };
+  /**
+   * Buffer params: params whose value is the name of a loaded sample buffer (`/buffer/load`),
+   * written in a patch like a param (`"params": { "buffer": "break1" }`, `/patch/set s buffer
+   * break1`). Not numeric: never smoothed, modulated or set by /mod. Validation refuses a name
+   * that is not loaded; the engine hands the kernel the buffer with Kernel.bindBuffer when the
+   * patch is applied (a name the engine does not hold binds as `undefined`: silence).
+   */
+  readonly bufferParams?: readonly PortSpec[];
 }
+
+/** A buffer name: what `/buffer/load` accepts and a buffer param holds. */
+export const BUFFER_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 /** Alias of a module type kept for the old API: same kernel, different param defaults. */
 export interface TypeAlias {
@@ -168,6 +179,7 @@ export function specProblems(spec: ModuleSpec): string[] {
   if (spec.latency?.param !== undefined && spec.params.find((p) => p.id === spec.latency?.param)?.unit !== 'ms') {
     problems.push(`${where}: latency.param '${spec.latency.param}' must name an ms param`);
   }
+  for (const b of spec.bufferParams ?? []) claim(b.id, 'buffer param');
   for (const port of spec.inputs) claim(port.id, 'input');
   const outNames = new Set<string>();
   for (const port of spec.outputs) {

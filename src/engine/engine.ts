@@ -15,6 +15,7 @@
 // `preparePatch` (and advancing it), `applyPatch`, `snapshot` and `restore` allocate and run
 // between blocks.
 
+import type { SampleBuffer } from '../dsp/sample-buffer.js';
 import type { ResolvedPatch } from '../patch/document.js';
 import { openBatching, type BatchStats } from './batching.js';
 import { ChokeGroups } from './choke.js';
@@ -88,6 +89,11 @@ export class Engine {
   /** Modules that choke each other (choke.ts). */
   private readonly chokeGroups = new ChokeGroups();
   private readonly scheduleSynced: (frame: number, handle: number, param: number, value: number) => boolean;
+  /**
+   * Sample buffers by name: what buffer params bind to when a patch is applied (changing this
+   * map changes no kernel until the next applyPatch). The host keeps it (EngineHost.scheduleBuffer).
+   */
+  readonly buffers = new Map<string, SampleBuffer>();
 
   constructor(options: EngineOptions) {
     if (!(options.maxBlock >= 1 && Number.isInteger(options.maxBlock))) throw new Error('maxBlock must be a positive integer');
@@ -98,7 +104,7 @@ export class Engine {
     this.batchStatus = batching.status;
     this.arena = batching.arena;
     const scratch = new RenderScratch(options.maxBlock, this.arena ?? HEAP_MEMORY);
-    this.live = new Reconciler({ sampleRate: this.sampleRate, seed: this.seed, scratch, batching: batching.binding });
+    this.live = new Reconciler({ sampleRate: this.sampleRate, seed: this.seed, scratch, batching: batching.binding }, this.buffers);
     this.timeline = new Timeline(options.eventCapacity ?? 4096, this.clock, this.counters);
     this.faults = new FaultLog(options.faultCapacity ?? 256, this.clock, this.counters, this.live.byHandle);
     this.sequencer = new SequencerBank(options.sampleRate, this, this.seed);

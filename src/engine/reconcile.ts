@@ -6,7 +6,8 @@
 //
 // Threading: the render thread that owns the engine, between blocks. Everything allocates.
 
-import type { ResolvedPatch } from '../patch/document.js';
+import type { SampleBuffer } from '../dsp/sample-buffer.js';
+import type { ResolvedModule, ResolvedPatch } from '../patch/document.js';
 import { MASTER_ID } from '../patch/document.js';
 import { cloneInstance, copyInstanceState, topologyChanged } from './crossfade.js';
 import { instanceSeed, type ModuleInstance } from './instance.js';
@@ -29,8 +30,11 @@ export class Reconciler {
   private livePatch: ResolvedPatch | undefined;
   private handleCounter = 1;
 
-  /** `factory`: what new instances are built from (here and in PatchPreparation). */
-  constructor(private readonly factory: InstanceFactory) {}
+  /**
+   * `factory`: what new instances are built from (here and in PatchPreparation). `buffers`: the
+   * engine's sample buffers by name, bound to the kernels of modules with buffer params at apply.
+   */
+  constructor(private readonly factory: InstanceFactory, private readonly buffers: ReadonlyMap<string, SampleBuffer>) {}
 
   /** The handle the next module without an assigned one gets (part of a snapshot). */
   get nextHandle(): number {
@@ -75,6 +79,7 @@ export class Reconciler {
         m.params.forEach((value, p) => {
           if (kept.params.target(p) !== value) kept.params.setTarget(p, value);
         });
+        bindBuffers(kept, m, this.buffers);
         ordered.push(kept);
       } else {
         const assigned = handles?.get(m.id);
@@ -83,7 +88,9 @@ export class Reconciler {
         const built = ready?.takeFresh(m);
         if (built !== undefined) built.handle = handle;
         else allPrepared = false;
-        ordered.push(built ?? freshInstance(m, handle, factory));
+        const instance = built ?? freshInstance(m, handle, factory);
+        bindBuffers(instance, m, this.buffers);
+        ordered.push(instance);
       }
     }
     this.byId.clear();
@@ -116,4 +123,11 @@ export class Reconciler {
     }
     this.handleCounter = nextHandle;
   }
+}
+
+/** Hands a module with buffer params the buffers its patch entry names (undefined: not held). */
+function bindBuffers(instance: ModuleInstance, m: ResolvedModule, buffers: ReadonlyMap<string, SampleBuffer>): void {
+  const params = m.definition.spec.bufferParams;
+  if (params === undefined) return;
+  for (let k = 0; k < params.length; k++) instance.kernel.bindBuffer(k, buffers.get(m.buffers?.[k] ?? ''));
 }

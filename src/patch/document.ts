@@ -47,6 +47,8 @@ export interface ResolvedModule {
    * the default tempo. Absent when there are none.
    */
   readonly synced?: readonly SyncedParam[];
+  /** Buffer param values (sample buffer names) in spec.bufferParams order, '' when unset. Absent when the type has none. */
+  readonly buffers?: readonly string[];
 }
 
 export interface SyncedParam {

@@ -25,6 +25,7 @@ export const PATCH_ERROR_CODES = {
   E_BAD_AMOUNT: 'A connection amount is not a finite number, or a modulation depth exceeds the param span.',
   E_DUPLICATE_CONNECTION: 'The same source is connected to the same destination twice.',
   E_CYCLE: 'Connections form a loop that no delaying module breaks.',
+  E_BUFFER_UNKNOWN: 'A buffer param (e.g. a sampler\'s `buffer`) names a sample buffer that is not loaded (/buffer/load).',
 } as const;
 
 export type PatchErrorCode = keyof typeof PATCH_ERROR_CODES;

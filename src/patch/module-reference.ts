@@ -50,6 +50,9 @@ function moduleSection(spec: ModuleSpec): string[] {
       ...spec.params.map(paramRow),
     );
   }
+  if (spec.bufferParams !== undefined && spec.bufferParams.length > 0) {
+    lines.push('', 'Buffer params (a loaded sample buffer\'s name, set like a param; see [samples.md](samples.md)):', '', ...spec.bufferParams.map((b) => `- \`${b.id}\`: ${oneLine(b.doc)}`));
+  }
   lines.push('', ...portList('Inputs', spec.inputs, 'first input: the target of `"to": "<module>"`'));
   lines.push('', ...portList('Outputs', spec.outputs, 'first output: the source of `"from": "<module>"`'));
   lines.push(

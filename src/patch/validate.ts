@@ -6,7 +6,7 @@
 
 import type { ModuleDefinition } from '../dsp/kernel.js';
 import type { ModuleRegistry } from '../dsp/registry.js';
-import { DEFAULT_BPM, ID_PATTERN, findParam, hasStereoPair, noteValueBeats, paramValueForOutput, paramValueFromInput, syncedMs } from '../dsp/spec.js';
+import { BUFFER_NAME_PATTERN, DEFAULT_BPM, ID_PATTERN, findParam, hasStereoPair, noteValueBeats, paramValueForOutput, paramValueFromInput, syncedMs } from '../dsp/spec.js';
 import type { ModuleSpec, ParamSpec } from '../dsp/spec.js';
 import { MASTER_ID, PATCH_FORMAT, PATCH_VERSION } from './document.js';
 import type {
@@ -40,9 +40,19 @@ export function parseEndpoint(text: string): Endpoint | undefined {
   return ID_PATTERN.test(port) ? { module, port } : undefined;
 }
 
+/** What validation may check beyond the document and the registry. */
+export interface ValidationOptions {
+  /**
+   * Whether a sample buffer of that name is loaded: buffer params (spec.bufferParams) naming
+   * one that is not are refused (E_BUFFER_UNKNOWN). Absent: any well-formed name is accepted
+   * (slot workers, which bind a missing buffer as silence).
+   */
+  readonly bufferLoaded?: (name: string) => boolean;
+}
+
 /** Validates a parsed JSON document against the registry. Never throws on bad input. */
-export function validatePatch(input: unknown, registry: ModuleRegistry): PatchResult {
-  return validateStructure(checkStructure(input), registry);
+export function validatePatch(input: unknown, registry: ModuleRegistry, options: ValidationOptions = {}): PatchResult {
+  return validateStructure(checkStructure(input), registry, options);
 }
 
 /**
@@ -56,15 +66,15 @@ export function resolveValidatedPatch(doc: PatchDocument, registry: ModuleRegist
   // full check, for its clear errors.
   const shaped = Array.isArray(doc.modules) && Array.isArray(doc.connections);
   const result = shaped
-    ? validateStructure({ errors: [], readable: true, modules: doc.modules.map((module) => ({ id: module.id, module })), connections: doc.connections }, registry)
+    ? validateStructure({ errors: [], readable: true, modules: doc.modules.map((module) => ({ id: module.id, module })), connections: doc.connections }, registry, {})
     : validatePatch(doc, registry);
   if (!result.ok) throw new Error(`patch rejected: ${JSON.stringify(result.errors)}`);
   return result.patch;
 }
 
 /** The semantic checks (registry, params, ports, cycles) on a structurally checked document. */
-function validateStructure(structure: StructureResult, registry: ModuleRegistry): PatchResult {
-  const v = new Validation([...structure.errors]);
+function validateStructure(structure: StructureResult, registry: ModuleRegistry, options: ValidationOptions): PatchResult {
+  const v = new Validation([...structure.errors], options);
   if (!structure.readable) return { ok: false, errors: v.errors };
   const modules = resolveModules(structure.modules, registry, v);
   const connections = resolveConnections(structure.connections, modules, v);
@@ -87,7 +97,8 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
   const patch: ResolvedPatch = {
     modules: topologicalSort(nodes, edges).order.map((id) => {
       const m = byId.get(id) as LiveModule;
-      const resolved: ResolvedModule = { id, type: m.definition.spec.type, definition: m.definition, params: m.values };
+      const base: ResolvedModule = { id, type: m.definition.spec.type, definition: m.definition, params: m.values };
+      const resolved = m.buffers.length === 0 ? base : { ...base, buffers: m.buffers };
       return m.synced.length === 0 ? resolved : { ...resolved, synced: m.synced };
     }),
     connections: connections.map((c) => c.resolved),
@@ -96,7 +107,7 @@ function validateStructure(structure: StructureResult, registry: ModuleRegistry)
   const document: PatchDocument = {
     format: PATCH_FORMAT,
     version: PATCH_VERSION,
-    modules: live.map((m) => moduleToDocument(m.id, m.definition.spec, m.values, (i) => m.explicit[i] === true, m.synced)),
+    modules: live.map((m) => moduleToDocument(m.id, m.definition.spec, m.values, (i) => m.explicit[i] === true, m.synced, m.buffers)),
     connections: documentConnections(structure.connections, connections, specOf),
   };
   return { ok: true, patch, document };
@@ -142,7 +153,7 @@ export function patchDocumentFromResolved(patch: ResolvedPatch): PatchDocument {
   return {
     format: PATCH_FORMAT,
     version: PATCH_VERSION,
-    modules: patch.modules.map((m) => moduleToDocument(m.id, m.definition.spec, m.params, () => true, m.synced)),
+    modules: patch.modules.map((m) => moduleToDocument(m.id, m.definition.spec, m.params, () => true, m.synced, m.buffers)),
     connections: patch.connections.map((c) => connectionToDocument(c, specOf)),
   };
 }
@@ -150,7 +161,7 @@ export function patchDocumentFromResolved(patch: ResolvedPatch): PatchDocument {
 // ---- error collection ----
 
 class Validation {
-  constructor(readonly errors: PatchError[]) {}
+  constructor(readonly errors: PatchError[], readonly options: ValidationOptions = {}) {}
 
   add(code: PatchErrorCode, path: readonly (string | number)[], message: string): void {
     this.errors.push(patchError(code, formatPath(path), message));
@@ -168,6 +179,8 @@ interface LiveModule {
   readonly explicit: boolean[];
   /** Params given as note values (tempo-synced). */
   readonly synced: SyncedParam[];
+  /** Buffer param values (names) in spec.bufferParams order, '' when unset; empty without buffer params. */
+  readonly buffers: string[];
 }
 
 /** A declared id whose module is unusable (its error is already reported). */
@@ -262,8 +275,10 @@ function resolveParams(
   given: Readonly<Record<string, ParamInput>>,
   moduleIndex: number,
   v: Validation,
-): { values: number[]; explicit: boolean[]; synced: SyncedParam[] } {
+): { values: number[]; explicit: boolean[]; synced: SyncedParam[]; buffers: string[] } {
   const values = spec.params.map((p) => p.default);
+  const bufferParams = spec.bufferParams ?? [];
+  const buffers = bufferParams.map(() => '');
   const explicit = spec.params.map(() => false);
   for (const [name, value] of Object.entries(aliasDefaults)) {
     const i = paramIndex(spec, name);
@@ -276,6 +291,12 @@ function resolveParams(
   const synced: SyncedParam[] = [];
   for (const [name, raw] of Object.entries(given)) {
     const path = ['modules', moduleIndex, 'params', name];
+    const b = bufferParams.findIndex((q) => q.id === name);
+    if (b >= 0) {
+      const buffer = bufferName(spec, name, raw, path, v);
+      if (buffer !== undefined) buffers[b] = buffer;
+      continue;
+    }
     const i = paramIndex(spec, name);
     const p = spec.params[i];
     if (p === undefined) {
@@ -302,7 +323,21 @@ function resolveParams(
       explicit[i] = true;
     }
   }
-  return { values, explicit, synced };
+  return { values, explicit, synced, buffers };
+}
+
+/** Checks a buffer param's value (a loaded buffer's name); reports and returns undefined when invalid. */
+function bufferName(spec: ModuleSpec, name: string, raw: ParamInput, path: readonly (string | number)[], v: Validation): string | undefined {
+  if (typeof raw !== 'string' || !BUFFER_NAME_PATTERN.test(raw)) {
+    v.add('E_PARAM_TYPE', path, `'${name}' of a ${spec.type} takes a buffer name ([A-Za-z0-9_.-], up to 64 characters), got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  const loaded = v.options.bufferLoaded;
+  if (loaded !== undefined && !loaded(raw)) {
+    v.add('E_BUFFER_UNKNOWN', path, `no buffer '${raw}' is loaded (load it with /buffer/load ${raw} <file>; /buffer/list shows what is loaded)`);
+    return undefined;
+  }
+  return raw;
 }
 
 /** Converts and range-checks one param value; reports and returns undefined when invalid. */
@@ -506,8 +541,14 @@ function resolveTarget(dest: FoundEndpoint, text: string, j: number, v: Validati
 // ---- serialisation ----
 
 /** A module entry of a document; params (canonical ids, enum labels) where `include(i)`. */
-function moduleToDocument(id: string, spec: ModuleSpec, values: readonly number[], include: (i: number) => boolean, synced: readonly SyncedParam[] = []): PatchModule {
+function moduleToDocument(
+  id: string, spec: ModuleSpec, values: readonly number[], include: (i: number) => boolean, synced: readonly SyncedParam[] = [], buffers: readonly string[] = [],
+): PatchModule {
   const params: Record<string, ParamInput> = {};
+  (spec.bufferParams ?? []).forEach((b, i) => {
+    const name = buffers[i];
+    if (name !== undefined && name !== '') params[b.id] = name;
+  });
   spec.params.forEach((p, i) => {
     if (include(i)) params[p.id] = synced.find((x) => x.param === i)?.text ?? paramValueForOutput(p, values[i] as number);
   });

@@ -19,6 +19,7 @@
 import { EVENT_GATE, EVENT_PARAM, EVENT_RAMP_EXP, EVENT_RAMP_LIN, EVENT_RESET } from '../engine/event-queue.js';
 import type { ControlOp } from '../engine/sequencer/ops.js';
 import type { EngineHost, PatchPayload } from './engine-host.js';
+import type { BufferOp } from './sample-buffers.js';
 
 /** Param change (smoothed): handle, param index, value. Same number as the engine's event kind. */
 export const CMD_PARAM = EVENT_PARAM;
@@ -34,6 +35,8 @@ export const CMD_RAMP_EXP = EVENT_RAMP_EXP;
 export const CMD_PATCH = 100;
 /** A control op (sequencer, transport) at an exact frame: the payload is the op's JSON text. */
 export const CMD_CONTROL = 101;
+/** A sample buffer loaded or freed (at a block boundary): the payload is a BufferOp's JSON text. */
+export const CMD_BUFFER = 102;
 
 export type EngineCommand =
   | { readonly kind: 'param'; readonly handle: number; readonly index: number; readonly value: number }
@@ -43,7 +46,8 @@ export type EngineCommand =
   | { readonly kind: 'gate'; readonly handle: number; readonly on: boolean; readonly velocity?: number }
   | { readonly kind: 'reset'; readonly handle: number }
   | { readonly kind: 'patch'; readonly patch: PatchPayload }
-  | { readonly kind: 'control'; readonly op: ControlOp };
+  | { readonly kind: 'control'; readonly op: ControlOp }
+  | { readonly kind: 'buffer'; readonly op: BufferOp };
 
 /** The one encoding of an EngineCommand (plain data: structured-clone and JSON safe). */
 export interface EncodedCommand {
@@ -60,7 +64,7 @@ export interface EncodedCommand {
 
 /** True for the kinds that carry a payload text. No allocation. */
 export function hasPayload(kind: number): boolean {
-  return kind === CMD_PATCH || kind === CMD_CONTROL;
+  return kind === CMD_PATCH || kind === CMD_CONTROL || kind === CMD_BUFFER;
 }
 
 export function encodeCommand(command: EngineCommand): EncodedCommand {
@@ -77,6 +81,8 @@ export function encodeCommand(command: EngineCommand): EncodedCommand {
       return { kind: CMD_PATCH, handle: 0, index: 0, value: 0, payload: JSON.stringify(command.patch) };
     case 'control':
       return { kind: CMD_CONTROL, handle: 0, index: 0, value: 0, payload: JSON.stringify(command.op) };
+    case 'buffer':
+      return { kind: CMD_BUFFER, handle: 0, index: 0, value: 0, payload: JSON.stringify(command.op) };
   }
 }
 
@@ -96,6 +102,8 @@ export function decodeCommand(encoded: EncodedCommand): EngineCommand {
       return { kind: 'patch', patch: JSON.parse(payloadOf(encoded)) as PatchPayload };
     case CMD_CONTROL:
       return { kind: 'control', op: JSON.parse(payloadOf(encoded)) as ControlOp };
+    case CMD_BUFFER:
+      return { kind: 'buffer', op: JSON.parse(payloadOf(encoded)) as BufferOp };
     default:
       throw new Error(`unknown engine command kind ${encoded.kind}`);
   }
@@ -129,8 +137,9 @@ export function applyCommand(
 
 /** A patch or a control op: decoded from its text (allocates; between blocks, rare). */
 function applyPayloadCommand(host: EngineHost, frame: number, kind: number, payload: string | undefined, seq: number | undefined): void {
-  if (kind !== CMD_PATCH && kind !== CMD_CONTROL) throw new Error(`unknown engine command kind ${kind}`);
+  if (kind !== CMD_PATCH && kind !== CMD_CONTROL && kind !== CMD_BUFFER) throw new Error(`unknown engine command kind ${kind}`);
   if (payload === undefined) throw new Error(`engine command ${seq ?? ''} (kind ${kind}) without its payload`);
   if (kind === CMD_PATCH) host.schedulePatch(frame, JSON.parse(payload) as PatchPayload, seq);
+  else if (kind === CMD_BUFFER) host.scheduleBuffer(frame, JSON.parse(payload) as BufferOp);
   else host.engine.scheduleControl(frame, JSON.parse(payload) as ControlOp);
 }

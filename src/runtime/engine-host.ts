@@ -17,6 +17,7 @@ import type { PatchPreparation } from '../engine/patch-preparation.js';
 import type { EngineSnapshot } from '../engine/snapshot.js';
 import type { PatchDocument, ResolvedPatch } from '../patch/document.js';
 import { resolveValidatedPatch } from '../patch/validate.js';
+import type { BufferMeta, BufferOp, BufferSource } from './sample-buffers.js';
 
 export interface HostSettings {
   readonly sampleRate: number;
@@ -44,7 +45,14 @@ export interface HostSnapshot {
   readonly engine: EngineSnapshot;
   /** Patches decided but not yet applied, in frame order. */
   readonly pending: ReadonlyArray<PatchPayload & { readonly frame: number }>;
+  /** Sample buffers the engine holds, by name (their data comes from the host's BufferSource). */
+  readonly buffers?: readonly BufferMeta[];
+  /** Buffer commands decided but not yet applied, in frame order. */
+  readonly pendingBuffers?: ReadonlyArray<{ readonly frame: number; readonly op: BufferOp }>;
 }
+
+/** No sample data anywhere (offline renders, warm-up): buffers bind as silence. */
+const NO_BUFFERS: BufferSource = { get: () => undefined };
 
 interface Scheduled {
   readonly payload: PatchPayload;
@@ -64,29 +72,77 @@ export class EngineHost {
   private readonly scheduled: Scheduled[] = [];
   /** Patches applied later than their frame (never, by construction; counted if it happens). */
   latePatches = 0;
+  /** Buffer commands waiting for their frame (applied at the first block boundary at or after it). */
+  private readonly scheduledBuffers: Array<{ readonly frame: number; readonly op: BufferOp }> = [];
+  /** The buffers the engine holds, by name. */
+  private readonly bufferMetas = new Map<string, BufferMeta>();
+  /** Buffer ids whose data the source did not have (a missing file after a restart): they play as silence. */
+  readonly missingBuffers: BufferMeta[] = [];
 
-  private constructor(readonly settings: HostSettings, private readonly registry: ModuleRegistry, live: PatchPayload) {
+  private constructor(
+    readonly settings: HostSettings, private readonly registry: ModuleRegistry, live: PatchPayload,
+    private readonly bufferSource: BufferSource = NO_BUFFERS, buffers: readonly BufferMeta[] = [],
+  ) {
     this.engine = new Engine({
       sampleRate: settings.sampleRate, maxBlock: settings.blockSize, seed: settings.seed, profileEvery: settings.profileEvery ?? 0,
       ...(settings.eventCapacity === undefined ? {} : { eventCapacity: settings.eventCapacity }),
       ...(settings.batch === undefined ? {} : { batch: settings.batch }),
     });
     this.live = live;
+    for (const meta of buffers) this.applyBuffer({ op: 'load', meta });
     this.engine.applyPatch(this.resolve(live.doc), new Map(live.handles));
   }
 
-  /** A host at frame 0 playing `live`. */
-  static fresh(settings: HostSettings, registry: ModuleRegistry, live: PatchPayload): EngineHost {
-    return new EngineHost(settings, registry, live);
+  /** A host at frame 0 playing `live`; `buffers`: where sample data is found by id. */
+  static fresh(settings: HostSettings, registry: ModuleRegistry, live: PatchPayload, buffers?: BufferSource): EngineHost {
+    return new EngineHost(settings, registry, live, buffers);
   }
 
   /** A host continuing bit-identically from `snapshot` (taken by `snapshot()` anywhere). */
-  static fromSnapshot(settings: HostSettings, registry: ModuleRegistry, snapshot: HostSnapshot): EngineHost {
+  static fromSnapshot(settings: HostSettings, registry: ModuleRegistry, snapshot: HostSnapshot, buffers?: BufferSource): EngineHost {
     if (snapshot.engine.seed !== settings.seed >>> 0) throw new Error(`snapshot seed ${snapshot.engine.seed} differs from ${settings.seed}`);
-    const host = new EngineHost(settings, registry, snapshot.live);
+    const host = new EngineHost(settings, registry, snapshot.live, buffers, snapshot.buffers ?? []);
     host.engine.restore(snapshot.engine);
+    for (const b of snapshot.pendingBuffers ?? []) host.scheduleBuffer(b.frame, b.op);
     for (const p of snapshot.pending) host.schedulePatch(p.frame, p);
     return host;
+  }
+
+  /** The sample buffers the engine holds now (plain data). */
+  get buffers(): BufferMeta[] {
+    return [...this.bufferMetas.values()];
+  }
+
+  /**
+   * Schedules a buffer load or free for the first block boundary at or after `frame`; at one
+   * boundary buffer commands apply before patches (a patch naming a buffer is always sent after
+   * its load). A load's data is looked up now (the slot's message arrived before the command).
+   * Between blocks; allocates.
+   */
+  scheduleBuffer(frame: number, op: BufferOp): void {
+    if (op.op === 'load') this.bufferSource.get(op.meta.id);
+    let at = this.scheduledBuffers.length;
+    while (at > 0 && this.scheduledBuffers[at - 1]!.frame > frame) at--;
+    this.scheduledBuffers.splice(at, 0, { frame, op });
+  }
+
+  private applyBuffer(op: BufferOp): void {
+    const buffers = this.engine.buffers;
+    if (op.op === 'free') {
+      // Kernels bound to it keep their views until their patch changes (the free is refused
+      // while the live patch names it).
+      buffers.delete(op.name);
+      this.bufferMetas.delete(op.name);
+      return;
+    }
+    this.bufferMetas.set(op.meta.name, op.meta);
+    const data = this.bufferSource.get(op.meta.id);
+    if (data === undefined) {
+      buffers.delete(op.meta.name);
+      this.missingBuffers.push(op.meta);
+    } else {
+      buffers.set(op.meta.name, data);
+    }
   }
 
   get frame(): number {
@@ -154,6 +210,7 @@ export class EngineHost {
   /** Applies the patches due at the current frame, then renders `frames` frames. */
   renderBlock(left: Float32Array, right: Float32Array, frames: number): void {
     const engine = this.engine;
+    while (this.scheduledBuffers.length > 0 && this.scheduledBuffers[0]!.frame <= engine.frame) this.applyBuffer(this.scheduledBuffers.shift()!.op);
     while (this.scheduled.length > 0 && this.scheduled[0]!.frame <= engine.frame) {
       const next = this.scheduled.shift()!;
       if (next.frame < engine.frame) this.latePatches++;
@@ -173,6 +230,8 @@ export class EngineHost {
       live: this.live,
       engine: this.engine.snapshot(),
       pending: this.scheduled.map((s) => ({ ...s.payload, frame: s.frame })),
+      buffers: this.buffers,
+      pendingBuffers: this.scheduledBuffers.map((b) => ({ frame: b.frame, op: b.op })),
     };
   }
 

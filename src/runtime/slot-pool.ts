@@ -26,6 +26,7 @@ export interface AdoptOptions {
   readonly slot: number;
   readonly start: SlotAdoption['start'];
   readonly backlog: SlotAdoption['backlog'];
+  readonly samples: SlotAdoption['samples'];
   readonly onReport: (report: SlotReport) => void;
   /** Called once when the worker ends: error (uncaught, out of memory) or exit code. */
   readonly onEnd: (reason: string) => void;
@@ -88,7 +89,7 @@ export class SlotPool {
       });
     });
     ready.catch(() => undefined);
-    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog };
+    const adoption: SlotAdoption = { type: 'adopt', slot: options.slot, port: port2, start: options.start, backlog: options.backlog, samples: options.samples };
     worker.postMessage(adoption, [port2]);
     this.warm();
     return { worker, port: port1, ready };

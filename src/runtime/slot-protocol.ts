@@ -7,6 +7,7 @@ import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { HostSnapshot, PatchPayload } from './engine-host.js';
 import type { JournalEntry } from './journal.js';
+import type { SharedSample } from './sample-buffers.js';
 import type { RuntimeConfig } from './shared-state.js';
 
 /** Fault kinds `/debug/fault` can inject into a slot worker (tests and demos only). */
@@ -37,6 +38,8 @@ export interface SlotAdoption {
   readonly port: MessagePort;
   readonly start: SlotStart;
   readonly backlog: readonly JournalEntry[];
+  /** Every sample buffer's shared data the start state or the backlog may name (shared memory, not copied). */
+  readonly samples: readonly SharedSample[];
 }
 
 /** Supervisor → slot, over the slot's port. */
@@ -44,7 +47,11 @@ export type SlotMessage =
   /** Asks for a snapshot at the next block boundary where one is possible (no crossfade running). */
   | { readonly type: 'snapshot'; readonly id: number }
   /** Fault injection (the supervisor refuses it unless the server allows it). */
-  | { readonly type: 'fault'; readonly kind: FaultKind; readonly ms: number };
+  | { readonly type: 'fault'; readonly kind: FaultKind; readonly ms: number }
+  /** A sample buffer's data, posted before the ring command that loads it (the memory is shared). */
+  | { readonly type: 'buffer'; readonly sample: SharedSample }
+  /** The data of a freed buffer no start state can name any more: the slot drops its view. */
+  | { readonly type: 'buffer-drop'; readonly id: number };
 
 /** Slot → supervisor. */
 export type SlotReport =

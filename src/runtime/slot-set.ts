@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { BatchStats, ModuleCost } from '../engine/engine.js';
 import type { JournalEntry } from './journal.js';
+import type { SharedSample } from './sample-buffers.js';
 import { CTL_ACTIVE, SLOT_BUSY, SLOT_CMD_READ, SLOT_DOWN, SLOT_LOCKSTEP, SLOT_PRODUCED, SLOT_STATE, type SharedViews } from './shared-state.js';
 import type { SlotHealth } from './slot-health.js';
 import type { SlotPool, SlotWorkerHandle } from './slot-pool.js';
@@ -31,6 +32,9 @@ export class SlotSet {
   /** Latest per-module costs and batch counters each slot reported. */
   readonly moduleCosts: Array<readonly ModuleCost[]>;
   readonly batchStats: Array<BatchStats | undefined>;
+
+  /** Every sample buffer's data a slot may need, by id (the supervisor keeps it current). */
+  readonly samples = new Map<number, SharedSample>();
 
   constructor(private readonly shared: SharedViews, private readonly pool: SlotPool, private readonly health: SlotHealth) {
     this.count = shared.config.slots;
@@ -92,6 +96,7 @@ export class SlotSet {
       slot,
       start,
       backlog,
+      samples: [...this.samples.values()],
       onReport: handlers.onReport,
       onEnd: (reason) => {
         if (this.workers[slot] === handle) handlers.onEnd(reason);

@@ -19,6 +19,7 @@ import { createRegistry } from '../dsp/modules/index.js';
 import { FAULT_NAMES } from '../engine/instance.js';
 import { EngineHost } from './engine-host.js';
 import { SlotCommands } from './slot-commands.js';
+import { SampleTable } from './sample-buffers.js';
 import { warmUp } from './warm-up.js';
 import { mayPrepare } from './staged-commit.js';
 import {
@@ -55,9 +56,16 @@ const PROFILE_EVERY = 32;
 /** Blocks between two cost reports (about a second). */
 const COST_REPORT_BLOCKS = Math.max(1, Math.round(config.sampleRate / block));
 const settings = { sampleRate: config.sampleRate, blockSize: block, seed: data.seed, profileEvery: PROFILE_EVERY };
+/** Sample buffers' shared data by id: from the adoption, then `buffer` messages (polled on a miss, see sample-buffers.ts). */
+const polling = { ready: false };
+const samples = new SampleTable(() => {
+  // Not during construction: a buffer missing then is missing for good (a file gone after a restart).
+  if (polling.ready) pollMessages();
+});
+for (const sample of adoption.samples) samples.add(sample);
 const host = adoption.start.kind === 'fresh'
-  ? EngineHost.fresh(settings, registry, adoption.start.live)
-  : EngineHost.fromSnapshot(settings, registry, adoption.start.snapshot);
+  ? EngineHost.fresh(settings, registry, adoption.start.live, samples)
+  : EngineHost.fromSnapshot(settings, registry, adoption.start.snapshot, samples);
 const engine = host.engine;
 /** The command ring (and the adoption backlog), applied to the host: slot-commands.ts. */
 const commands = new SlotCommands(views, slot, host);
@@ -107,6 +115,8 @@ function pollMessages(): void {
     const message = envelope.message as SlotMessage;
     if (message.type === 'snapshot') snapshotRequests.push(message.id);
     else if (message.type === 'fault') injectFault(message);
+    else if (message.type === 'buffer') samples.add(message.sample);
+    else if (message.type === 'buffer-drop') samples.delete(message.id);
   }
 }
 
@@ -210,6 +220,7 @@ function targetBlock(consumed: number): number {
 }
 
 // Commands the snapshot does not contain and the ring may no longer hold (see SlotAdoption).
+polling.ready = true;
 for (const entry of adoption.backlog) commands.applyBacklog(entry);
 report({ type: 'ready' });
 while (Atomics.load(ctl, CTL_RUNNING) === 1) {

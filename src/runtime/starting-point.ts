@@ -15,7 +15,8 @@ import { CMD_CONTROL, decodeCommand } from './engine-command.js';
 import { EngineHost, type HostSettings, type HostSnapshot, type PatchPayload } from './engine-host.js';
 import { replayJournal } from './replay.js';
 import type { SlotStart } from './slot-protocol.js';
-import type { StateStore } from './state-store.js';
+import type { BufferSource } from './sample-buffers.js';
+import type { LoadedState } from './state-store.js';
 import { round } from './stats.js';
 
 export interface ResumeInfo {
@@ -53,9 +54,8 @@ export interface StartingPoint {
  * The slots' start: `store`'s saved state fast-forwarded (the bus takes its handles), or
  * `initial`. Throws when the state folder was written with other settings.
  */
-export function startingPoint(settings: HostSettings, store: StateStore | undefined, bus: CommandBus, initial: PatchPayload): StartingPoint {
+export function startingPoint(settings: HostSettings, loaded: LoadedState | undefined, bus: CommandBus, initial: PatchPayload, buffers?: BufferSource): StartingPoint {
   const registry = createRegistry();
-  const loaded = store?.load();
   if (loaded === undefined) {
     const snapshot = EngineHost.fresh(settings, registry, initial).snapshot();
     return { start: { kind: 'fresh', live: initial }, snapshot, block: 0, committedPatch: initial.doc };
@@ -65,7 +65,7 @@ export function startingPoint(settings: HostSettings, store: StateStore | undefi
   if (base.sampleRate !== settings.sampleRate || base.blockSize !== settings.blockSize || base.seed !== settings.seed >>> 0) {
     throw new Error(`the state folder was written at ${base.sampleRate} Hz, block ${base.blockSize}, seed ${base.seed}; start with the same settings`);
   }
-  const host = EngineHost.fromSnapshot(settings, registry, base.host);
+  const host = EngineHost.fromSnapshot(settings, registry, base.host, buffers);
   // Fast-forward through the journal: everything decided before the kill is applied, so the
   // server resumes with the patch, parameters and sequencers it had.
   const blockSize = settings.blockSize;

@@ -29,7 +29,11 @@ import { SlotPool, type SlotWorkerHandle } from './slot-pool.js';
 import type { FaultKind, SlotReport, SlotStart } from './slot-protocol.js';
 import { SlotSet } from './slot-set.js';
 import { startingPoint, type ResumeInfo } from './starting-point.js';
-import { StateStore } from './state-store.js';
+import { StateStore, type LoadedState } from './state-store.js';
+import { CMD_BUFFER, decodeCommand } from './engine-command.js';
+import { SampleTable, type BufferMeta, type SharedSample } from './sample-buffers.js';
+import { loadSampleFile } from './sample-loader.js';
+import { join } from 'node:path';
 import { supervisorStatus } from './supervisor-status.js';
 
 export type { ResumeInfo, ResumedParam } from './starting-point.js';
@@ -62,6 +66,16 @@ export interface SupervisorOptions {
   readonly saveExtra?: () => unknown;
   /** Keep a pre-started spare worker for fast rejoins (default true). */
   readonly spare?: boolean;
+  /** Where sample files are (`<data-dir>/samples`): a server resuming from its state folder decodes its buffers again from here. */
+  readonly samplesDir?: string;
+}
+
+/** A buffer of the state folder that could not be restored (missing or changed file): it plays as silence. */
+export interface BufferFault {
+  readonly name: string;
+  readonly file: string;
+  readonly code: string;
+  readonly message: string;
 }
 
 const RING_BLOCKS = 64;
@@ -95,6 +109,11 @@ export class Supervisor {
   resumed: ResumeInfo | undefined;
   /** The patch the slots started with (the initial one, or the state folder's): the editor starts from it. */
   startPatch: PatchDocument;
+  /** After start: the buffers the engine holds (resumed from the state folder), and those that could not be restored. */
+  startBuffers: readonly BufferMeta[] = [];
+  bufferFaults: readonly BufferFault[] = [];
+  /** Freed buffers' data, kept until a checkpoint past the free exists (a replacement slot may still need it). */
+  private readonly retired: Array<{ readonly id: number; readonly seq: number }> = [];
 
   constructor(private readonly options: SupervisorOptions) {
     if (options.lead < 1 || options.lead >= RING_BLOCKS / 2) throw new Error(`lead must be in [1, ${RING_BLOCKS / 2 - 1}] blocks`);
@@ -145,9 +164,12 @@ export class Supervisor {
   async start(): Promise<void> {
     const ctl = this.shared.ctl;
     const settings = { sampleRate: this.config.sampleRate, blockSize: this.config.blockSize, seed: this.options.seed };
-    const begin = startingPoint(settings, this.checkpoints.store, this.bus, this.initial);
+    const loaded = this.checkpoints.store?.load();
+    const source = await this.restoreSamples(loaded);
+    const begin = startingPoint(settings, loaded, this.bus, this.initial, source);
     this.resumed = begin.resumed;
     this.startPatch = begin.committedPatch;
+    this.startBuffers = begin.snapshot.buffers ?? [];
     Atomics.store(ctl, CTL_RUNNING, 1);
     Atomics.store(ctl, CTL_LEAD, this.options.lead);
     Atomics.store(ctl, CTL_ACTIVE, 0);
@@ -206,6 +228,76 @@ export class Supervisor {
     });
   }
 
+  // ------------------------------------------------------------------ sample buffers
+
+  /**
+   * Makes decoded sample data usable under `meta.name`: every slot gets the shared memory (now,
+   * or in its adoption message), then the load goes through the command ring like any command.
+   * Returns the command's sequence number, undefined when the ring is full (nothing changed).
+   */
+  loadBuffer(sample: SharedSample): number | undefined {
+    if (!this.bus.canSend()) return undefined;
+    this.slots.samples.set(sample.meta.id, sample);
+    for (let s = 0; s < this.slots.count; s++) this.slots.post(s, { type: 'buffer', sample });
+    const seq = this.bus.send({ kind: 'buffer', op: { op: 'load', meta: sample.meta } }, 0);
+    if (seq === undefined) this.slots.samples.delete(sample.meta.id);
+    return seq;
+  }
+
+  /** Drops buffer `name` (data id `id`) at a decided frame. Returns the sequence number (undefined: ring full). */
+  freeBuffer(name: string, id: number): number | undefined {
+    const seq = this.bus.send({ kind: 'buffer', op: { op: 'free', name } }, 0);
+    if (seq !== undefined) this.retired.push({ id, seq });
+    return seq;
+  }
+
+  /** Forgets freed buffers' data once the latest checkpoint contains the free (no start state can name it). */
+  private dropRetired(): void {
+    const latest = this.checkpoints.latest;
+    if (this.retired.length === 0 || latest === undefined) return;
+    for (let i = this.retired.length - 1; i >= 0; i--) {
+      const r = this.retired[i]!;
+      if (((latest.cmdRead - r.seq) | 0) <= 0) continue;
+      this.retired.splice(i, 1);
+      this.slots.samples.delete(r.id);
+      for (let s = 0; s < this.slots.count; s++) this.slots.post(s, { type: 'buffer-drop', id: r.id });
+    }
+  }
+
+  /**
+   * The buffers a saved state names (its base and its journal), decoded again from the samples
+   * folder and checked against their hashes. A missing or changed file is a fault (reported in
+   * bufferFaults; the buffer plays as silence), not a failed start.
+   */
+  private async restoreSamples(loaded: LoadedState | undefined): Promise<SampleTable> {
+    const table = new SampleTable();
+    if (loaded === undefined) return table;
+    const metas = new Map<number, BufferMeta>();
+    for (const meta of loaded.base.host.buffers ?? []) metas.set(meta.id, meta);
+    for (const p of loaded.base.host.pendingBuffers ?? []) if (p.op.op === 'load') metas.set(p.op.meta.id, p.op.meta);
+    for (const e of loaded.entries) {
+      if (e.kind !== CMD_BUFFER) continue;
+      const command = decodeCommand(e);
+      if (command.kind === 'buffer' && command.op.op === 'load') metas.set(command.op.meta.id, command.op.meta);
+    }
+    const faults: BufferFault[] = [];
+    const dir = this.options.samplesDir ?? 'samples';
+    for (const meta of metas.values()) {
+      const result = await loadSampleFile(join(dir, meta.file), this.config.sampleRate);
+      if (!result.ok) {
+        faults.push({ name: meta.name, file: meta.file, code: result.code, message: result.message });
+      } else if (result.sample.hash !== meta.hash) {
+        faults.push({ name: meta.name, file: meta.file, code: 'E_HASH_MISMATCH', message: `${meta.file} changed since it was loaded (SHA-256 ${result.sample.hash.slice(0, 12)}…, was ${meta.hash.slice(0, 12)}…)` });
+      } else {
+        const sample: SharedSample = { meta, data: result.sample.data };
+        this.slots.samples.set(meta.id, sample);
+        table.add(sample);
+      }
+    }
+    this.bufferFaults = faults;
+    return table;
+  }
+
   // ------------------------------------------------------------------ slots
 
   /** Makes another slot in lockstep active at the next block (a planned, gapless switch). */
@@ -257,6 +349,7 @@ export class Supervisor {
     this.failover.watch(now);
     this.lockstep.compare();
     this.checkpoints.maybeTake(now);
+    this.dropRetired();
     this.resolveWaiters();
   }
 

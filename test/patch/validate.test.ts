@@ -271,8 +271,20 @@ test('rejects malformed JSON text with E_JSON', () => {
   assert.equal(errors[0]?.path, '');
 });
 
+test('a buffer param naming a buffer that is not loaded: E_BUFFER_UNKNOWN (with the loaded set); a number: E_PARAM_TYPE', () => {
+  const sampler = (buffer: unknown): unknown => doc([{ id: 's', type: 'sampler', params: { buffer } }], [{ from: 's', to: 'out' }]);
+  const loaded = { bufferLoaded: (name: string) => name === 'break1' };
+  const registry = createRegistry();
+  assert.deepEqual(errorsOf(validatePatch(sampler('nope'), registry, loaded)).map((e) => [e.code, e.path]), [['E_BUFFER_UNKNOWN', 'modules[0].params.buffer']]);
+  assert.deepEqual(errorsOf(validatePatch(sampler(3), registry, loaded)).map((e) => e.code), ['E_PARAM_TYPE']);
+  const ok = validatePatch(sampler('break1'), registry, loaded);
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.patch.modules.find((m) => m.id === 's')?.buffers, ['break1']);
+  assert.deepEqual(ok.document.modules.find((m) => m.id === 's')?.params, { buffer: 'break1' });
+});
+
 test('the bad-document table covers every error code', () => {
-  const covered = new Set([...badCases.flatMap((c) => c.codes), 'E_JSON']);
+  const covered = new Set([...badCases.flatMap((c) => c.codes), 'E_JSON', 'E_BUFFER_UNKNOWN']);
   const missing = Object.keys(PATCH_ERROR_CODES).filter((code) => !covered.has(code));
   assert.deepEqual(missing, []);
 });

@@ -16,8 +16,8 @@ import { PATCH_ERROR_CODES } from '../../src/patch/errors.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Sources whose error codes reach OSC clients: /fail replies, E_PATCH_INVALID details, notifications. */
-const CONTROL_SOURCES = ['command-table.ts', 'dispatcher.ts', 'server.ts', 'patch-editor.ts', 'address.ts', 'osc-transport.ts', 'seq-commands.ts'];
-const OTHER_SOURCES = ['src/engine/instance.ts'];
+const CONTROL_SOURCES = ['command-table.ts', 'dispatcher.ts', 'server.ts', 'patch-editor.ts', 'address.ts', 'osc-transport.ts', 'seq-commands.ts', 'buffer-library.ts'];
+const OTHER_SOURCES = ['src/engine/instance.ts', 'src/io/sample-file.ts', 'src/runtime/supervisor.ts'];
 /** src/control files with codes that never reach an OSC client, and why. */
 const NOT_OSC: Readonly<Record<string, string>> = {
   'score.ts': 'E_SCORE is reported by the offline renderer only',

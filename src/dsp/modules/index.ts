@@ -39,6 +39,7 @@ import { snareModule } from './snare.js';
 import { supersawModule } from './supersaw.js';
 import { vcaModule } from './vca.js';
 import { wavetableModule } from './wavetable.js';
+import { samplerModule } from './sampler.js';
 
 export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   oscModule,
@@ -76,6 +77,7 @@ export const BUILT_IN_MODULES: readonly ModuleDefinition[] = [
   quantModule,
   clockdivModule,
   followerModule,
+  samplerModule,
 ];
 
 export function createRegistry(): ModuleRegistry {
