@@ -145,6 +145,7 @@ export class Engine {
     const next = this.live.apply(patch, current, handles, crossfadeFrames, prepared);
     if (next.fading) loop.fade = startCrossfade(current!, crossfadeFrames);
     loop.plan = next.plan;
+    this.resolveTap();
     this.profiler.remap(current?.steps, next.plan);
     this.tempoSync.rebuild(patch, (id) => this.live.byId.get(id));
     this.chokeGroups.rebuild(this.live.byId.values());
@@ -168,6 +169,45 @@ export class Engine {
   instances(): ModuleInstance[] {
     const plan = this.loop.plan;
     return plan === undefined ? [] : plan.steps.map((s) => s.instance);
+  }
+
+  // ---------------------------------------------------------------- tap
+
+  /** Module handle and output index of the tap (-1: none); see setTap. */
+  private readonly tap = new Int32Array([-1, 0]);
+
+  /**
+   * Taps output `output` of the module with `handle` (-1: no tap): from the next render on,
+   * `tapBuffer` [0, frames) holds what that output rendered in the block (silence when the
+   * module or output does not exist). Followed across patches by handle. A display aid (the
+   * dashboard's module scope): never changes the output. Between blocks; no allocation.
+   */
+  setTap(handle: number, output: number): void {
+    this.tap[0] = handle;
+    this.tap[1] = output;
+    this.resolveTap();
+  }
+
+  /** The tapped output of the last rendered block (see setTap). */
+  get tapBuffer(): Float32Array {
+    return this.loop.tapBuffer;
+  }
+
+  private resolveTap(): void {
+    const loop = this.loop;
+    const plan = loop.plan;
+    loop.tapStep = -1;
+    loop.tapBuffer.fill(0);
+    if (plan === undefined || this.tap[0]! < 0) return;
+    const instances = plan.instances;
+    for (let i = 0; i < instances.length; i++) {
+      const instance = instances[i]!;
+      if (instance.handle === this.tap[0] && this.tap[1]! < instance.outputs.length) {
+        loop.tapOutput = this.tap[1]!;
+        loop.tapStep = i;
+        return;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- events and control ops

@@ -35,6 +35,14 @@ export class RenderLoop {
   readonly batchCounts = new Float64Array(2);
   /** Per-lane output checks of one batch call. */
   private readonly batchCheck = new Float64Array(4);
+  /**
+   * The tap (Engine.setTap): step index in `plan` whose output `tapOutput` is copied into
+   * `tapBuffer` as it is rendered (output buffers are pooled, so a module's output is only
+   * there right after its step). -1: no tap. A display aid: it never changes what is rendered.
+   */
+  tapStep = -1;
+  tapOutput = 0;
+  readonly tapBuffer: Float32Array;
   /** Faults a module whose choke threw (ChokeGroups.chokeOthers; made once, not per event). */
   private readonly recordThrow = (instance: ModuleInstance): void => this.faults.record(instance, FAULT_THROW);
 
@@ -51,7 +59,9 @@ export class RenderLoop {
     private readonly faults: FaultLog,
     private readonly profiler: Profiler,
     private readonly counters: EngineCounters,
-  ) {}
+  ) {
+    this.tapBuffer = new Float32Array(maxBlock);
+  }
 
   /**
    * Renders the next `frames` frames (≤ maxBlock) into `left`/`right` [0, frames), applying
@@ -149,6 +159,7 @@ export class RenderLoop {
     if (group === null) this.renderStep(plan.instances[s]!, start, end);
     else this.renderGroup(group, start, end);
     const last = group === null ? s : s + group.size - 1;
+    if (this.tapStep >= s && this.tapStep <= last && plan === this.plan) this.copyTap(plan, start, end);
     if (group !== null && group.sends !== undefined) {
       group.sends.run(start, end);
       return last;
@@ -159,6 +170,14 @@ export class RenderLoop {
       for (let k = 0; k < sends.length; k++) performSend(sends[k]!, start, end);
     }
     return last;
+  }
+
+  /** Copies the tapped step's output over [start, end) into tapBuffer (index loop: no view). */
+  private copyTap(plan: RenderPlan, start: number, end: number): void {
+    const source = plan.instances[this.tapStep]!.outputs[this.tapOutput];
+    const tap = this.tapBuffer;
+    if (source === undefined) return;
+    for (let i = start; i < end; i++) tap[i] = source[i]!;
   }
 
   /**

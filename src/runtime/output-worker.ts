@@ -15,6 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import { workerData } from 'node:worker_threads';
 import { loadAudify } from './audify.js';
+import { OutputHistoryWriter, type OutputHistoryConfig } from './output-taps.js';
 import { startDeviceSink, stderrLine } from './device-sink.js';
 import {
   CLOCK_MAX_LATE_MS, CLOCK_T0, CTL_ACTIVE, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LATE_CYCLES, CTL_LEAD, CTL_REANCHORS,
@@ -31,6 +32,8 @@ interface OutputWorkerData {
   readonly sink?: 'null' | 'device';
   /** RtAudio device id for the device sink; -1 or absent: the default output device. */
   readonly deviceId?: number;
+  /** The output history ring (output-taps.ts): every block the sink got is written there. */
+  readonly history: { readonly config: OutputHistoryConfig; readonly buffer: SharedArrayBuffer };
 }
 
 /** Beyond this lateness the clock re-anchors rather than catching up. */
@@ -47,6 +50,7 @@ const recordMask = config.recordBlocks - 1;
 const slotCount = views.slots.length;
 const left = new Float32Array(block);
 const right = new Float32Array(block);
+const history = new OutputHistoryWriter(data.history.config, data.history.buffer);
 
 /** Copies block n into left/right from `slot`'s ring. */
 function copyFrom(slot: number, n: number): void {
@@ -86,8 +90,12 @@ function take(n: number): void {
   right.fill(0);
 }
 
-/** Appends block n, as the sink received it, to the record ring while recording. */
+/**
+ * Block n, as the sink received it, into the output history (always; allocation-free) and the
+ * record ring (while recording).
+ */
 function tap(n: number): void {
+  history.write(n, left, right);
   if (Atomics.load(ctl, CTL_RECORDING) !== 1) return;
   if (Atomics.load(ctl, CTL_RECORD_FIRST_BLOCK) === -1) Atomics.store(ctl, CTL_RECORD_FIRST_BLOCK, n);
   const write = Atomics.load(ctl, CTL_RECORD_WRITE);

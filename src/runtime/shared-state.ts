@@ -7,6 +7,8 @@
 // Block indices are int32 and may wrap after ~66 days at 128 frames/48 kHz: compare them
 // by subtraction (`(a - b) | 0`), never with < directly.
 
+import { MAX_SEQUENCERS } from '../engine/sequencer/limits.js';
+
 export interface RuntimeConfig {
   readonly sampleRate: number;
   readonly blockSize: number;
@@ -62,7 +64,13 @@ export const CTL_RECORD_FIRST_BLOCK = 13;
  * callbacks, so it moves in steps.
  */
 export const CTL_DEVICE_GAPS = 15;
-const CTL_INT_FIELDS = 16;
+/**
+ * The dashboard's module tap: engine handle of the tapped module (-1: none) and its output
+ * index (writer: supervisor; slots read it before each block, see output-taps.ts).
+ */
+export const CTL_TAP_HANDLE = 16;
+export const CTL_TAP_OUTPUT = 17;
+const CTL_INT_FIELDS = 18;
 
 // ---- control block: Float64 fields (index into `clock`)
 /** performance.now() of block 0's deadline, shared timeline of all threads (writer: output). */
@@ -101,7 +109,9 @@ export const SLOT_BUSY = 7;
  * stall together (writer: slot; -1 at start). See slot-worker.ts.
  */
 export const SLOT_PREPARED_SEQ = 8;
-const SLOT_INT_FIELDS = 9;
+/** Handle of the module whose output the slot's tap ring holds (-1: none; writer: slot). */
+export const SLOT_TAP_HANDLE = 9;
+const SLOT_INT_FIELDS = 10;
 
 // ---- per-slot Float64 fields (index into `slotStats[slot]`)
 /** Render time statistics of the last block and running totals, ms (writer: slot). */
@@ -150,6 +160,13 @@ export interface SlotViews {
   /** Per history position (block mod hashHistory): block index and its hash. */
   readonly hashBlocks: Int32Array;
   readonly hashes: Int32Array;
+  /**
+   * The tapped module output (CTL_TAP_HANDLE), mono: ringBlocks × blockSize samples, block b at
+   * (b mod ringBlocks) · blockSize, stamped by the same `stamps` as the audio ring.
+   */
+  readonly tap: Float32Array;
+  /** Per sequencer index: the step it last played, or -1 (SequencerBank.playingStep; writer: slot). */
+  readonly seqSteps: Int32Array;
 }
 
 export interface SharedViews {
@@ -192,6 +209,8 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
     stamps: take(config.ringBlocks * 4),
     hashBlocks: take(config.hashHistory * 4),
     hashes: take(config.hashHistory * 4),
+    tap: take(config.ringBlocks * config.blockSize * 4),
+    seqSteps: take(MAX_SEQUENCERS * 4),
   }));
   const recordAt = take(config.recordBlocks * 2 * config.blockSize * 4);
   const decisionsAt = take(config.commandCapacity * 4);
@@ -213,6 +232,8 @@ function layout(config: RuntimeConfig): { size: number; carve: (buffer: SharedAr
         stamps: new Int32Array(buffer, o.stamps, config.ringBlocks),
         hashBlocks: new Int32Array(buffer, o.hashBlocks, config.hashHistory),
         hashes: new Int32Array(buffer, o.hashes, config.hashHistory),
+        tap: new Float32Array(buffer, o.tap, config.ringBlocks * config.blockSize),
+        seqSteps: new Int32Array(buffer, o.seqSteps, MAX_SEQUENCERS),
       })),
       record: new Float32Array(buffer, recordAt, config.recordBlocks * 2 * config.blockSize),
       decisions: new Int32Array(buffer, decisionsAt, config.commandCapacity),
@@ -233,7 +254,10 @@ export function createSharedState(config: RuntimeConfig): SharedViews {
   }
   const { size, carve } = layout(config);
   const views = carve(new SharedArrayBuffer(size));
+  views.ctl[CTL_TAP_HANDLE] = -1;
   for (const slot of views.slots) {
+    slot.ints[SLOT_TAP_HANDLE] = -1;
+    slot.seqSteps.fill(-1);
     slot.stamps.fill(-1);
     slot.ints[SLOT_PREPARED_SEQ] = -1;
     slot.hashBlocks.fill(-1);

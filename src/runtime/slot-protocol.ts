@@ -58,7 +58,7 @@ export type SlotReport =
   | { readonly type: 'ready' }
   | { readonly type: 'module-fault'; readonly module: string; readonly code: string; readonly frame: number }
   /** Per-module render cost, sampled (about once a second), and the batch kernels' counters. */
-  | { readonly type: 'costs'; readonly costs: readonly ModuleCost[]; readonly batch: BatchStats }
+  | { readonly type: 'costs'; readonly costs: readonly ModuleCost[]; readonly batch: BatchStats; readonly sequencers: readonly string[] }
   /**
    * A snapshot at the start of block `block`, after reading the command ring up to `cmdRead`
    * (exclusive): every command before it is inside the snapshot, none after it.

@@ -32,6 +32,8 @@ export class SlotSet {
   /** Latest per-module costs and batch counters each slot reported. */
   readonly moduleCosts: Array<readonly ModuleCost[]>;
   readonly batchStats: Array<BatchStats | undefined>;
+  /** Sequencer ids by bank index ('' for none), as each slot last reported them (for seqSteps). */
+  readonly sequencerIds: Array<readonly string[]>;
 
   /** Every sample buffer's data a slot may need, by id (the supervisor keeps it current). */
   readonly samples = new Map<number, SharedSample>();
@@ -42,6 +44,7 @@ export class SlotSet {
     this.replacing = new Array<boolean>(this.count).fill(false);
     this.joinStartedAt = new Array<number>(this.count).fill(0);
     this.moduleCosts = new Array<readonly ModuleCost[]>(this.count).fill([]);
+    this.sequencerIds = new Array<readonly string[]>(this.count).fill([]);
     this.batchStats = new Array<BatchStats | undefined>(this.count).fill(undefined);
   }
 
@@ -118,5 +121,6 @@ export class SlotSet {
   noteCosts(slot: number, report: SlotReport & { type: 'costs' }): void {
     this.moduleCosts[slot] = report.costs;
     this.batchStats[slot] = report.batch;
+    this.sequencerIds[slot] = report.sequencers;
   }
 }

@@ -21,11 +21,12 @@ import { EngineHost } from './engine-host.js';
 import { SlotCommands } from './slot-commands.js';
 import { SampleTable } from './sample-buffers.js';
 import { warmUp } from './warm-up.js';
+import { MAX_SEQUENCERS } from '../engine/sequencer/limits.js';
 import { mayPrepare } from './staged-commit.js';
 import {
   CLOCK_T0, CTL_CLOCK_STARTED, CTL_CONSUMED, CTL_LEAD,
-  CTL_RUNNING, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
-  SLOT_PREPARED_SEQ, SLOT_PRODUCED, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
+  CTL_RUNNING, CTL_TAP_HANDLE, CTL_TAP_OUTPUT, HIST_BUCKET_MS, HIST_BUCKETS, SLOT_BUSY, SLOT_CMD_READ, SLOT_HEARTBEAT, SLOT_LATE_COMMANDS, SLOT_MODULE_FAULTS,
+  SLOT_PREPARED_SEQ, SLOT_PRODUCED, SLOT_TAP_HANDLE, STAT_RENDER_COUNT, STAT_RENDER_LAST_MS, STAT_RENDER_MAX_MS, STAT_RENDER_SUM_MS, attachSharedState, hashBlock,
 } from './shared-state.js';
 import type { SlotAdoption, SlotMessage, SlotReport, SlotWorkerData } from './slot-protocol.js';
 
@@ -155,7 +156,43 @@ function prepareSlice(): boolean {
   return more;
 }
 
+/** The dashboard's tap (CTL_TAP_HANDLE/OUTPUT) as this slot last applied it. */
+let tapHandle = -1;
+let tapOutput = 0;
+
+/** Follows the supervisor's tap choice (between blocks; no allocation). */
+function followTap(): void {
+  const handle = Atomics.load(ctl, CTL_TAP_HANDLE);
+  const output = Atomics.load(ctl, CTL_TAP_OUTPUT);
+  if (handle === tapHandle && output === tapOutput) return;
+  tapHandle = handle;
+  tapOutput = output;
+  engine.setTap(handle, output);
+  Atomics.store(me.ints, SLOT_TAP_HANDLE, handle);
+}
+
+/** The tapped output and the sequencers' playing steps of block `produced`, for the dashboard. */
+function publishTaps(produced: number): void {
+  if (tapHandle >= 0) {
+    const tap = engine.tapBuffer;
+    const ring = me.tap;
+    const base = (produced & ringMask) * block;
+    for (let i = 0; i < block; i++) ring[base + i] = tap[i]!;
+  }
+  const sequencer = engine.sequencer;
+  const steps = me.seqSteps;
+  for (let s = 0; s < MAX_SEQUENCERS; s++) steps[s] = sequencer.playingStep(s);
+}
+
+/** Sequencer ids by bank index, for the cost report (allocates: once a second). */
+function sequencerIds(): string[] {
+  const ids: string[] = [];
+  for (let s = 0; s < MAX_SEQUENCERS; s++) ids.push(engine.sequencer.idAt(s));
+  return ids;
+}
+
 function renderBlock(produced: number): void {
+  followTap();
   const started = performance.now();
   host.renderBlock(left, right, block);
   if (host.latePatches !== 0) {
@@ -175,6 +212,7 @@ function renderBlock(produced: number): void {
     audio[base + i] = left[i]!;
     audio[base + block + i] = right[i]!;
   }
+  publishTaps(produced);
   const h = produced & hashMask;
   me.hashes[h] = hashBlock(me.audioBits, base, 2 * block);
   Atomics.store(me.hashBlocks, h, produced);
@@ -189,7 +227,7 @@ function renderBlock(produced: number): void {
   me.histogram[bucket < HIST_BUCKETS ? bucket : HIST_BUCKETS - 1]!++;
   if (produced % COST_REPORT_BLOCKS === 0) {
     // Each report covers the last interval (start-up JIT warm-up does not linger in the figures).
-    report({ type: 'costs', costs: engine.moduleCosts(), batch: engine.batchStats() });
+    report({ type: 'costs', costs: engine.moduleCosts(), batch: engine.batchStats(), sequencers: sequencerIds() });
     engine.resetModuleCosts();
   }
   if (engine.counters.moduleFaults !== Atomics.load(me.ints, SLOT_MODULE_FAULTS)) {

@@ -21,9 +21,11 @@ import { Failover } from './failover.js';
 import { FaultLog } from './fault-log.js';
 import type { JournalEntry } from './journal.js';
 import { LockstepCheck } from './lockstep-check.js';
+import { OutputHistory, historyBlocks } from './output-taps.js';
 import { Recorder } from './recorder.js';
 import { Rejoin } from './rejoin.js';
-import { CTL_ACTIVE, CTL_CONSUMED, CTL_LEAD, CTL_RUNNING, CTL_UNDERRUNS, SLOT_LOCKSTEP, createSharedState, type RuntimeConfig, type SharedViews } from './shared-state.js';
+import {
+  CTL_ACTIVE, CTL_CONSUMED, CTL_LEAD, CTL_RUNNING, CTL_TAP_HANDLE, CTL_TAP_OUTPUT, CTL_UNDERRUNS, SLOT_LOCKSTEP, SLOT_TAP_HANDLE, createSharedState, type RuntimeConfig, type SharedViews } from './shared-state.js';
 import { DEFAULT_HEALTH, SlotHealth, type HealthOptions } from './slot-health.js';
 import { SlotPool, type SlotWorkerHandle } from './slot-pool.js';
 import type { FaultKind, SlotReport, SlotStart } from './slot-protocol.js';
@@ -86,6 +88,8 @@ export class Supervisor {
   readonly config: RuntimeConfig;
   readonly shared: SharedViews;
   readonly recorder: Recorder;
+  /** The last seconds of what the sink played (output-taps.ts), written by the output worker. */
+  readonly history: OutputHistory;
   readonly startedAt = Date.now();
   /**
    * Every engine command goes out through the bus (command-bus.ts): send, commitPatch, the
@@ -128,6 +132,7 @@ export class Supervisor {
       recordBlocks: 1 << Math.ceil(Math.log2((2 * options.sampleRate) / options.blockSize)),
     };
     this.shared = createSharedState(this.config);
+    this.history = OutputHistory.create({ sampleRate: options.sampleRate, blockSize: options.blockSize, blocks: historyBlocks(options.sampleRate, options.blockSize) });
     // Decided commands go to the state folder's journal (checkpoints.ts).
     this.bus = new CommandBus(this.shared, (entries) => this.checkpoints.append(entries));
     // Handles from the start, so commands can be validated before the slots run (a resumed
@@ -184,7 +189,8 @@ export class Supervisor {
     }
     await Promise.all(ready);
     this.outputWorker = new Worker(new URL('./output-worker.js', import.meta.url), {
-      workerData: { config: this.config, buffer: this.shared.buffer, startTimeoutMs: 2000, sink: this.options.sink ?? 'null', deviceId: this.options.deviceId ?? -1 },
+      workerData: { config: this.config, buffer: this.shared.buffer, startTimeoutMs: 2000, sink: this.options.sink ?? 'null', deviceId: this.options.deviceId ?? -1,
+        history: { config: this.history.config, buffer: this.history.buffer } },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     });
     this.outputWorker.on('error', (error) => process.stderr.write(`chronus: output worker failed: ${error.message}\n`));
@@ -312,6 +318,48 @@ export class Supervisor {
   injectFault(slot: number, kind: FaultKind, ms: number): void {
     if (this.options.allowFaultInjection !== true) throw new Error('fault injection is disabled (start the server with --allow-fault-injection)');
     if (!this.slots.post(slot, { type: 'fault', kind, ms })) throw new Error(`slot ${slot} has no running worker`);
+  }
+
+  // ------------------------------------------------------------------ dashboard taps
+
+  /**
+   * Taps output `output` of the module with engine handle `handle` (-1: none): every slot copies
+   * it, block by block, into its tap ring (readTap). A display aid; the audio is unchanged.
+   */
+  setTap(handle: number, output: number): void {
+    Atomics.store(this.shared.ctl, CTL_TAP_OUTPUT, output);
+    Atomics.store(this.shared.ctl, CTL_TAP_HANDLE, handle);
+  }
+
+  /**
+   * Copies the active slot's tapped output of the `frames` frames that end where the sink plays
+   * now (whole blocks) into `into`; returns the frames copied (0 without a tap, or while the
+   * slot's ring does not hold them). Main thread; no allocation.
+   */
+  readTap(frames: number, into: Float32Array): number {
+    const block = this.config.blockSize;
+    const slot = this.shared.slots[this.slots.active]!;
+    if (Atomics.load(slot.ints, SLOT_TAP_HANDLE) !== Atomics.load(this.shared.ctl, CTL_TAP_HANDLE) || Atomics.load(this.shared.ctl, CTL_TAP_HANDLE) < 0) return 0;
+    const blocks = Math.min(Math.floor(into.length / block), Math.ceil(frames / block), this.config.ringBlocks / 2);
+    const end = Atomics.load(this.shared.ctl, CTL_CONSUMED);
+    const mask = this.config.ringBlocks - 1;
+    for (let k = 0; k < blocks; k++) {
+      const n = (end - blocks + k) | 0;
+      const base = (n & mask) * block;
+      for (let i = 0; i < block; i++) into[k * block + i] = slot.tap[base + i]!;
+      if (Atomics.load(slot.stamps, n & mask) !== n) return 0;
+    }
+    return blocks * block;
+  }
+
+  /** The step each sequencer last played in the active slot (-1: stopped), by sequencer id. */
+  sequencerSteps(): Record<string, number> {
+    const active = this.slots.active;
+    const ids = this.slots.sequencerIds[active] ?? [];
+    const steps = this.shared.slots[active]!.seqSteps;
+    const out: Record<string, number> = {};
+    for (let s = 0; s < ids.length; s++) if (ids[s] !== '') out[ids[s]!] = Atomics.load(steps, s);
+    return out;
   }
 
   status(): Record<string, unknown> {

@@ -488,6 +488,24 @@ export class SequencerBank {
     }
   }
 
+  /**
+   * The step sequencer `s` last played ((steps played − 1) mod steps), or -1 when there is no
+   * sequencer at `s`, it is stopped or it has not played a step since it (re)started. Read by
+   * the slot worker after each block for the dashboard. No allocation.
+   */
+  playingStep(s: number): number {
+    const st = this.state;
+    const base = s * S_FIELDS;
+    if (st[base + S_EXISTS] !== 1 || st[base + S_RUNNING] !== 1 || !this.transport.running) return -1;
+    const count = st[base + S_COUNT]!;
+    return count < 1 ? -1 : (count - 1) % st[base + S_STEPS]!;
+  }
+
+  /** Id of the sequencer at index `s` ('' when there is none). */
+  idAt(s: number): string {
+    return this.state[s * S_FIELDS + S_EXISTS] === 1 ? this.ids[s]! : '';
+  }
+
   /** Index of sequencer `id`, or -1. */
   find(id: string): number {
     for (let s = 0; s < MAX_SEQUENCERS; s++) if (this.ids[s] === id && this.state[s * S_FIELDS + S_EXISTS] === 1) return s;
