@@ -60,6 +60,9 @@ program
   .option('--snapshot-every <seconds>', 'interval between periodic snapshots (and state-folder bases)', number, 2)
   .option('--allow-fault-injection', 'accept /debug/fault (tests and demos)', false)
   .option('--no-spare-worker', 'do not keep a pre-started worker for fast rejoins (slower rejoins, one idle thread less)')
+  .option('--ui', 'serve the live dashboard in the browser (docs/dashboard.md)', false)
+  .option('--ui-port <n>', 'dashboard HTTP port', integer, 8080)
+  .option('--ui-host <addr>', 'dashboard address to bind (beyond loopback: a token printed at start is required)', '127.0.0.1')
   .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string; stateDir?: string; snapshotEvery: number; allowFaultInjection: boolean; spareWorker: boolean }) => {
     await runServe(opts);
   });

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllowList } from '../control/cidr.js';
 import { defaultPatch } from '../control/default-patch.js';
 import { ChronusServer } from '../control/server.js';
+import { Dashboard } from '../dashboard/dashboard-server.js';
 import { createRegistry } from '../dsp/modules/index.js';
 import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
@@ -27,6 +28,10 @@ export interface ServeOptions {
   readonly snapshotEvery: number;
   readonly allowFaultInjection: boolean;
   readonly spareWorker: boolean;
+  /** Serve the dashboard (src/dashboard/) on uiHost:uiPort. */
+  readonly ui?: boolean;
+  readonly uiPort?: number;
+  readonly uiHost?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -64,6 +69,8 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
   if (!(Number.isInteger(options.block) && options.block >= 16 && options.block <= 4096)) throw new UsageError('--block must be an integer in [16, 4096]');
   if (!(options.snapshotEvery >= 0.1 && options.snapshotEvery <= 86_400)) throw new UsageError('--snapshot-every must be in [0.1, 86400] seconds');
   if (!(Number.isInteger(options.lead) && options.lead >= 1 && options.lead <= 31)) throw new UsageError('--lead must be an integer in [1, 31] blocks');
+  const uiPort = options.uiPort ?? 8080;
+  if (options.ui === true && !(Number.isInteger(uiPort) && uiPort >= 0 && uiPort <= 65535)) throw new UsageError('--ui-port must be in [0, 65535]');
   const registry = createRegistry();
   let initial: PatchDocument = defaultPatch();
   if (options.patch !== undefined) {
@@ -103,12 +110,24 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
   });
   await server.start();
   log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${choice.label}`);
+  let dashboard: Dashboard | undefined;
+  if (options.ui === true) {
+    dashboard = new Dashboard(server, { host: options.uiHost ?? '127.0.0.1', port: uiPort, log });
+    try {
+      await dashboard.start();
+    } catch (error) {
+      await server.stop();
+      throw new UsageError(`the dashboard cannot listen on ${options.uiHost ?? '127.0.0.1'}:${uiPort}: ${(error as Error).message}`);
+    }
+    log(`chronus: dashboard on ${dashboard.url}${dashboard.token === undefined ? '' : ` (beyond loopback: token ${dashboard.token})`}`);
+  }
   const signal = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const reason = await Promise.race([signal, server.quit.then(() => '/quit')]);
   log(`chronus: ${reason}: shutting down`);
+  await dashboard?.stop();
   await server.stop();
   log('chronus: stopped');
 }

@@ -55,6 +55,18 @@ export interface ServerOptions {
   readonly spareWorker?: boolean;
 }
 
+/**
+ * Something the server did that an observer (the dashboard's event log) may show: a notice
+ * sent to subscribed clients (`/engine/failover`, `/engine/rejoin`, `/engine/outage`,
+ * `/module/fault`), a committed patch, or a `/fail` or `/late` reply to any client.
+ */
+export interface ServerEvent {
+  readonly kind: 'notice' | 'commit' | 'fail' | 'late';
+  readonly address: string;
+  readonly args: readonly OscValue[];
+  readonly client?: string;
+}
+
 /** Longest string echoed back in a reply, so a reply always fits a UDP datagram. */
 const MAX_REPLY_STRING = 1024;
 
@@ -80,6 +92,8 @@ export class ChronusServer implements ServerContext {
   readonly latency = new LatencyStats();
   private readonly latencyProbe: LatencyProbe;
   private readonly probeTimer: NodeJS.Timeout;
+  /** Observers of ServerEvents (called synchronously on the main thread; must not throw). */
+  readonly observers = new Set<(event: ServerEvent) => void>();
 
   constructor(private readonly registry: ModuleRegistry, private readonly options: ServerOptions) {
     this.editor = new PatchEditor(registry, options.initialPatch, { bufferLoaded: (name) => this.buffers.has(name) });
@@ -165,9 +179,23 @@ export class ChronusServer implements ServerContext {
 
   // ------------------------------------------------------------------ dispatch
 
+  /**
+   * Handles messages from a client that is not an OSC transport (the dashboard's pages): the
+   * same dispatcher, command table, replies, counters and journal as OSC. `client` names it
+   * (e.g. `dashboard:3`); `reply` gets every reply.
+   */
+  handleMessages(messages: readonly IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
+    this.onMessages(messages, client, reply);
+  }
+
+  private emit(event: ServerEvent): void {
+    for (const observer of this.observers) observer(event);
+  }
+
   private onMessages(messages: readonly IncomingMessage[], client: string, reply: (address: string, args: readonly OscValue[]) => void): void {
     // A reply that cannot be encoded or sent must never take the server down.
     const safeReply = (address: string, args: readonly OscValue[]): void => {
+      if (this.observers.size > 0 && (address === '/fail' || address === '/late')) this.emit({ kind: address === '/fail' ? 'fail' : 'late', address, args, client });
       try {
         // Error replies echo client input: bound it so the reply always fits a datagram.
         const bounded = address === '/fail' || address === '/late';
@@ -207,6 +235,7 @@ export class ChronusServer implements ServerContext {
   }
 
   private notify(address: string, args: readonly OscValue[]): void {
+    if (this.observers.size > 0) this.emit({ kind: 'notice', address, args });
     for (const client of this.dispatcher.subscribers) this.transport.send(client, address, args);
   }
 
@@ -224,7 +253,11 @@ export class ChronusServer implements ServerContext {
   }
 
   sendPatch(doc: PatchDocument, crossfadeMs: number): SentPatch | undefined | 'too-big' {
-    return this.supervisor.bus.commitPatch(doc, crossfadeMs);
+    const sent = this.supervisor.bus.commitPatch(doc, crossfadeMs);
+    if (sent !== undefined && sent !== 'too-big' && this.observers.size > 0) {
+      this.emit({ kind: 'commit', address: '/patch/commit', args: [sent.seq, doc.modules.length, doc.connections.length] });
+    }
+    return sent;
   }
 
   setLatePolicy(client: string, policy: 'apply' | 'drop'): void {
