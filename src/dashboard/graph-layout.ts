@@ -123,13 +123,12 @@ export function layoutPatch(doc: PatchDocument): GraphLayout {
       const near = neighbours[n]!;
       key.set(n, near.length === 0 ? position[n]! : near.reduce((s, m) => s + position[m]!, 0) / near.length);
     }
-    l.sort((a, b) => key.get(a)! - key.get(b)! || a - b);
+    l.sort((a, b) => key.get(a)! - key.get(b)! || position[a]! - position[b]!);
+    l.forEach((n, k) => (position[n] = k));
   };
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
     for (let l = 1; l < layers.length; l++) reorder(layers[l]!, preds);
-    place();
     for (let l = layers.length - 2; l >= 0; l--) reorder(layers[l]!, succs);
-    place();
   }
   const tallest = Math.max(...layers.map((l) => l.length));
   const nodes: LayoutNode[] = [];

@@ -6,7 +6,8 @@
 // position and never looks at readers. The dashboard's meters and scopes read it; so can any
 // live analysis (loudness, spectrum) of what was actually played.
 //
-// Layout: Int32 header (HEAD_NEXT: the index of the next block the writer will write), Int32 stamps (per ring position, the block index it holds; stored last), Float32 samples
+// Layout: Int32 header (HEAD_NEXT: the index of the next block the writer will write; HEAD_FILLED:
+// blocks written, up to the ring's length), Int32 stamps (per ring position, the block index it holds; stored last), Float32 samples
 // (position p at p · 2 · blockSize: left then right).
 //
 // Threading: one writer (the output worker), any number of readers. A reader validates every
@@ -15,6 +16,8 @@
 
 /** Header fields (Int32). */
 const HEAD_NEXT = 0;
+/** Blocks written so far, saturating at the ring's length (stamps are meaningless beyond it). */
+const HEAD_FILLED = 1;
 const HEAD_FIELDS = 2;
 
 export interface OutputHistoryConfig {
@@ -104,7 +107,7 @@ export class OutputHistory {
   readLast(frames: number, left: Float32Array, right: Float32Array): HistoryRead {
     const block = this.config.blockSize;
     const room = Math.floor(Math.min(left.length, right.length) / block);
-    const wanted = Math.min(Math.ceil(frames / block), room, this.config.blocks - 1);
+    const wanted = Math.min(Math.ceil(frames / block), room, this.config.blocks - 1, Atomics.load(this.views.head, HEAD_FILLED));
     const end = Atomics.load(this.views.head, HEAD_NEXT);
     return this.copyBlocks((end - wanted) | 0, end, left, right);
   }
@@ -118,8 +121,9 @@ export class OutputHistory {
     const block = this.config.blockSize;
     const room = Math.floor(Math.min(left.length, right.length) / block);
     const written = Atomics.load(this.views.head, HEAD_NEXT);
+    const oldest = (written - Math.min(this.config.blocks - 1, Atomics.load(this.views.head, HEAD_FILLED))) | 0;
     let stop = ((end - written) | 0) > 0 ? written : end;
-    let start = ((written - this.config.blocks + 1 - from) | 0) > 0 ? (written - this.config.blocks + 1) | 0 : from;
+    let start = ((oldest - from) | 0) > 0 ? oldest : from;
     if (((stop - start) | 0) > room) start = (stop - room) | 0;
     if (((stop - start) | 0) < 0) stop = start;
     const read = this.copyBlocks(start, stop, left, right);
@@ -180,5 +184,6 @@ export class OutputHistoryWriter {
     }
     Atomics.store(stamps, position, n);
     Atomics.store(head, HEAD_NEXT, (n + 1) | 0);
+    if (head[HEAD_FILLED]! < this.config.blocks) Atomics.store(head, HEAD_FILLED, head[HEAD_FILLED]! + 1);
   }
 }
