@@ -72,7 +72,7 @@ function draw(now) {
   if (f) {
     drawScope(canvases.scope, [f.scopeL, f.scopeR], ['#5fd08a', '#6fb3ff']);
     drawSpectrum(canvases.spectrum, f.spectrum, f.sampleRate, '#5fd08a');
-    drawMeters(canvases.meters, f, live.meter, now);
+    drawMeters(canvases.meterBars, f, live.meter, now);
     drawScope(canvases.tapScope, [f.tapScope], ['#f0a050']);
     drawSpectrum(canvases.tapSpectrum, f.tapSpectrum, f.sampleRate, '#f0a050');
     if (f.clipL || f.clipR) live.clipUntil = now + 2000;
@@ -131,7 +131,7 @@ function App() {
       <section class="panel scope"><h2>Master</h2><${Canvas} name="scope" cls="scope" /></section>
       <section class="panel"><h2>Master spectrum</h2><${Canvas} name="spectrum" cls="spectrum" /></section>
       <section class="panel meters" id="meters"><h2>Levels</h2>
-        <${Canvas} name="meters" cls="meter" />
+        <${Canvas} name="meterBars" cls="meter" />
         <div id="peak-text" class="small"></div>
         <div class="loud"><span id="lufs" title="Short-term loudness: K-weighted, last 3 s (ITU-R BS.1770, EBU Tech 3341)">−∞ LUFS</span>
           <span id="clip" class="clip" title="Lit for 2 s after any sample reached full scale">CLIP</span></div>
