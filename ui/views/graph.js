@@ -21,7 +21,7 @@ export function PatchGraph({ layout, costs, selected, onSelect }) {
   const at = new Map(layout.nodes.map((n) => [n.id, n]));
   const share = new Map((costs ?? []).map((c) => [c.id, c.share]));
   return html`<svg class="graph" id="patch-graph" viewBox="0 0 ${layout.width} ${layout.height + 30}" preserveAspectRatio="xMinYMin meet"
-      width=${layout.width} height=${layout.height + 30}
+      width=${Math.round(layout.width * 1.35)} height=${Math.round((layout.height + 30) * 1.35)}
       data-modules=${layout.nodes.length} data-connections=${layout.edges.length}>
     <defs><marker id="arrow" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="6" markerHeight="6" orient="auto">
       <path d="M0,0 L8,4 L0,8 z" fill="#5b6677" /></marker></defs>
