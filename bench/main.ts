@@ -8,6 +8,7 @@ import { BIGCOMMIT_USAGE, bigcommitBench } from './bigcommit-bench.js';
 import { MODULES_USAGE, modulesBench } from './modules.js';
 import { DRUMS_USAGE, drumsBench } from './drums.js';
 import { CONTROL_USAGE, controlBench } from './control-bench.js';
+import { DASHBOARD_USAGE, dashboardBench } from './dashboard-bench.js';
 import { COMMIT_USAGE, FLOOD_USAGE, LATENCY_USAGE, commitBench, floodBench, latencyBench } from './server-benches.js';
 
 interface Bench {
@@ -27,6 +28,7 @@ const BENCHES: Readonly<Record<string, Bench>> = {
   timing: { run: timingBench, usage: TIMING_USAGE },
   failover: { run: failoverBench, usage: FAILOVER_USAGE },
   soak: { run: soakBench, usage: SOAK_USAGE },
+  dashboard: { run: dashboardBench, usage: DASHBOARD_USAGE },
 };
 
 function usage(): string {

@@ -67,9 +67,12 @@ const setTap = (module, output) => {
 
 // ---------------------------------------------------------------- drawing
 const canvases = {};
+let drawn = 0;
 function draw(now) {
   const f = live.frame;
-  if (f) {
+  // Only a new frame is drawn (frames arrive FRAME_HZ times a second, slower than the display).
+  if (f && live.frames !== drawn) {
+    drawn = live.frames;
     drawScope(canvases.scope, [f.scopeL, f.scopeR], ['#5fd08a', '#6fb3ff']);
     drawSpectrum(canvases.spectrum, f.spectrum, f.sampleRate, '#5fd08a');
     drawMeters(canvases.meterBars, f, live.meter, now);
