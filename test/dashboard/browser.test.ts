@@ -138,6 +138,10 @@ test('moving a slider sets the param: /patch/get and the recorded audio follow',
   const left = wav.data[0]!;
   const peak = peakFrequency(left, wav.sampleRate, { size: 16384, start: left.length - 16384 - 1000, minHz: 800 }); // above sine2 (440 Hz, committed above)
   assert.ok(Math.abs(cents(peak.freq, freq)) < 5, `recorded ${peak.freq} Hz, slider ${freq} Hz`);
+  // The module scope: sine1's own output (the tap), a full-height sine at its gain 0.25.
+  await page.click('[data-tap="sine1.out"]');
+  await until('the module scope', async () => ((await page.evaluate(
+    'window.__chronus.frame && window.__chronus.frame.tapScope ? Math.max(...window.__chronus.frame.tapScope) / 32767 : 0')) as number) > 0.2);
   await shot('slider');
 });
 
@@ -162,7 +166,7 @@ test('an injected failover appears in the event log and in slot health', async (
   await page.waitForSelector(`.slot.active[data-slot="${1 - failed}"]`);
   await until('the failover counter', async () => Number(await page.locator('[data-counter="failovers"] .value').textContent()) >= 1);
   await shot('failover');
-  await page.waitForSelector(`.slot[data-slot="${failed}"][data-state="lockstep"]`, { timeout: 8000 });
+  await page.waitForSelector(`.slot[data-slot="${failed}"][data-state="lockstep"]`, { timeout: 20_000 }); // the rejoin: seconds on a loaded VM
   await page.waitForSelector('#event-log [data-kind="rejoin"]');
   await shot('rejoined');
   assert.deepEqual(problems, [], 'no console errors or warnings at any point');
