@@ -12,6 +12,39 @@ import { dashboardAddress, launchBrowser } from '../test/helpers/browser.js';
 import { engineStatus, startServer, type RunningServer } from '../test/helpers/server-process.js';
 import { round } from '../src/runtime/stats.js';
 import { option, sleep } from './bench-args.js';
+import { LiveFeed } from '../src/dashboard/live-feed.js';
+import { OutputHistory, OutputHistoryWriter } from '../src/runtime/output-taps.js';
+
+/**
+ * The main thread's cost of one live frame (LiveFeed.frame: follow the history, meters,
+ * loudness, two spectra, the binary frame), in process: ms per frame, with a tap.
+ */
+function feedCostMs(): number {
+  const config = { sampleRate: 48000, blockSize: 128, blocks: 4096 };
+  const history = OutputHistory.create(config);
+  const writer = new OutputHistoryWriter(config, history.buffer);
+  const left = new Float32Array(128);
+  const right = new Float32Array(128);
+  let n = 0;
+  const play = (blocks: number): void => {
+    for (let b = 0; b < blocks; b++, n++) {
+      for (let i = 0; i < 128; i++) left[i] = right[i] = 0.3 * Math.sin((2 * Math.PI * 440 * (n * 128 + i)) / 48000);
+      writer.write(n, left, right);
+    }
+  };
+  const feed = new LiveFeed({ config, history, readTap: (frames, into) => { into.fill(0.1, 0, frames); return frames; } });
+  play(400);
+  for (let k = 0; k < 200; k++) { play(13); feed.frame(true); } // warm up
+  let spent = 0;
+  const frames = 600;
+  for (let k = 0; k < frames; k++) {
+    play(13); // about 1/30 s of blocks between two frames
+    const t0 = performance.now();
+    feed.frame(true);
+    spent += performance.now() - t0;
+  }
+  return spent / frames;
+}
 
 export const DASHBOARD_USAGE = 'dashboard [--seconds 60]   server CPU and WebSocket bandwidth of an open dashboard page, and underruns it adds';
 
@@ -66,16 +99,19 @@ export async function dashboardBench(args: readonly string[]): Promise<void> {
     await page.close();
     const closedAfter = await phase(server, 'closed', seconds / 2);
     const baseline = (closedBefore.cpuPct + closedAfter.cpuPct) / 2;
+    const frameMs = feedCostMs();
     const result = {
       bench: 'dashboard',
       seconds,
       serverCpuPct: { closedBefore: closedBefore.cpuPct, open: open.cpuPct, closedAfter: closedAfter.cpuPct, added: round(open.cpuPct - baseline, 1) },
       websocket: { kBytesPerSecond: round(received.bytes / 1024 / open.seconds, 1), messagesPerSecond: round(received.frames / open.seconds, 1) },
       underruns: { closedBefore: closedBefore.underruns, open: open.underruns, closedAfter: closedAfter.underruns },
+      feed: { msPerFrame: round(frameMs, 3), cpuPctAt30Hz: round(frameMs * 3, 2) },
     };
     process.stdout.write(`server CPU (% of one core): closed ${closedBefore.cpuPct}, open ${open.cpuPct}, closed ${closedAfter.cpuPct} -> added ${result.serverCpuPct.added}\n`);
     process.stdout.write(`WebSocket to the page: ${result.websocket.kBytesPerSecond} KiB/s, ${result.websocket.messagesPerSecond} messages/s\n`);
     process.stdout.write(`underruns: closed ${closedBefore.underruns}, open ${open.underruns}, closed ${closedAfter.underruns}\n`);
+    process.stdout.write(`live frame on the main thread (in process): ${result.feed.msPerFrame} ms per frame = ${result.feed.cpuPctAt30Hz} % of a core at 30 frames/s\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await browser.close();

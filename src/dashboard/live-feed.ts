@@ -15,7 +15,7 @@
 //
 // Threading: main thread; `frame` allocates its Buffer (one per tick, shared by all pages).
 
-import type { Supervisor } from '../runtime/supervisor.js';
+import type { OutputHistory } from '../runtime/output-taps.js';
 import { ShortTermLoudness } from './loudness.js';
 import { Spectrum } from './spectrum.js';
 
@@ -27,6 +27,14 @@ const HEADER_BYTES = 56;
 export const CLIP_LEVEL = 0.9999;
 /** Longest stretch followed block by block between two ticks (a longer stall skips ahead). */
 const FOLLOW_SECONDS = 1;
+
+/** What the feed reads (the Supervisor has it all). */
+export interface FeedSource {
+  readonly config: { readonly sampleRate: number; readonly blockSize: number };
+  readonly history: OutputHistory;
+  /** The tapped module output of the last `frames` frames played into `into`; frames copied (0: none). */
+  readTap(frames: number, into: Float32Array): number;
+}
 
 export interface FeedFigures {
   readonly peak: readonly [number, number];
@@ -50,7 +58,7 @@ export class LiveFeed {
   /** The figures of the last frame (tests and the benchmark read them). */
   last: FeedFigures = { peak: [0, 0], rms: [0, 0], lufs: Number.NEGATIVE_INFINITY, clipped: [false, false] };
 
-  constructor(private readonly supervisor: Supervisor) {
+  constructor(private readonly supervisor: FeedSource) {
     const { sampleRate, blockSize } = supervisor.config;
     this.loudness = new ShortTermLoudness(sampleRate, blockSize);
     const frames = Math.ceil((FOLLOW_SECONDS * sampleRate) / blockSize) * blockSize;
