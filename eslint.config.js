@@ -1,6 +1,6 @@
 // ESLint: the guard rails the compiler does not give (issue 12 §5).
 // - layering: each source layer imports only the layers below it
-//   (dsp <- patch <- engine <- runtime <- control <- agent <- cli; io is a leaf any layer may
+//   (dsp <- patch <- engine <- runtime <- control <- dashboard <- agent <- cli; io is a leaf any layer may
 //   use, analysis a leaf above io);
 // - no floating or misused promises (a dropped promise is a silent failure);
 // - exhaustive switches over unions (a new command or module kind must be handled everywhere).
@@ -8,7 +8,7 @@
 import tseslint from 'typescript-eslint';
 
 /** Layers, lowest first; a layer may import itself, `io` and any layer before it. */
-const LAYERS = ['dsp', 'patch', 'engine', 'runtime', 'control', 'agent', 'cli'];
+const LAYERS = ['dsp', 'patch', 'engine', 'runtime', 'control', 'dashboard', 'agent', 'cli'];
 
 function layerRule(layer) {
   const above = LAYERS.slice(LAYERS.indexOf(layer) + 1);

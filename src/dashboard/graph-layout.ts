@@ -111,7 +111,7 @@ export function layoutPatch(doc: PatchDocument): GraphLayout {
   let last = 0;
   for (let i = 0; i < ids.length; i++) if (i !== master) last = Math.max(last, layer[i]!);
   layer[master] = Math.max(layer[master]!, last + 1);
-  const layers: number[][] = Array.from({ length: layer[master]! + 1 }, () => []);
+  const layers: number[][] = Array.from({ length: (layer[master] ?? 0) + 1 }, () => []);
   for (let i = 0; i < ids.length; i++) layers[layer[i]!]!.push(i);
   // Barycentre sweeps: order each layer by the mean position of its neighbours in the previous one.
   const position = new Float64Array(ids.length);

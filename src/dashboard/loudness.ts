@@ -1,55 +1,14 @@
-// Streaming short-term loudness (LUFS) of a stereo signal, after ITU-R BS.1770-4 (Annex 1) and
-// EBU Tech 3341 (short-term loudness: a sliding 3 s rectangular window): K-weighting (a high
-// shelf, the head's acoustic effect, then the RLB high-pass), mean square per channel over the
-// window, L = −0.691 + 10·log10(Σ G_c · z_c) with G = 1 for left and right.
-//
-// The two K-weighting biquads are specified in BS.1770 for 48 kHz only. For any rate they are
-// derived here from their analogue prototypes (shelf: f0 ≈ 1681.97 Hz, gain ≈ +4.0 dB,
-// Q ≈ 0.7072; high-pass: f0 ≈ 38.135 Hz, Q ≈ 0.5003) through the bilinear transform with
-// prewarping, the parameters that reproduce the standard's 48 kHz coefficients (the fit
-// published with libebur128, J. Kokemüller; the test checks the 48 kHz coefficients against
-// the standard's table).
-//
-// A small own implementation: the analysis branch's BS.1770 code (src/analysis/) is not on main
-// yet; when it is, this can use it.
+// Streaming short-term loudness (LUFS) of a stereo signal for the dashboard's meter, after
+// ITU-R BS.1770-4 (Annex 1) and EBU Tech 3341 (short-term: a sliding 3 s rectangular window):
+// K-weighting, mean square per channel over the window, L = −0.691 + 10·log10(Σ G_c · z_c) with
+// G = 1 for left and right. The K-weighting filters come from src/analysis/loudness.ts (their
+// derivation for any rate and their test against the standard's 48 kHz tables are there);
+// this adds what a live meter needs: block-by-block filtering with state carried across
+// blocks, and a sliding window of per-block sums.
 //
 // Threading: main thread (the dashboard feed). `push` allocates nothing.
 
-/** Biquad coefficients, normalised (a0 = 1). */
-export interface Biquad {
-  readonly b0: number;
-  readonly b1: number;
-  readonly b2: number;
-  readonly a1: number;
-  readonly a2: number;
-}
-
-/** Stage 1 of K-weighting: the high shelf (BS.1770-4 Table 1 at 48 kHz). */
-export function kShelf(sampleRate: number): Biquad {
-  const f0 = 1681.974450955533;
-  const gainDb = 3.999843853973347;
-  const q = 0.7071752369554196;
-  const k = Math.tan((Math.PI * f0) / sampleRate);
-  const vh = 10 ** (gainDb / 20);
-  const vb = vh ** 0.4996667741545416;
-  const a0 = 1 + k / q + k * k;
-  return {
-    b0: (vh + (vb * k) / q + k * k) / a0,
-    b1: (2 * (k * k - vh)) / a0,
-    b2: (vh - (vb * k) / q + k * k) / a0,
-    a1: (2 * (k * k - 1)) / a0,
-    a2: (1 - k / q + k * k) / a0,
-  };
-}
-
-/** Stage 2 of K-weighting: the RLB high-pass (BS.1770-4 Table 2 at 48 kHz; numerator 1, −2, 1). */
-export function kHighPass(sampleRate: number): Biquad {
-  const f0 = 38.13547087602444;
-  const q = 0.5003270373238773;
-  const k = Math.tan((Math.PI * f0) / sampleRate);
-  const a0 = 1 + k / q + k * k;
-  return { b0: 1, b1: -2, b2: 1, a1: (2 * (k * k - 1)) / a0, a2: (1 - k / q + k * k) / a0 };
-}
+import { kWeightingFilters, type Biquad } from '../analysis/loudness.js';
 
 /** Loudness of a mean-square sum, LUFS (−Infinity for silence). */
 export function lufsOf(meanSquareSum: number): number {
@@ -71,8 +30,7 @@ export class ShortTermLoudness {
   private next = 0;
 
   constructor(sampleRate: number, blockSize: number, windowSeconds = 3) {
-    this.shelf = kShelf(sampleRate);
-    this.highPass = kHighPass(sampleRate);
+    [this.shelf, this.highPass] = kWeightingFilters(sampleRate);
     const blocks = Math.max(1, Math.round((windowSeconds * sampleRate) / blockSize));
     this.blockSums = new Float64Array(blocks);
     this.blockFrames = new Float64Array(blocks);

@@ -67,7 +67,7 @@ const SCOPE_ROWS = `(() => {
 })()`;
 
 function scopeRows(): Promise<number> {
-  return page.evaluate(SCOPE_ROWS) as Promise<number>;
+  return page.evaluate<number>(SCOPE_ROWS);
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 4000): Promise<void> {
@@ -79,7 +79,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 40
 }
 
 test('the page loads, draws live frames and shows the patch, with no console errors', async () => {
-  await until('live frames', async () => ((await page.evaluate('window.__chronus.frames')) as number) > 5);
+  await until('live frames', async () => (await page.evaluate<number>('window.__chronus.frames')) > 5);
   await page.waitForSelector('#patch-graph g[data-id="sine1"]');
   assert.equal(await page.locator('#patch-graph g.node').count(), 4);
   await page.waitForSelector('.slot[data-slot="1"]');
@@ -140,8 +140,8 @@ test('moving a slider sets the param: /patch/get and the recorded audio follow',
   assert.ok(Math.abs(cents(peak.freq, freq)) < 5, `recorded ${peak.freq} Hz, slider ${freq} Hz`);
   // The module scope: sine1's own output (the tap), a full-height sine at its gain 0.25.
   await page.click('[data-tap="sine1.out"]');
-  await until('the module scope', async () => ((await page.evaluate(
-    'window.__chronus.frame && window.__chronus.frame.tapScope ? Math.max(...window.__chronus.frame.tapScope) / 32767 : 0')) as number) > 0.2);
+  await until('the module scope', async () => (await page.evaluate<number>(
+    'window.__chronus.frame && window.__chronus.frame.tapScope ? Math.max(...window.__chronus.frame.tapScope) / 32767 : 0')) > 0.2);
   await shot('slider');
 });
 
