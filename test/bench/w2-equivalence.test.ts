@@ -56,7 +56,7 @@ interface FieldMap {
   readonly ref: (r: W2ReferenceState, v: number) => number;
 }
 
-const STATE_SIZES: Record<ModuleName, number> = { lfo: 10, osc: 26, filter: 19, adsr: 8, out: 3 };
+const STATE_SIZES: Record<ModuleName, number> = { lfo: 10, osc: 32, filter: 19, adsr: 9, out: 3 };
 
 const at = (i: number) => (s: Float64Array): number => s[i]!;
 
@@ -111,6 +111,8 @@ const VOICE_FIELDS: readonly FieldMap[] = [
   { module: 'osc', field: 'pos', engine: at(OSC_S_POS), ref: (r, v) => r.oscPos[v]! },
   { module: 'osc', field: 'dt', engine: at(7), ref: (r, v) => r.oscDt[v]! },
   ...Array.from({ length: TAPS }, (_, k) => ringField(k)),
+  // osc-sync.ts: S_SYNC_PREV and the sub-sample reset slots 26..31, untouched without a sync input.
+  ...Array.from({ length: 6 }, (_, k): FieldMap => ({ module: 'osc', field: `sync[${k}]`, engine: at(OSC_S_RING + TAPS + k), ref: () => 0 })),
   // filter.ts: S_IC1 0, S_IC2 1, S_PHASE 2, S_B11/S_DB11/S_B11T 3-5, S_B12/S_DB12/S_B12T 6-8,
   // S_B20/S_DB20/S_B20T 9-11, S_KT 14 (the reference's constant k), S_READY 16, S_FC 17.
   { module: 'filter', field: 'ic1', engine: at(0), ref: (r, v) => r.fIc1[v]! },
@@ -132,6 +134,8 @@ const VOICE_FIELDS: readonly FieldMap[] = [
   { module: 'adsr', field: 'stage', engine: at(0), ref: (r, v) => r.envStage[v]! },
   { module: 'adsr', field: 'level', engine: at(1), ref: (r, v) => r.envLevel[v]! },
   { module: 'adsr', field: 'step', engine: at(3), ref: refAdsrStep },
+  // adsr.layout.ts S_PEAK 8: the velocity's peak; W2's gates are full velocity (or still 1 from the start).
+  { module: 'adsr', field: 'peak', engine: at(8), ref: () => 1 },
 ];
 
 const OUT_FIELDS: readonly FieldMap[] = [

@@ -58,9 +58,12 @@ function engineBody(): () => void {
   const left = new Float32Array(128);
   const right = new Float32Array(128);
   const env = engine.instance('env1')!.handle;
+  const master = engine.instance('out')!.handle;
   let n = 0;
   return () => {
     if ((n & 31) === 0) engine.scheduleGate(engine.frame + 17, env, (n & 32) === 0);
+    // Automation ramps (linear and exponential, replacing each other mid-ramp) on the master level.
+    if ((n & 15) === 5) engine.scheduleRamp(engine.frame + 29, master, 0, (n & 16) === 0 ? 0.25 : 0.75, 30, (n & 32) === 0);
     engine.render(left, right, 128);
     n++;
   };
@@ -146,8 +149,10 @@ function sequencerBody(): () => void {
   const engine = new Engine({ sampleRate: 48000, maxBlock: 128 });
   engine.applyPatch(percussivePatch());
   const ops: ControlOp[] = [{ op: 'transport.bpm', bpm: 173.3 }, { op: 'transport.swing', swing: 0.37 }];
+  // Ties (_), slides (s, S), two gate targets on one sequencer, step lanes (velocity, length,
+  // prob, cond) and a lane glide: every per-step path of the sequencer bank.
   const kinds: Array<[string, string, number, number, string]> = [
-    ['kick', 'X...x...X..x.x..', 16, 16, 'env1'], ['hats', 'xxXxxxXxxxXxxxXx', 32, 32, 'env1'], ['bass', 'x.xX.xx.', 8, 8, 'env2'],
+    ['kick', 'X...x...X..x.x..', 16, 16, 'env1'], ['hats', 'xxXxxxXxxxXxxxXx', 32, 32, 'env1'], ['bass', 'x_sX.xS_', 8, 8, 'env2'],
   ];
   for (const [id, pattern, steps, division, gate] of kinds) {
     ops.push({ op: 'seq.create', id }, { op: 'seq.config', id, steps, division, immediate: true }, { op: 'seq.pattern', id, pattern, immediate: true });
@@ -155,7 +160,13 @@ function sequencerBody(): () => void {
     ops.push({ op: 'seq.accent', id, module: 'osc1', param: 'gain', amount: 0.3 });
     ops.push({ op: 'seq.param', id, lane: 'pitch', module: 'osc1', param: 'freq' });
     ops.push({ op: 'seq.lane', id, lane: 'pitch', values: [110, null, 220.5, 330, 55.25, null, 440, 97.1], immediate: true });
+    ops.push({ op: 'seq.steps', id, kind: 'velocity', values: [1, 0.5, null, 0.8, 0.3, null, 0.9, 0.6], immediate: true });
+    ops.push({ op: 'seq.steps', id, kind: 'length', values: [0.2, null, 0.9, 0.5], immediate: true });
+    ops.push({ op: 'seq.steps', id, kind: 'prob', values: [null, 0.5, 0.25, null, 0.75], immediate: true });
+    ops.push({ op: 'seq.steps', id, kind: 'cond', values: [null, 1, null, 2], of: [null, 2, null, 3], immediate: true });
+    ops.push({ op: 'seq.glide', id, ms: 40 });
   }
+  ops.push({ op: 'seq.gate', id: 'bass', module: 'env1' });
   ops.push({ op: 'transport.start' });
   for (const op of ops) engine.scheduleControl(0, op);
   const left = new Float32Array(128);
