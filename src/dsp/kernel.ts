@@ -137,6 +137,14 @@ export abstract class Kernel {
    */
   bindBuffer(_index: number, _buffer: SampleBuffer | undefined): void {}
 
+  /**
+   * The transport starts at the current sample (/seq/start or /transport/start while it was
+   * stopped; the engine calls every live kernel at that exact frame, offline and live alike):
+   * modules that follow the transport (the lfo's `retrig`) restart here. Same rules as `gate`
+   * (no allocation, no throw). Default: nothing.
+   */
+  transportStart(): void {}
+
   /** Back to the state of a freshly constructed kernel (with the same seed). */
   reset(): void {
     this.state.fill(0);

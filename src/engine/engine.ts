@@ -23,7 +23,7 @@ import { startCrossfade } from './crossfade.js';
 import { EngineCounters } from './engine-counters.js';
 import { EVENT_GATE, EVENT_PARAM, EVENT_PARAM_IMMEDIATE, EVENT_RAMP_EXP, EVENT_RAMP_LIN, EVENT_RESET } from './event-queue.js';
 import { FaultLog } from './fault-log.js';
-import type { ModuleInstance } from './instance.js';
+import { FAULT_NONE, FAULT_THROW, type ModuleInstance } from './instance.js';
 import type { PatchPreparation } from './patch-preparation.js';
 import { Profiler, type ModuleCost } from './profiler.js';
 import { Reconciler } from './reconcile.js';
@@ -252,6 +252,26 @@ export class Engine {
   /** SequencerHost: the tempo became `bpm` at `frame`; tempo-synced params follow at that frame. */
   tempoChanged(frame: number, bpm: number): void {
     this.tempoSync.scheduleAll(frame, bpm, this.scheduleSynced);
+  }
+
+  /**
+   * SequencerHost: the transport started at `frame` (called at that exact frame, before the
+   * sub-block from it renders): every live kernel's transportStart (lfo retrig). No allocation;
+   * a kernel that throws is faulted.
+   */
+  transportStarted(_frame: number): void {
+    const plan = this.loop.plan;
+    if (plan === undefined) return;
+    const instances = plan.instances;
+    for (let k = 0; k < instances.length; k++) {
+      const instance = instances[k]!;
+      if (instance.fault !== FAULT_NONE) continue;
+      try {
+        instance.kernel.transportStart();
+      } catch {
+        this.faults.record(instance, FAULT_THROW);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- rendering

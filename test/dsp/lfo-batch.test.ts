@@ -6,12 +6,14 @@
 // different seeds, lanes at different phases and control-period positions, shapes switched
 // between calls (the S_STALE bookkeeping) and moving params (declined: JS fallback); and its
 // edge cases: calls longer than the all-sine window, non-finite params, what `accepts` declines.
+// Lanes also run tempo-synced (`period` > 0: the increment lfoRateOfPeriod(period) / fs on both
+// paths); the `smooth` shape is declined (JS only).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLfoBatch } from '../../src/dsp/modules/lfo-batch.js';
 import { lfoDecl, lfoModule } from '../../src/dsp/modules/lfo.js';
-import { SHAPE_SH, SHAPE_SINE } from '../../src/dsp/modules/lfo.layout.js';
+import { SHAPE_SH, SHAPE_SINE, SHAPE_SMOOTH } from '../../src/dsp/modules/lfo.layout.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { TestRandom } from '../helpers/random.js';
 import { batchOn, makeArena, renderAllBatched, runBatchConformance, twin, type BatchConformance } from '../helpers/batch-conformance.js';
@@ -24,6 +26,8 @@ interface Lane {
   rate: number;
   depth: number;
   offset: number;
+  /** ms; 0 = `rate` applies. */
+  period: number;
   seed: number;
 }
 
@@ -44,12 +48,21 @@ function randomLane(rng: TestRandom, shape: number, sampleRate = 48000): Lane {
   const depth = r < 0.05 ? 0 : r < 0.1 ? 1 : r < 0.12 ? 1e200 : rng.range(0, 1);
   const q = rng.next();
   const offset = q < 0.05 ? -1 : q < 0.1 ? 1 : q < 0.12 ? -0 : rng.range(-1, 1);
-  return { shape, rate: randomRate(rng, sampleRate), depth, offset, seed: rng.int(0, 2 ** 40) };
+  return { shape, rate: randomRate(rng, sampleRate), depth, offset, period: randomPeriod(rng), seed: rng.int(0, 2 ** 40) };
+}
+
+/** Mostly 0 (`rate` applies); else note values at 120 BPM (1/4, 1/8., 1/16t, 2/1), the 20 ms floor and below it, or any period. */
+function randomPeriod(rng: TestRandom): number {
+  const r = rng.next();
+  if (r < 0.7) return 0;
+  const choices = [500, 375, 1000 / 12, 4000, 20, 3, 100000];
+  return r < 0.9 ? choices[rng.int(0, choices.length - 1)]! : rng.range(20, 100000);
 }
 
 function setParams(h: KernelHarness, s: Lane): void {
   h.setParam('shape', s.shape);
   h.setParam('rate', s.rate);
+  h.setParam('period', s.period);
   h.setParam('depth', s.depth);
   h.setParam('offset', s.offset);
 }
@@ -57,7 +70,9 @@ function setParams(h: KernelHarness, s: Lane): void {
 /** Sets param `which` of both harnesses to a moving curve over [start, end) (the JS fallback). */
 function setMoving(hs: readonly KernelHarness[], which: number, start: number, end: number, rng: TestRandom): void {
   const values: number[] = [];
-  for (let i = start; i < end; i++) values.push(which === P.shape ? rng.int(0, 4) : which === P.rate ? rng.range(0.01, 50) : rng.range(0, 1));
+  for (let i = start; i < end; i++) {
+    values.push(which === P.shape ? rng.int(0, 4) : which === P.rate ? rng.range(0.01, 50) : which === P.period ? rng.range(0, 2000) : rng.range(0, 1));
+  }
   for (const h of hs) {
     const p = h.params[which]!;
     p.isConstant = false;
@@ -65,6 +80,9 @@ function setMoving(hs: readonly KernelHarness[], which: number, start: number, e
     p.value = values[values.length - 1]!;
   }
 }
+
+/** The params a test makes move (declined: the JS kernel renders the sub-block). */
+const MOVABLE = [P.shape, P.rate, P.period, P.depth, P.offset];
 
 /** Trials 0, 5, 10, ...: the W2 case (all sine); 1, 6, ...: one shape for every lane; else mixed. */
 const modeOf = (trial: number): number => trial % 5;
@@ -85,7 +103,7 @@ function lfoLanes(sampleRate: number, shapesSeen: Set<number>): BatchConformance
       for (let l = 0; l < count; l++) lanes.push(randomLane(rng, mode === 0 ? SHAPE_SINE : mode === 1 ? common : rng.int(0, 4), sampleRate));
       return lanes;
     },
-    options: (s) => ({ seed: s.seed, params: { shape: s.shape, rate: s.rate, depth: s.depth, offset: s.offset } }),
+    options: (s) => ({ seed: s.seed, params: { shape: s.shape, rate: s.rate, period: s.period, depth: s.depth, offset: s.offset } }),
     preroll(rng, trial, lane, t) {
       // Lanes start at different phases and control positions; some after a run of another shape
       // (S_STALE set, resumed mid-period or at a control point).
@@ -115,7 +133,7 @@ function lfoLanes(sampleRate: number, shapesSeen: Set<number>): BatchConformance
           detour.push(l);
         }
         if (rng.next() < 0.04) {
-          setMoving(both, rng.int(0, 3), start, end, rng);
+          setMoving(both, MOVABLE[rng.int(0, MOVABLE.length - 1)]!, start, end, rng);
           moving.push(l);
         }
       });
@@ -150,7 +168,7 @@ test('lfo batch: calls longer than the all-sine path\'s window (1,024 samples), 
   const block = 3000;
   for (let trial = 0; trial < 8; trial++) {
     const setup = [0, 1, 2, 3].map(() => randomLane(rng, trial % 2 === 0 ? SHAPE_SINE : rng.int(0, 4)));
-    const twins = setup.map((s) => twin(lfoModule, arena, { maxBlock: block, seed: s.seed, params: { shape: s.shape, rate: s.rate, depth: s.depth, offset: s.offset } }));
+    const twins = setup.map((s) => twin(lfoModule, arena, { maxBlock: block, seed: s.seed, params: { shape: s.shape, rate: s.rate, depth: s.depth, offset: s.offset, period: s.period } }));
     for (const t of twins) {
       const pre = rng.int(0, 40);
       for (const h of t.both) h.kernel.process(0, pre);
@@ -179,15 +197,19 @@ test('lfo batch: non-finite rate, depth and offset (NaN, ±Infinity) and an empt
   }
 });
 
-test('lfo batch: accepts() only sub-blocks whose four params are constant', () => {
+test('lfo batch: accepts() only sub-blocks whose five params are constant, and never the smooth shape', () => {
   const arena = makeArena();
   const batch = batchOn(arena, createLfoBatch, 48000);
   const h = new KernelHarness(lfoModule, { memory: arena });
   assert.ok(batch.accepts(h.kernel));
-  for (const which of [P.shape, P.rate, P.depth, P.offset]) {
+  for (const which of MOVABLE) {
     h.params[which]!.isConstant = false;
     assert.equal(batch.accepts(h.kernel), false, `param ${which} moving`);
     h.params[which]!.isConstant = true;
   }
   assert.ok(batch.accepts(h.kernel));
+  h.setParam('period', 500);
+  assert.ok(batch.accepts(h.kernel), 'a constant period');
+  h.setParam('shape', SHAPE_SMOOTH);
+  assert.equal(batch.accepts(h.kernel), false, 'smooth');
 });

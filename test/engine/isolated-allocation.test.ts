@@ -35,6 +35,17 @@ for (const def of BUILT_IN_MODULES) {
   }
 }
 
+// Enum values the loop above leaves at their defaults, where a branch of their own needs it.
+for (const target of ['lfo:shape=5']) {
+  for (const mode of ['const', 'sweep']) {
+    test(`${target} (${mode === 'const' ? 'constant' : 'per-sample'} params): process allocates nothing over ${BLOCKS} blocks`, () => {
+      const result = probe(target, mode);
+      assert.equal(result.collections, 0, `GC ran ${result.collections} times`);
+      assert.ok(result.heapGrowth < HEAP_GROWTH_LIMIT, `heap grew ${result.heapGrowth} bytes`);
+    });
+  }
+}
+
 /**
  * The engine probe also schedules a gate every 32 blocks; scheduling may box the event's
  * frame (a double) once per event when the call is not inlined: ~16 bytes per command, not

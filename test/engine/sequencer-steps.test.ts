@@ -42,6 +42,7 @@ function rig(seed = 1): { bank: SequencerBank; events: Event[]; run: (ops: Contr
     scheduleParamImmediate: (frame, h, p, v) => (events.push({ frame, what: `${name(h)}.${p === 0 ? 'freq' : 'gain'}=${v}` }), true),
     scheduleRamp: (frame, h, p, v, ms, exp) => (events.push({ frame, what: `${name(h)}.${p === 0 ? 'freq' : 'gain'}~${v}/${ms}${exp ? 'exp' : 'lin'}` }), true),
     tempoChanged: () => undefined,
+    transportStarted: () => undefined,
   };
   const bank = new SequencerBank(RATE, host, seed);
   const run = (ops: ControlOp[], frames: number): Event[] => {

@@ -24,7 +24,13 @@ const target = process.argv[2] ?? 'engine';
 const blocks = Number(process.argv[3] ?? 20000);
 const registry = createRegistry();
 
-function kernelBody(type: string): () => void {
+/**
+ * One kernel's process over 128-sample blocks (its gate every 64 blocks when it has one, and
+ * Kernel.transportStart every 64). `target` is a module type, optionally with fixed enum params:
+ * `lfo:shape=5` (the lfo's smooth shape).
+ */
+function kernelBody(target: string): () => void {
+  const [type = target, ...fixed] = target.split(':');
   const def = registry.get(type);
   if (def === undefined) throw new Error(`unknown module ${type}`);
   const rng = new TestRandom(11);
@@ -33,6 +39,10 @@ function kernelBody(type: string): () => void {
     port.connected = true;
     port.buffer.set(rng.noise(128));
   });
+  for (const f of fixed) {
+    const [id = '', value = ''] = f.split('=');
+    h.setParam(id, Number(value));
+  }
   const sweeping = process.argv[4] === 'sweep';
   h.params.forEach((p, k) => {
     const spec = def.spec.params[k]!;
@@ -46,6 +56,7 @@ function kernelBody(type: string): () => void {
   const gated = def.spec.gate;
   return () => {
     if (gated && (n & 63) === 0) kernel.gate((n & 64) === 0);
+    if ((n & 63) === 32) kernel.transportStart();
     kernel.process(0, 128);
     n++;
   };

@@ -25,7 +25,12 @@ export const S_CP_PHASE = 7;
 export const S_CP_INC = 8;
 /** 1 when the latest control point fell in a run of another shape. */
 export const S_STALE = 9;
-export const STATE_SIZE = 10;
+/**
+ * Smooth shape: the value the next wrap will hold (the generator's next draw); written and read
+ * by the JS kernel's smooth runs only (the batch kernel never renders smooth).
+ */
+export const S_SMOOTH_NEXT = 10;
+export const STATE_SIZE = 11;
 
 // ---- shape param indices (LFO_SHAPES in lfo.ts) ----
 export const SHAPE_SINE = 0;
@@ -33,13 +38,15 @@ export const SHAPE_TRIANGLE = 1;
 export const SHAPE_SQUARE = 2;
 export const SHAPE_SAW = 3;
 export const SHAPE_SH = 4;
-export const SHAPE_COUNT = 5;
+/** Smoothstep-interpolated random (JS kernel only: the batch kernel declines it). */
+export const SHAPE_SMOOTH = 5;
+export const SHAPE_COUNT = 6;
 
 /** Samples between sine control points (a power of two; the counter wraps with a mask). */
 export const CONTROL_PERIOD = 16;
 
 // ---- per-lane batch params (slots of a lane record's param area, src/dsp/batch.ts) ----
-/** Shape index 0..4, as enumIndexAt gives it. */
+/** Shape index 0..4 (never SHAPE_SMOOTH: declined), as enumIndexAt gives it. */
 export const LANE_SHAPE = 0;
 /** Phase increment per sample: rate · (1 / sampleRate), as lfo.ts computes it. */
 export const LANE_INC = 1;

@@ -37,6 +37,8 @@ export interface SequencerHost {
   scheduleRamp(frame: number, handle: number, param: number, value: number, ms: number, exponential: boolean): boolean;
   /** The transport's tempo became `bpm` at `frame` (tempo-synced params follow it). */
   tempoChanged(frame: number, bpm: number): void;
+  /** The transport started at `frame` (it was stopped): modules that follow it restart there. */
+  transportStarted(frame: number): void;
 }
 
 // Per-sequencer numeric fields (Float64Array, S_FIELDS per sequencer).
@@ -356,7 +358,10 @@ export class SequencerBank {
         transport.setSwing(frame, op.swing);
         return;
       case 'transport.start':
-        if (!transport.running) transport.start(frame);
+        if (!transport.running) {
+          transport.start(frame);
+          this.host.transportStarted(frame);
+        }
         for (let s = 0; s < MAX_SEQUENCERS; s++) if (this.state[s * S_FIELDS + S_EXISTS] === 1) this.start(s, frame);
         return;
       case 'transport.stop':
@@ -474,7 +479,10 @@ export class SequencerBank {
         t.resolve(s, this.host);
         return;
       case 'seq.start':
-        if (!transport.running) transport.start(frame);
+        if (!transport.running) {
+          transport.start(frame);
+          this.host.transportStarted(frame);
+        }
         this.start(s, frame);
         return;
       case 'seq.stop':
