@@ -7,7 +7,6 @@ import { runDocs } from './docs-command.js';
 import { OscClient, parseCliArg } from '../control/osc-client.js';
 import { UsageError, runRender } from './render-command.js';
 import { runServe } from './serve-command.js';
-import { runMcp } from './mcp-command.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -148,6 +147,8 @@ program
   .option('--sink <kind>', 'sink of the server started with --serve: auto | device | null', 'null')
   .option('--out-dir <dir>', 'folder for the files hear writes (default: a folder in the temp dir)')
   .action(async (opts: { host?: string; port?: number; serve: boolean; sink: string; outDir?: string }) => {
+    // Loaded here, not at start-up: the MCP SDK and zod cost every other command ~100 ms.
+    const { runMcp } = await import('./mcp-command.js');
     await runMcp(opts);
   });
 

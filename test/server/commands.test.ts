@@ -18,6 +18,7 @@ import type { OscClient } from '../../src/control/osc-client.js';
 import { encodeMessage, flattenPacket, MAX_TCP_FRAME, type IncomingMessage } from '../../src/control/osc-transport.js';
 import { createRegistry } from '../../src/dsp/modules/index.js';
 import { readWav } from '../../src/io/wav-reader.js';
+import { WavWriter } from '../../src/io/wav-writer.js';
 import { engineStatus, startServer, type RunningServer } from '../helpers/server-process.js';
 import { w2Document, w2Voices } from '../fixtures/w2.js';
 
@@ -164,6 +165,15 @@ async function restoreDefaultPatch(): Promise<void> {
   await ok('/patch/set', ['sine1', 'waveform', 'sine']);
   await ok('/patch/commit', [0]);
   await ok('/patch/abort');
+}
+
+/** A 0.1 s 1 kHz mono float WAV at the engine's rate (48 kHz), for the /buffer cases. */
+function writeCaseTone(path: string): void {
+  const w = new WavWriter(path, 48000, 1, 'f32', 4800);
+  const x = new Float32Array(4800);
+  for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * 1000 * i) / 48000);
+  w.write(x, x, x.length);
+  w.close();
 }
 
 // ------------------------------------------------------------------ one case per command
@@ -520,6 +530,40 @@ const CASES = new Map<string, Case>([
     const wav = readWav(String(f32));
     assert.deepEqual([wav.format, wav.bitsPerSample], ['float', 32], 'f32 recordings hold float samples');
     assert.equal((await ok('/record/status'))[0], 0, 'failed starts do not record');
+  }],
+
+  ['/buffer/load', async () => {
+    const samples = join(server.dataDir, 'samples');
+    mkdirSync(samples, { recursive: true });
+    writeCaseTone(join(samples, 'case_tone.wav'));
+    assertFrame((await ok('/buffer/load', ['case_buf', 'case_tone.wav']))[0]);
+    await fails('/buffer/load', ['case_buf', 'case_tone.wav'], 'E_BUFFER_EXISTS');
+    await fails('/buffer/load', ['case_none', 'no_such.wav'], 'E_NOT_FOUND');
+    writeFileSync(join(samples, 'case_text.wav'), 'not audio at all');
+    await fails('/buffer/load', ['case_text', 'case_text.wav'], 'E_UNSUPPORTED_FORMAT');
+    await fails('/buffer/load', ['case_up', '../patches/x.wav'], 'E_BAD_NAME');
+    await fails('/buffer/load', ['case_buf'], 'E_BAD_ARGS');
+    await ok('/buffer/free', ['case_buf']);
+  }],
+
+  ['/buffer/list', async () => {
+    const samples = join(server.dataDir, 'samples');
+    mkdirSync(samples, { recursive: true });
+    writeCaseTone(join(samples, 'case_list.wav'));
+    await ok('/buffer/load', ['case_list', 'case_list.wav']);
+    const list = JSON.parse(String((await ok('/buffer/list'))[0])) as Array<{ name: string; frames: number; channels: number }>;
+    const entry = list.find((b) => b.name === 'case_list');
+    assert.ok(entry !== undefined, JSON.stringify(list));
+    assert.equal(entry.frames, 4800);
+    assert.equal(entry.channels, 1);
+    await fails('/buffer/list', [1], 'E_BAD_ARGS');
+    await ok('/buffer/free', ['case_list']);
+    assert.ok(!(JSON.parse(String((await ok('/buffer/list'))[0])) as Array<{ name: string }>).some((b) => b.name === 'case_list'));
+  }],
+
+  ['/buffer/free', async () => {
+    await fails('/buffer/free', ['case_never'], 'E_BUFFER_UNKNOWN');
+    await fails('/buffer/free', [], 'E_BAD_ARGS');
   }],
 
   ['/record/stop', async () => {
