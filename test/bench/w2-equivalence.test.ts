@@ -56,7 +56,7 @@ interface FieldMap {
   readonly ref: (r: W2ReferenceState, v: number) => number;
 }
 
-const STATE_SIZES: Record<ModuleName, number> = { lfo: 10, osc: 32, filter: 19, adsr: 9, out: 3 };
+const STATE_SIZES: Record<ModuleName, number> = { lfo: 11, osc: 32, filter: 19, adsr: 9, out: 3 };
 
 const at = (i: number) => (s: Float64Array): number => s[i]!;
 
@@ -106,6 +106,8 @@ const VOICE_FIELDS: readonly FieldMap[] = [
   { module: 'lfo', field: 'sinA', engine: at(4), ref: (r, v) => r.lfoA[v]! },
   { module: 'lfo', field: 'sinD', engine: at(5), ref: (r, v) => r.lfoD[v]! },
   { module: 'lfo', field: 'sinB', engine: at(6), ref: (r, v) => r.lfoB[v]! },
+  // lfo.layout.ts S_SMOOTH_NEXT 10: the smooth shape's next value, untouched by W2's sine lfos.
+  { module: 'lfo', field: 'smoothNext', engine: at(10), ref: () => 0 },
   // osc.ts: S_PHASE 0, S_POS 6, S_DT 7 (the reference's constant oscDt), S_RING 10..25.
   { module: 'osc', field: 'phase', engine: at(0), ref: (r, v) => r.oscPhase[v]! },
   { module: 'osc', field: 'pos', engine: at(OSC_S_POS), ref: (r, v) => r.oscPos[v]! },
