@@ -4,7 +4,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runAnalyze, runPlot } from './analyze-command.js';
 import { runDocs } from './docs-command.js';
-import { OscClient, parseCliArg } from '../control/osc-client.js';
+import { OscClient } from '../control/osc-client.js';
+import { clientTarget } from './client-target.js';
+import { BRIEF_WAIT_MS, runSend, runSendFile } from './send-command.js';
 import { UsageError, runRender } from './render-command.js';
 import { runServe } from './serve-command.js';
 
@@ -21,6 +23,8 @@ function integer(value: string): number {
 }
 
 const program = new Command();
+// Options of a command come before its arguments where it asks so (send: after the address, values).
+program.enablePositionalOptions();
 program.name('chronus').description('Chronus: a headless real-time modular synthesizer server').version('0.1.0');
 
 program
@@ -68,46 +72,43 @@ program
 
 program
   .command('send')
-  .description('send one OSC message to a server (and print the reply with --wait)')
-  .argument('<address>', 'OSC address, e.g. /gate/adsr1')
-  .argument('[args...]', 'arguments: numbers, true/false, or strings')
-  .option('--host <addr>', 'server address', '127.0.0.1')
-  .option('--port <n>', 'server port', integer, 5005)
-  .option('--wait', 'wait for the reply and print it', false)
-  .action(async (address: string, args: string[], opts: { host: string; port: number; wait: boolean }) => {
-    const client = new OscClient(opts.host, opts.port);
-    try {
-      if (!opts.wait) {
-        await client.send(address, ...args.map(parseCliArg));
-        return;
-      }
-      // /mod replies are opt-in: subscribe first so --wait has something to print.
-      if (address.startsWith('/mod/')) await client.request('/notify', [1], 3000);
-      const reply = await client.request(address, args.map(parseCliArg), 3000);
-      process.stdout.write(`${reply.address} ${reply.args.map((a) => JSON.stringify(a)).join(' ')}\n`);
-      if (reply.address === '/fail') process.exitCode = 1;
-    } catch (error) {
-      process.stderr.write(`chronus send: ${(error as Error).message} (is the server running on ${opts.host}:${opts.port}?)\n`);
-      process.exitCode = 1;
-    } finally {
-      client.close();
+  .description('send one OSC message to a server, or a script of them (-f); errors are printed and exit 1')
+  .argument('[address]', 'OSC address, e.g. /gate/adsr1')
+  .argument('[args...]', 'arguments: numbers, true/false, or strings; every argument after the address is a value ("- F1", -3), except the send options below (`--` ends those too)')
+  .option('-f, --file <file>', 'send the commands of a file, one a line (`/address arg ...`; # comments), over one socket, waiting for each reply; stops at the first /fail')
+  .option('--keep-going', 'with -f: go on after a /fail (exit 1 at the end)', false)
+  .option('--wait', 'wait for the reply and print it')
+  .option('--no-wait', `fire and forget (by default: wait ${BRIEF_WAIT_MS} ms for a /fail)`)
+  .option('--timeout <ms>', 'how long --wait and -f wait for a reply', integer, 3000)
+  .option('-v, --verbose', 'with -f: print every reply with its line number', false)
+  .option('--host <addr>', 'server address (default: $CHRONUS_HOST or 127.0.0.1)')
+  .option('--port <n>', 'server port (default: $CHRONUS_PORT or 5005)', integer)
+  .passThroughOptions()
+  .action(async (address: string | undefined, args: string[], opts: { file?: string; keepGoing: boolean; wait?: boolean; timeout: number; verbose: boolean; host?: string; port?: number }) => {
+    if (opts.file !== undefined) {
+      if (address !== undefined) throw new UsageError('send: give either -f FILE or an address, not both');
+      process.exitCode = await runSendFile(opts.file, opts);
+      return;
     }
+    if (address === undefined) throw new UsageError('send: an OSC address (e.g. /gate/adsr1) or -f FILE is needed');
+    process.exitCode = await runSend(address, args, opts);
   });
 
 program
   .command('status')
   .description('print the server status (/engine/status), readably')
-  .option('--host <addr>', 'server address', '127.0.0.1')
-  .option('--port <n>', 'server port', integer, 5005)
+  .option('--host <addr>', 'server address (default: $CHRONUS_HOST or 127.0.0.1)')
+  .option('--port <n>', 'server port (default: $CHRONUS_PORT or 5005)', integer)
   .option('--json', 'print the raw JSON', false)
-  .action(async (opts: { host: string; port: number; json: boolean }) => {
-    const client = new OscClient(opts.host, opts.port);
+  .action(async (opts: { host?: string; port?: number; json: boolean }) => {
+    const target = clientTarget(opts);
+    const client = new OscClient(target.host, target.port);
     try {
       const reply = await client.request('/engine/status', [], 3000);
       const status = JSON.parse(String(reply.args[0])) as Record<string, unknown>;
       process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     } catch (error) {
-      process.stderr.write(`chronus status: ${(error as Error).message} (is the server running on ${opts.host}:${opts.port}?)\n`);
+      process.stderr.write(`chronus status: ${(error as Error).message} (is the server running on ${target.host}:${target.port}?)\n`);
       process.exitCode = 1;
     } finally {
       client.close();
