@@ -59,7 +59,14 @@ export function runRender(options: RenderCommandOptions, log: (line: string) => 
     for (const w of scoreResult.warnings) log(`warning: ${options.scorePath}${w.path}: ${w.message}`);
   }
   const frames = Math.round(options.seconds * options.rate);
-  const writer = new WavWriter(options.out, options.rate, 2, options.format, options.block);
+  let writer: WavWriter;
+  try {
+    writer = new WavWriter(options.out, options.rate, 2, options.format, options.block);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : e.message;
+    throw new UsageError(`cannot write --out ${options.out}: ${why}`);
+  }
   const started = performance.now();
   let bar: cliProgress.SingleBar | undefined;
   try {

@@ -108,7 +108,16 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     spareWorker: options.spareWorker,
     log,
   });
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${options.port} on ${options.host} is in use (another chronus serve?): choose another with --port <n>, or --port 0 for a free one`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${options.host}: no such local address (--host)`);
+    if (code === 'EACCES') throw new UsageError(`not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port <n>`);
+    throw error;
+  }
   log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${choice.label}`);
   let dashboard: Dashboard | undefined;
   if (options.ui === true) {
