@@ -1,7 +1,7 @@
 // Where client commands (send, status, mcp) connect: --host/--port, else CHRONUS_HOST and
 // CHRONUS_PORT, else 127.0.0.1:5005. One rule for every client command.
 
-import { UsageError } from './render-command.js';
+import { UsageError } from './usage-error.js';
 
 export interface ClientTarget {
   readonly host: string;

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-// The `chronus` command line.
+// The `chronus` command line. Each command's module is imported when it runs, so that a client
+// command (send, status) starts fast.
 
 import { Command, InvalidArgumentError } from 'commander';
-import { runAnalyze, runPlot } from './analyze-command.js';
-import { runDocs } from './docs-command.js';
 import { OscClient } from '../control/osc-client.js';
 import { clientTarget } from './client-target.js';
 import { BRIEF_WAIT_MS, runSend, runSendFile } from './send-command.js';
-import { UsageError, runRender } from './render-command.js';
-import { runServe } from './serve-command.js';
+import { UsageError } from './usage-error.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -39,8 +37,9 @@ program
   .option('--format <fmt>', 'sample format: s16 | f32', 'f32')
   .option('--seed <n>', 'seed for noise and random modules', integer, 1)
   .option('-q, --quiet', 'print nothing but errors', false)
-  .action((patch: string, opts: { score?: string; seconds: number; out: string; rate: number; block: number; format: string; seed: number; quiet: boolean }) => {
+  .action(async (patch: string, opts: { score?: string; seconds: number; out: string; rate: number; block: number; format: string; seed: number; quiet: boolean }) => {
     if (opts.format !== 's16' && opts.format !== 'f32') throw new UsageError(`--format must be s16 or f32, not '${opts.format}'`);
+    const { runRender } = await import('./render-command.js');
     runRender({ patchPath: patch, ...(opts.score === undefined ? {} : { scorePath: opts.score }), seconds: opts.seconds, out: opts.out, rate: opts.rate, block: opts.block, format: opts.format, seed: opts.seed, quiet: opts.quiet });
   });
 
@@ -67,6 +66,7 @@ program
   .option('--ui-port <n>', 'dashboard HTTP port', integer, 8080)
   .option('--ui-host <addr>', 'dashboard address to bind (beyond loopback: a token printed at start is required)', '127.0.0.1')
   .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string; stateDir?: string; snapshotEvery: number; allowFaultInjection: boolean; spareWorker: boolean }) => {
+    const { runServe } = await import('./serve-command.js');
     await runServe(opts);
   });
 
@@ -126,7 +126,8 @@ program
   .option('--grid-start <seconds>', 'time of the first grid line (default: fitted to the onsets)', number)
   .option('--reference <report.json>', 'a previous --json report: print the differences')
   .option('--arrays', 'full arrays in the JSON (every onset and click, loudness series, third-octave bands)', false)
-  .action((file: string, opts: { json: boolean; check: string[]; bpm?: number; stepsPerBeat?: number; gridStart?: number; reference?: string; arrays: boolean }) => {
+  .action(async (file: string, opts: { json: boolean; check: string[]; bpm?: number; stepsPerBeat?: number; gridStart?: number; reference?: string; arrays: boolean }) => {
+    const { runAnalyze } = await import('./analyze-command.js');
     process.exitCode = runAnalyze(file, opts);
   });
 
@@ -135,7 +136,8 @@ program
   .description('draw a WAV file as one PNG: waveform, spectrogram and loudness over time')
   .argument('<file>', 'WAV file')
   .requiredOption('--out <file>', 'PNG file to write')
-  .action((file: string, opts: { out: string }) => {
+  .action(async (file: string, opts: { out: string }) => {
+    const { runPlot } = await import('./analyze-command.js');
     runPlot(file, opts.out);
   });
 
@@ -158,7 +160,8 @@ program
   .description('print the module and OSC references (Markdown), or check/update the generated docs (docs/modules.md, docs/osc.md) with --check/--write')
   .option('--write', 'rewrite the generated documents that are out of date')
   .option('--check', 'exit 1 when a generated document is out of date')
-  .action((opts: { write?: boolean; check?: boolean }) => {
+  .action(async (opts: { write?: boolean; check?: boolean }) => {
+    const { runDocs } = await import('./docs-command.js');
     process.exitCode = runDocs({ write: opts.write === true, check: opts.check === true });
   });
 

@@ -11,6 +11,7 @@ import { createRegistry } from '../dsp/modules/index.js';
 import { WavWriter, type SampleFormat } from '../io/wav-writer.js';
 import type { PatchError } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
+import { UsageError } from './usage-error.js';
 
 export interface RenderCommandOptions {
   readonly patchPath: string;
@@ -24,7 +25,7 @@ export interface RenderCommandOptions {
   readonly quiet: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 function readJson(path: string, what: string): unknown {
   let text: string;

@@ -13,7 +13,7 @@ import { lookupCommand } from '../control/command-table.js';
 import { OscClient, parseCliArg } from '../control/osc-client.js';
 import type { IncomingMessage } from '../control/osc-transport.js';
 import { clientTarget } from './client-target.js';
-import { UsageError } from './render-command.js';
+import { UsageError } from './usage-error.js';
 import { parseScript, type ScriptCommand } from './send-script.js';
 
 /** How long a plain `chronus send` waits for a /fail before it assumes success. */

@@ -9,7 +9,7 @@ import { createRegistry } from '../dsp/modules/index.js';
 import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
 import { probeDevice } from '../runtime/device-probe.js';
-import { UsageError } from './render-command.js';
+import { UsageError } from './usage-error.js';
 
 export interface ServeOptions {
   readonly port: number;
