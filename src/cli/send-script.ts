@@ -1,8 +1,10 @@
 // Parsing of `chronus send -f FILE` scripts: one command a line, `/address arg arg…`; blank
-// lines and lines whose first non-blank character is `#` are skipped. Arguments are split on
-// blanks; "double" or 'single' quotes keep blanks inside one argument ("- F1"), a backslash
-// escapes the next character inside double quotes and outside quotes. Each argument becomes an
-// OSC value as on the command line (parseCliArg): numbers, true/false, else strings.
+// lines and comments are skipped: a `#` that starts a word (outside quotes) runs to the end of
+// the line, so whole-line and trailing comments both work (quote a value that starts with `#`;
+// `F#3` is not a comment). Arguments are split on blanks; "double" or 'single' quotes keep
+// blanks inside one argument ("- F1"), a backslash escapes the next character inside double
+// quotes and outside quotes. Each argument becomes an OSC value as on the command line
+// (parseCliArg): numbers, true/false, else strings.
 
 import { parseCliArg } from '../control/osc-client.js';
 import type { OscValue } from '../control/command-table.js';
@@ -33,6 +35,8 @@ export function splitArguments(text: string): string[] {
       if (c === quote) quote = undefined;
       else if (c === '\\' && quote === '"' && i + 1 < text.length) current += text[++i]!;
       else current += c;
+    } else if (c === '#' && !inToken) {
+      break;
     } else if (c === '"' || c === "'") {
       quote = c;
       inToken = true;
@@ -68,7 +72,8 @@ export function parseScript(source: string): { readonly commands: ScriptCommand[
       errors.push({ line: i + 1, message: (error as Error).message });
       continue;
     }
-    const address = words[0]!;
+    const address = words[0];
+    if (address === undefined) continue;
     if (!address.startsWith('/')) {
       errors.push({ line: i + 1, message: `a command starts with an OSC address such as /gate/adsr1, not '${address}'` });
       continue;
