@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseAllowList } from '../control/cidr.js';
 import { defaultPatch } from '../control/default-patch.js';
 import { ChronusServer } from '../control/server.js';
-import { Dashboard } from '../dashboard/dashboard-server.js';
+import type { Dashboard } from '../dashboard/dashboard-server.js';
 import { createRegistry } from '../dsp/modules/index.js';
 import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
@@ -121,6 +121,8 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
   log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${choice.label}`);
   let dashboard: Dashboard | undefined;
   if (options.ui === true) {
+    // Loaded only with --ui: fastify and the page cost every other serve start-up.
+    const { Dashboard } = await import('../dashboard/dashboard-server.js');
     dashboard = new Dashboard(server, { host: options.uiHost ?? '127.0.0.1', port: uiPort, log });
     try {
       await dashboard.start();
