@@ -8,7 +8,7 @@ import { formatReport } from '../analysis/format-text.js';
 import { plotAudio } from '../analysis/plot.js';
 import type { AnalysisReport, AnalyzeOptions } from '../analysis/types.js';
 import { readWav, type WavData } from '../io/wav-reader.js';
-import { UsageError } from './render-command.js';
+import { UsageError } from './usage-error.js';
 
 export interface AnalyzeCommandOptions {
   readonly json: boolean;

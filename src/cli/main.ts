@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The `chronus` command line.
+// The `chronus` command line. Each command's module is imported when it runs, so that a client
+// command (send, status) starts fast.
 
 import { Command, InvalidArgumentError } from 'commander';
-import { runAnalyze, runPlot } from './analyze-command.js';
-import { runDocs } from './docs-command.js';
-import { OscClient, parseCliArg } from '../control/osc-client.js';
-import { UsageError, runRender } from './render-command.js';
-import { runServe } from './serve-command.js';
+import { OscClient } from '../control/osc-client.js';
+import { clientTarget } from './client-target.js';
+import { BRIEF_WAIT_MS, runSend, runSendFile } from './send-command.js';
+import { UsageError } from './usage-error.js';
 
 function number(value: string): number {
   const n = Number(value);
@@ -21,6 +21,8 @@ function integer(value: string): number {
 }
 
 const program = new Command();
+// Options of a command come before its arguments where it asks so (send: after the address, values).
+program.enablePositionalOptions();
 program.name('chronus').description('Chronus: a headless real-time modular synthesizer server').version('0.1.0');
 
 program
@@ -35,8 +37,9 @@ program
   .option('--format <fmt>', 'sample format: s16 | f32', 'f32')
   .option('--seed <n>', 'seed for noise and random modules', integer, 1)
   .option('-q, --quiet', 'print nothing but errors', false)
-  .action((patch: string, opts: { score?: string; seconds: number; out: string; rate: number; block: number; format: string; seed: number; quiet: boolean }) => {
+  .action(async (patch: string, opts: { score?: string; seconds: number; out: string; rate: number; block: number; format: string; seed: number; quiet: boolean }) => {
     if (opts.format !== 's16' && opts.format !== 'f32') throw new UsageError(`--format must be s16 or f32, not '${opts.format}'`);
+    const { runRender } = await import('./render-command.js');
     runRender({ patchPath: patch, ...(opts.score === undefined ? {} : { scorePath: opts.score }), seconds: opts.seconds, out: opts.out, rate: opts.rate, block: opts.block, format: opts.format, seed: opts.seed, quiet: opts.quiet });
   });
 
@@ -63,51 +66,49 @@ program
   .option('--ui-port <n>', 'dashboard HTTP port', integer, 8080)
   .option('--ui-host <addr>', 'dashboard address to bind (beyond loopback: a token printed at start is required)', '127.0.0.1')
   .action(async (opts: { port: number; host: string; rate: number; block: number; lead: number; adaptiveLead: boolean; sink: string; patch?: string; slots: number; dataDir: string; seed: number; allowFrom?: string; stateDir?: string; snapshotEvery: number; allowFaultInjection: boolean; spareWorker: boolean }) => {
+    const { runServe } = await import('./serve-command.js');
     await runServe(opts);
   });
 
 program
   .command('send')
-  .description('send one OSC message to a server (and print the reply with --wait)')
-  .argument('<address>', 'OSC address, e.g. /gate/adsr1')
-  .argument('[args...]', 'arguments: numbers, true/false, or strings')
-  .option('--host <addr>', 'server address', '127.0.0.1')
-  .option('--port <n>', 'server port', integer, 5005)
-  .option('--wait', 'wait for the reply and print it', false)
-  .action(async (address: string, args: string[], opts: { host: string; port: number; wait: boolean }) => {
-    const client = new OscClient(opts.host, opts.port);
-    try {
-      if (!opts.wait) {
-        await client.send(address, ...args.map(parseCliArg));
-        return;
-      }
-      // /mod replies are opt-in: subscribe first so --wait has something to print.
-      if (address.startsWith('/mod/')) await client.request('/notify', [1], 3000);
-      const reply = await client.request(address, args.map(parseCliArg), 3000);
-      process.stdout.write(`${reply.address} ${reply.args.map((a) => JSON.stringify(a)).join(' ')}\n`);
-      if (reply.address === '/fail') process.exitCode = 1;
-    } catch (error) {
-      process.stderr.write(`chronus send: ${(error as Error).message} (is the server running on ${opts.host}:${opts.port}?)\n`);
-      process.exitCode = 1;
-    } finally {
-      client.close();
+  .description('send one OSC message to a server, or a script of them (-f); errors are printed and exit 1')
+  .argument('[address]', 'OSC address, e.g. /gate/adsr1')
+  .argument('[args...]', 'arguments: numbers, true/false, or strings; every argument after the address is a value ("- F1", -3), except the send options below (`--` ends those too)')
+  .option('-f, --file <file>', 'send the commands of a file, one a line (`/address arg ...`; # comments), over one socket, waiting for each reply; stops at the first /fail')
+  .option('--keep-going', 'with -f: go on after a /fail (exit 1 at the end)', false)
+  .option('--wait', 'wait for the reply and print it')
+  .option('--no-wait', `fire and forget (by default: wait ${BRIEF_WAIT_MS} ms for a /fail)`)
+  .option('--timeout <ms>', 'how long --wait and -f wait for a reply', integer, 3000)
+  .option('-v, --verbose', 'with -f: print every reply with its line number', false)
+  .option('--host <addr>', 'server address (default: $CHRONUS_HOST or 127.0.0.1)')
+  .option('--port <n>', 'server port (default: $CHRONUS_PORT or 5005)', integer)
+  .passThroughOptions()
+  .action(async (address: string | undefined, args: string[], opts: { file?: string; keepGoing: boolean; wait?: boolean; timeout: number; verbose: boolean; host?: string; port?: number }) => {
+    if (opts.file !== undefined) {
+      if (address !== undefined) throw new UsageError('send: give either -f FILE or an address, not both');
+      process.exitCode = await runSendFile(opts.file, opts);
+      return;
     }
+    if (address === undefined) throw new UsageError('send: an OSC address (e.g. /gate/adsr1) or -f FILE is needed');
+    process.exitCode = await runSend(address, args, opts);
   });
 
 program
   .command('status')
   .description('print the server status (/engine/status), readably')
-  .option('--host <addr>', 'server address', '127.0.0.1')
-  .option('--port <n>', 'server port', integer, 5005)
+  .option('--host <addr>', 'server address (default: $CHRONUS_HOST or 127.0.0.1)')
+  .option('--port <n>', 'server port (default: $CHRONUS_PORT or 5005)', integer)
   .option('--json', 'print the raw JSON', false)
-  .action(async (opts: { host: string; port: number; json: boolean }) => {
-    const client = new OscClient(opts.host, opts.port);
+  .action(async (opts: { host?: string; port?: number; json: boolean }) => {
+    const target = clientTarget(opts);
+    const client = new OscClient(target.host, target.port);
     try {
       const reply = await client.request('/engine/status', [], 3000);
       const status = JSON.parse(String(reply.args[0])) as Record<string, unknown>;
       process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     } catch (error) {
-      process.stderr.write(`chronus status: ${(error as Error).message} (is the server running on ${opts.host}:${opts.port}?)\n`);
+      process.stderr.write(`chronus status: ${(error as Error).message} (is the server running on ${target.host}:${target.port}?)\n`);
       process.exitCode = 1;
     } finally {
       client.close();
@@ -125,7 +126,8 @@ program
   .option('--grid-start <seconds>', 'time of the first grid line (default: fitted to the onsets)', number)
   .option('--reference <report.json>', 'a previous --json report: print the differences')
   .option('--arrays', 'full arrays in the JSON (every onset and click, loudness series, third-octave bands)', false)
-  .action((file: string, opts: { json: boolean; check: string[]; bpm?: number; stepsPerBeat?: number; gridStart?: number; reference?: string; arrays: boolean }) => {
+  .action(async (file: string, opts: { json: boolean; check: string[]; bpm?: number; stepsPerBeat?: number; gridStart?: number; reference?: string; arrays: boolean }) => {
+    const { runAnalyze } = await import('./analyze-command.js');
     process.exitCode = runAnalyze(file, opts);
   });
 
@@ -134,7 +136,8 @@ program
   .description('draw a WAV file as one PNG: waveform, spectrogram and loudness over time')
   .argument('<file>', 'WAV file')
   .requiredOption('--out <file>', 'PNG file to write')
-  .action((file: string, opts: { out: string }) => {
+  .action(async (file: string, opts: { out: string }) => {
+    const { runPlot } = await import('./analyze-command.js');
     runPlot(file, opts.out);
   });
 
@@ -157,7 +160,8 @@ program
   .description('print the module and OSC references (Markdown), or check/update the generated docs (docs/modules.md, docs/osc.md) with --check/--write')
   .option('--write', 'rewrite the generated documents that are out of date')
   .option('--check', 'exit 1 when a generated document is out of date')
-  .action((opts: { write?: boolean; check?: boolean }) => {
+  .action(async (opts: { write?: boolean; check?: boolean }) => {
+    const { runDocs } = await import('./docs-command.js');
     process.exitCode = runDocs({ write: opts.write === true, check: opts.check === true });
   });
 

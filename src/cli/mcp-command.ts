@@ -11,7 +11,7 @@ import { buildServer, stdioTransport } from '../agent/mcp-sdk.js';
 import { ChronusLink } from '../agent/link.js';
 import { AgentSession } from '../agent/session.js';
 import { agentSurface } from '../agent/surface.js';
-import { UsageError } from './render-command.js';
+import { DEFAULT_PORT, clientTarget } from './client-target.js';
 
 export interface McpOptions {
   readonly host?: string;
@@ -25,10 +25,7 @@ export interface McpOptions {
 export const VERSION = '0.1.0';
 
 export async function runMcp(options: McpOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
-  const host = options.host ?? process.env['CHRONUS_HOST'] ?? '127.0.0.1';
-  const envPort = process.env['CHRONUS_PORT'];
-  const port = options.port ?? (envPort === undefined ? (options.serve ? 0 : 5005) : Number(envPort));
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError(`port must be in [0, 65535], not '${String(port)}'`);
+  const { host, port } = clientTarget(options, process.env, options.serve ? 0 : DEFAULT_PORT);
   const link = new ChronusLink({ host, port, ...(options.serve ? { serve: ['--sink', options.sink] } : {}), log });
   if (options.serve) {
     await link.open();

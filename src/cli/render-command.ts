@@ -11,6 +11,7 @@ import { createRegistry } from '../dsp/modules/index.js';
 import { WavWriter, type SampleFormat } from '../io/wav-writer.js';
 import type { PatchError } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
+import { UsageError } from './usage-error.js';
 
 export interface RenderCommandOptions {
   readonly patchPath: string;
@@ -24,7 +25,7 @@ export interface RenderCommandOptions {
   readonly quiet: boolean;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 function readJson(path: string, what: string): unknown {
   let text: string;
@@ -59,7 +60,14 @@ export function runRender(options: RenderCommandOptions, log: (line: string) => 
     for (const w of scoreResult.warnings) log(`warning: ${options.scorePath}${w.path}: ${w.message}`);
   }
   const frames = Math.round(options.seconds * options.rate);
-  const writer = new WavWriter(options.out, options.rate, 2, options.format, options.block);
+  let writer: WavWriter;
+  try {
+    writer = new WavWriter(options.out, options.rate, 2, options.format, options.block);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'its folder does not exist' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EISDIR' ? 'it is a folder' : e.message;
+    throw new UsageError(`cannot write --out ${options.out}: ${why}`);
+  }
   const started = performance.now();
   let bar: cliProgress.SingleBar | undefined;
   try {

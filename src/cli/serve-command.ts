@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { parseAllowList } from '../control/cidr.js';
 import { defaultPatch } from '../control/default-patch.js';
 import { ChronusServer } from '../control/server.js';
-import { Dashboard } from '../dashboard/dashboard-server.js';
+import type { Dashboard } from '../dashboard/dashboard-server.js';
 import { createRegistry } from '../dsp/modules/index.js';
 import type { PatchDocument } from '../patch/document.js';
 import { validatePatch } from '../patch/validate.js';
 import { probeDevice } from '../runtime/device-probe.js';
-import { UsageError } from './render-command.js';
+import { UsageError } from './usage-error.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -108,10 +108,21 @@ export async function runServe(options: ServeOptions, log: (line: string) => voi
     spareWorker: options.spareWorker,
     log,
   });
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${options.port} on ${options.host} is in use (another chronus serve?): choose another with --port <n>, or --port 0 for a free one`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${options.host}: no such local address (--host)`);
+    if (code === 'EACCES') throw new UsageError(`not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port <n>`);
+    throw error;
+  }
   log(`chronus: listening for OSC on ${options.host}:${server.port} (UDP and TCP), ${options.rate} Hz, block ${options.block}, lead ${options.lead}${options.adaptiveLead ? ' (adaptive)' : ''}, ${options.slots} slot(s), sink ${choice.label}`);
   let dashboard: Dashboard | undefined;
   if (options.ui === true) {
+    // Loaded only with --ui: fastify and the page cost every other serve start-up.
+    const { Dashboard } = await import('../dashboard/dashboard-server.js');
     dashboard = new Dashboard(server, { host: options.uiHost ?? '127.0.0.1', port: uiPort, log });
     try {
       await dashboard.start();

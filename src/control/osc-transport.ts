@@ -103,14 +103,23 @@ export class OscTransport {
     const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.udp = udp;
     udp.on('message', (buf, rinfo) => this.onUdp(buf, rinfo));
-    udp.on('error', (error) => process.stderr.write(`chronus: UDP error: ${error.message}\n`));
+    // A bind error (busy port) rejects listen; the caller reports it. Later errors are logged.
     await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
+      udp.once('error', (error) => {
+        this.udp = undefined;
+        try {
+          udp.close();
+        } catch {
+          // Never bound: nothing to close.
+        }
+        reject(error);
+      });
       udp.bind(port, host, () => {
-        udp.off('error', reject);
+        udp.removeAllListeners('error');
         resolve();
       });
     });
+    udp.on('error', (error) => process.stderr.write(`chronus: UDP error: ${error.message}\n`));
     try {
       // Room for bursts while the main thread is busy (the kernel may cap it at rmem_max).
       udp.setRecvBufferSize(8 << 20);
