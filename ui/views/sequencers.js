@@ -10,7 +10,7 @@ export function Sequencers({ sequencers, steps, transport }) {
       const pattern = s.pattern.replace(/[\s|]/g, '');
       const playing = steps?.[id] ?? -1;
       return html`<div class="seq" data-seq=${id}>
-        <div><b>${id}</b> <span class="muted">${s.steps} steps of 1/${s.division}${s.gate ? ` → ${s.gate}` : ''}${s.running && transport?.running ? '' : ' (stopped)'}</span></div>
+        <div><b>${id}</b> <span class="muted">${s.steps} steps of 1/${s.division}${s.gates?.length ? ` → ${s.gates.join(', ')}` : ''}${s.running && transport?.running ? '' : ' (stopped)'}</span></div>
         <div class="grid">${Array.from({ length: s.steps }, (_, i) => {
           const c = pattern[i % Math.max(1, pattern.length)] ?? '.';
           return html`<span class=${`step ${c === 'X' ? 'accent' : c === 'x' ? 'note' : 'rest'}${i === playing ? ' now' : ''}`} data-step=${i}></span>`;
