@@ -19,8 +19,12 @@ import { option, pad } from './bench-args.js';
 export const MODULES_USAGE = 'modules [--seconds 2] [--rounds 5] [--only type,type]   ns per sample of every module (and its listed settings) beside osc saw';
 
 const RATE = 48000;
-/** Gate-as-signal inputs (spec.ts VOICE_PORTS): not fed noise. */
-const TRIGGER_INPUTS: ReadonlySet<string> = new Set(['trig', 'gate']);
+/**
+ * Inputs not fed noise: gate-as-signal inputs (spec.ts VOICE_PORTS), osc's hard `sync` (noise
+ * would reset the phase every few samples) and `pitch` (noise there is ±¼ octave per sample, a
+ * modulation no patch makes, and the osc saw reference row would then time Math.pow).
+ */
+const TRIGGER_INPUTS: ReadonlySet<string> = new Set(['trig', 'gate', 'sync', 'pitch']);
 const BLOCK = 128;
 
 /** Extra settings worth a row of their own (param values as a patch would give them). */
