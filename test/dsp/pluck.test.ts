@@ -2,6 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRegistry } from '../../src/dsp/modules/index.js';
 import { pluckModule } from '../../src/dsp/modules/pluck.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { cents, goertzelAmplitude, rms, toDb } from '../helpers/analysis.js';
@@ -174,4 +175,8 @@ test('pluck: gate off does not stop the string; output peaks within ±gain', () 
   const b = h.render(4800)[0]!;
   assert.ok(toDb(rms(b, 4000) / rms(a, 0, 800)) > -20, 'still ringing after gate off');
   for (const x of [a, b]) for (const v of x) assert.ok(Math.abs(v) <= 0.8 * 1.25, `peak ${v}`);
+});
+
+test("the registry resolves type 'pluck' to this module (one registry line, src/dsp/modules/index.ts)", () => {
+  assert.deepEqual(createRegistry().get('pluck')?.spec, pluckModule.spec);
 });

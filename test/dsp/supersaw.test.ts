@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRegistry } from '../../src/dsp/modules/index.js';
 import { supersawModule, SupersawKernel } from '../../src/dsp/modules/supersaw.js';
 import { oscModule } from '../../src/dsp/modules/osc.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
@@ -177,4 +178,8 @@ test('supersaw: finite and bounded at the extremes: |out| ≤ gain · Σ voice g
     const [l, r] = supersaw({ freq, transpose, detune: 1, voices: 9, mix: 1, spread: 1, gain: 1 }).render(9600);
     for (const x of [l!, r!]) for (const v of x) assert.ok(Number.isFinite(v) && Math.abs(v) <= 3 * 1.2, `freq ${freq} transpose ${transpose}: sample ${v}`);
   }
+});
+
+test("the registry resolves type 'supersaw' to this module (one registry line, src/dsp/modules/index.ts)", () => {
+  assert.deepEqual(createRegistry().get('supersaw')?.spec, supersawModule.spec);
 });

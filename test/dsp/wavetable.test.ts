@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRegistry } from '../../src/dsp/modules/index.js';
 import { wavetableHarmonics, wavetableLevel, wavetableModule, WAVETABLE_LEVELS, WAVETABLE_SIZE } from '../../src/dsp/modules/wavetable.js';
 import { KernelHarness } from '../helpers/kernel-harness.js';
 import { blackmanHarris, cents, goertzelAmplitude, magnitudeSpectrum, toDb } from '../helpers/analysis.js';
@@ -188,4 +189,8 @@ test('wavetable: tables are shared by every instance (built once per thread)', (
   const a = wavetable({}).kernel as unknown as { tables: Float32Array };
   const b = wavetable({}).kernel as unknown as { tables: Float32Array };
   assert.equal(a.tables, b.tables);
+});
+
+test("the registry resolves type 'wavetable' to this module (one registry line, src/dsp/modules/index.ts)", () => {
+  assert.deepEqual(createRegistry().get('wavetable')?.spec, wavetableModule.spec);
 });
